@@ -1,0 +1,109 @@
+"""Hidden-layer activations and the softmax output, each forward rule beside its derivative.
+
+Every activation's derivative is written in terms of its output ``A`` (as the lesson writes it:
+σ′ = A(1−A)), so backprop needs only what the forward pass kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def sigmoid(Z: Array, shift: float = 0.0) -> Array:
+    """σ(Z − shift) = 1 / (1 + exp(−(Z − shift))), elementwise, any shape, without overflow.
+
+    This is the textbook formula, computed bit for bit as written, except that the exponent is
+    clipped to ±cut (700 in float64, 80 in float32): exp then never overflows (the naive form
+    does below z ≈ −709.8, with a warning, and returns 0 there) and never goes subnormal or near it,
+    where it costs ~15–50× the time of a normal exp. Clipping changes only results already within e^−cut of
+    0 or 1: below z = −cut they are e^−cut (9.9e−305 in float64) instead of ~0.
+    """
+    cut = _cut(Z.dtype)
+    t = np.subtract(shift, Z)  # −(Z − shift), as the walkthrough's −Z + 1e−5
+    np.clip(t, -cut, cut, out=t)
+    np.exp(t, out=t)
+    t += 1.0
+    return np.divide(1.0, t, out=t)
+
+
+def _cut(dtype: np.dtype) -> float:
+    """How far exp's argument may go: e^±cut is finite and normal, and numpy's vectorised exp keeps
+    its fast path (in float64 it leaves it from about ±707.9)."""
+    return 700.0 if np.dtype(dtype).itemsize >= 8 else 80.0
+
+
+def softmax(Z: Array) -> Array:
+    """Column-wise softmax: ŷ_k = exp(Z_k) / Σ_j exp(Z_j), for Z of shape (classes, m).
+
+    Subtracting each column's max first changes nothing mathematically (it cancels, as the seed
+    walkthrough's +1e−5 does) and keeps exp ≤ 1, so no overflow.
+    """
+    e = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def log_softmax(Z: Array) -> Array:
+    """log ŷ for Z of shape (classes, m), stable: Z − max − log Σ exp(Z − max), never log 0."""
+    shifted = Z - Z.max(axis=0, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A hidden-layer activation: A = f(Z), with its derivative written in A.
+
+    ``formula`` and ``slope_formula`` are templates for the equations the UI shows; ``{A}`` and
+    ``{Z}`` are replaced with the layer's names (``A1``, ``Z1``).
+    """
+
+    name: str
+    forward: Callable[[Array], Array]
+    slope: Callable[[Array], Array]  # f′(Z), computed from A = f(Z)
+    formula: str
+    slope_formula: str
+
+    def equation(self, A: str, Z: str) -> str:
+        """The forward rule as shown, e.g. ``A1 = σ(Z1)``."""
+        return f"{A} = " + self.formula.format(A=A, Z=Z)
+
+    def slope_equation(self, A: str, Z: str) -> str:
+        """The local derivative as shown, e.g. ``A1(1−A1)``."""
+        return self.slope_formula.format(A=A, Z=Z)
+
+
+def _sigmoid_slope(A: Array) -> Array:
+    return A * (1.0 - A)
+
+
+SIGMOID = Activation("sigmoid", sigmoid, _sigmoid_slope, "σ({Z})", "{A}(1−{A})")
+
+# The seed walkthrough writes its sigmoid 1/(1+exp(−Z+1e−5)), i.e. σ(Z − 1e−5); its derivative
+# is still A(1−A) because the shift does not change the slope's form.
+SEED_SHIFT = 1e-5
+SEED_SIGMOID = Activation(
+    "seed-sigmoid",
+    lambda Z: sigmoid(Z, SEED_SHIFT),
+    _sigmoid_slope,
+    "σ({Z} − 1e−5)",
+    "{A}(1−{A})",
+)
+TANH = Activation("tanh", np.tanh, lambda A: 1.0 - A * A, "tanh({Z})", "(1−{A}²)")
+RELU = Activation(
+    "relu", lambda Z: np.maximum(Z, 0.0), lambda A: (A > 0).astype(A.dtype), "max({Z}, 0)", "[{A}>0]"
+)
+
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (SIGMOID, SEED_SIGMOID, TANH, RELU)}
+
+
+def activation(name: str) -> Activation:
+    """The activation called ``name``; ValueError lists the known names."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        known = ", ".join(ACTIVATIONS)
+        raise ValueError(f"unknown activation {name!r} (known: {known})") from None

@@ -1,0 +1,79 @@
+"""Numerical gradient check: backprop's gradients against central differences of the cost.
+
+For a parameter entry θ, numeric = (J(θ + ε) − J(θ − ε)) / 2ε, with J the mean cross-entropy over
+the examples given; analytic = ΣdW/m from :func:`backward`, the gradient the update uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation
+from .network import Params, backward, costs, forward
+
+Array = np.ndarray
+FLOOR = 1e-8  # gradients smaller than this count as zero when forming the relative error
+
+
+@dataclass(frozen=True)
+class Check:
+    """One checked entry: ``name`` (``W2``), ``index`` into it, both gradients, relative error."""
+
+    name: str
+    index: tuple[int, ...]
+    analytic: float
+    numeric: float
+
+    @property
+    def rel_error(self) -> float:
+        """|a − n| / max(|a|, |n|, FLOOR): scale-free, and 0-safe for entries with no gradient."""
+        a, n = self.analytic, self.numeric
+        return abs(a - n) / max(abs(a), abs(n), FLOOR)
+
+
+def mean_cost(params: Params, X: Array, labels: Array, hidden: Activation) -> float:
+    """J = mean cross-entropy of the columns of ``X``."""
+    return float(costs(forward(params, X, hidden)[f"Z{len(params.W)}"], labels).mean())
+
+
+def gradient_check(
+    params: Params,
+    X: Array,
+    labels: Array,
+    hidden: Activation,
+    entries: Iterable[tuple[str, tuple[int, ...]]] | None = None,
+    eps: float = 1e-5,
+) -> Iterator[Check]:
+    """Yield a :class:`Check` for each (name, index) in ``entries`` (default: every entry).
+
+    ``X`` is (784, m) and ``labels`` (m,). Work in float64: with float32 the differences of costs
+    drown in rounding.
+    """
+    m = X.shape[1]
+    grads = backward(params, forward(params, X, hidden), labels, hidden)
+    named = params.named()
+    if entries is None:
+        entries = ((n, tuple(int(i) for i in ix)) for n, a in named.items() for ix in np.ndindex(a.shape))
+    for name, index in entries:
+        analytic = float(grads["d" + name][index]) / m
+
+        def J(delta: float, name=name, index=index) -> float:
+            arrays = {k: np.array(a) for k, a in named.items()}
+            arrays[name][index] += delta
+            return mean_cost(Params.from_named(arrays), X, labels, hidden)
+
+        yield Check(name, index, analytic, (J(eps) - J(-eps)) / (2 * eps))
+
+
+def sample_entries(
+    params: Params, per_array: int, rng: np.random.Generator
+) -> list[tuple[str, tuple[int, ...]]]:
+    """Up to ``per_array`` random entries of each W and b, for checking a large network quickly."""
+    out = []
+    for name, a in params.named().items():
+        flat = rng.choice(a.size, size=min(per_array, a.size), replace=False)
+        out += [(name, tuple(int(i) for i in np.unravel_index(f, a.shape))) for f in flat]
+    return out

@@ -1,0 +1,46 @@
+"""Named training recipes: the published walkthrough (``seed``) and a better one (``tuned``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A recipe: network shape, activation, init, learning rate, epochs, pixel scaling, split."""
+
+    name: str
+    summary: str
+    sizes: tuple[int, ...] = (784, 16, 16, 10)
+    activation: str = "sigmoid"
+    init: str = "seed"
+    alpha: float = 0.8
+    epochs: int = 500
+    scale_pixels: bool = False  # True: pixels / 255 into [0, 1]; False: raw 0–255
+    split: str = "seed"
+    dtype: str = "float64"
+
+    def with_(self, **changes) -> Preset:
+        """A copy with some fields changed (options given on the command line)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            "seed",
+            "the published walkthrough: σ(Z − 1e−5), uniform [−0.5, 0.5) init, α 0.8, "
+            "raw 0–255 pixels, 500 full-batch epochs on the first 30,000 rows",
+            activation="seed-sigmoid",
+        ),
+        Preset(
+            "tuned",
+            "same 784-16-16-10 sigmoid network with pixels scaled to [0, 1], Xavier init "
+            "and a larger learning rate",
+            init="xavier",
+            alpha=2.0,
+            scale_pixels=True,
+        ),
+    )
+}

@@ -1,0 +1,121 @@
+"""One example's pass as the ordered ops a learner steps through, each with its real numbers.
+
+forward L1 (Z1, A1), L2 (Z2, A2), L3 (Z3, ŷ), cost, backward L3 (dZ3, dW3, db3, dA2), L2 (dZ2,
+dW2, db2, dA1), L1 (dZ1, dW1, db1), and, when a learning rate is given (single-example mode), the
+update of every W and b. The numbers come from :func:`forward` and :func:`backward` (the same
+rules the full-batch epoch sums), so what a learner steps through is what training computes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .activations import Activation
+from .network import Params, backward, costs, forward, frozen, one_hot
+
+Array = np.ndarray
+Phase = Literal["fwd", "cost", "bwd", "upd"]
+PHASES: tuple[Phase, ...] = ("fwd", "cost", "bwd", "upd")
+YHAT = "ŷ"
+_TOKEN = r"[A-Za-zŷα][A-Za-z0-9]*"  # an array's name in an equation; ᵀ and _k are not part of it
+
+
+@dataclass(frozen=True)
+class Op:
+    """One op: ``outputs`` computed from ``inputs`` by ``equation`` (names as in the equation).
+
+    Arrays are read-only column vectors (n, 1) for activations and their gradients, (n_l, n_{l−1})
+    for weights, (n,) for biases, and 0-d for the cost.
+    """
+
+    phase: Phase
+    layer: int | None
+    name: str  # Z, A, cost, dZ, dW, db, dA, W, b
+    equation: str
+    inputs: Mapping[str, Array]
+    outputs: Mapping[str, Array]
+
+    @property
+    def address(self) -> str:
+        """Where this op sits in a pass: ``fwd/L2/Z``, ``cost``, ``bwd/L1/dW``, ``upd/L3/b``."""
+        return "cost" if self.layer is None else f"{self.phase}/L{self.layer}/{self.name}"
+
+    @property
+    def result(self) -> tuple[str, Array]:
+        """The op's one output, as (name, array)."""
+        return next(iter(self.outputs.items()))
+
+    @property
+    def shapes(self) -> str:
+        """The equation with every array replaced by its shape: ``(16, 1) = (16, 16)·(16, 1) + (16,)``."""
+        arrays = {**self.inputs, **self.outputs}
+        names = sorted(arrays, key=len, reverse=True)
+        pattern = re.compile("|".join(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9_])" for n in names))
+        return pattern.sub(lambda m: str(arrays[m.group(0)].shape), self.equation)
+
+
+def example_ops(
+    params: Params, x: Array, label: int, hidden: Activation, alpha: float | None = None
+) -> tuple[Op, ...]:
+    """The ops of one example's pass: ``x`` (784,) or (784, 1) pixels, ``label`` its digit.
+
+    With ``alpha``, ends with the single-example update W ← W − α·dW, b ← b − α·db.
+    """
+    x = frozen(np.array(x, dtype=params.dtype).reshape(-1, 1))
+    labels = np.array([label])
+    cache = forward(params, x, hidden)
+    grads = backward(params, cache, labels, hidden)
+    L = len(params.W)
+    y = frozen(one_hot(labels, params.sizes[-1], params.dtype))
+    v = {_name(k, L): frozen(a) for k, a in {**cache, **grads}.items()}
+    v.update({"x": x, "y": y, **params.named()})
+    v["cost"] = frozen(np.array(costs(cache[f"Z{L}"], labels)[0]))
+
+    def op(phase: Phase, layer: int | None, name: str, equation: str, value=None) -> Op:
+        out, rhs = re.split(r"\s*[=←]\s*", equation, maxsplit=1)
+        ins = {n: v[n] for n in _names(rhs, v)}
+        return Op(phase, layer, name, equation, ins, {out: v[out] if value is None else value})
+
+    ops = []
+    for l in range(1, L + 1):
+        prev, A = _name(f"A{l - 1}", L), _name(f"A{l}", L)
+        ops.append(op("fwd", l, "Z", f"Z{l} = W{l}·{prev} + b{l}"))
+        if l < L:
+            ops.append(op("fwd", l, "A", hidden.equation(A, f"Z{l}")))
+        else:
+            ops.append(op("fwd", l, "A", f"{YHAT} = softmax(Z{l})"))
+    # Shown as the definition; computed as log-sum-exp(Z) − Z[label], the same number without log 0.
+    ops.append(op("cost", None, "cost", f"cost = −Σ_k y_k·log {YHAT}_k"))
+    for l in range(L, 0, -1):
+        prev, A = _name(f"A{l - 1}", L), f"A{l}"
+        if l == L:
+            ops.append(op("bwd", l, "dZ", f"dZ{l} = {YHAT} − y"))
+        else:
+            ops.append(op("bwd", l, "dZ", f"dZ{l} = {hidden.slope_equation(A, f'Z{l}')}⊙dA{l}"))
+        ops.append(op("bwd", l, "dW", f"dW{l} = dZ{l}·{prev}ᵀ"))
+        ops.append(op("bwd", l, "db", f"db{l} = dZ{l}"))
+        if l > 1:
+            ops.append(op("bwd", l, "dA", f"dA{l - 1} = W{l}ᵀ·dZ{l}"))
+    if alpha is not None:
+        v["α"] = frozen(np.array(alpha, dtype=params.dtype))
+        for l in range(1, L + 1):
+            for p, g in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}")):
+                new = frozen(v[p] - alpha * v[g])
+                ops.append(op("upd", l, p[0], f"{p} ← {p} − α·{g}", new))
+    return tuple(ops)
+
+
+def _name(key: str, L: int) -> str:
+    """The equation's name for a cache key: A0 is the input x, AL the prediction ŷ."""
+    return {"A0": "x", f"A{L}": YHAT}.get(key, key)
+
+
+def _names(text: str, known: Mapping[str, Array]) -> list[str]:
+    """The known array names that appear in ``text``, longest match first, in order of appearance."""
+    found = re.findall(_TOKEN, text)
+    return list(dict.fromkeys(n for n in found if n in known))

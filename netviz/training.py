@@ -1,0 +1,120 @@
+"""Full-batch training on every core: the epoch loop that the CLI and the session drive.
+
+The math is :mod:`netviz.core`; this module only schedules it. Each epoch's examples are cut into
+one slice per worker thread and each thread sums its slice's gradients; numpy's matrix products
+release the GIL, so the threads run at once. BLAS is held to one thread meanwhile: the network's
+16-row products use two BLAS threads poorly, and two workers with one BLAS thread each are
+faster (measured in benchmarks/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import cache
+from dataclasses import dataclass
+
+import numpy as np
+
+from .core.activations import Activation
+from .core.epoch import BatchGradients, batch_gradients, count_correct, sum_gradients
+from .core.network import Params, update
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    """One epoch: cost and accuracies at the weights it started from, and the weights after."""
+
+    epoch: int  # 1-based
+    cost: float
+    train_accuracy: float
+    test_accuracy: float  # nan when there is no test set
+    grads: BatchGradients
+    params: Params  # after this epoch's update
+
+
+class Trainer:
+    """Runs full-batch epochs of one network on one training and test set."""
+
+    def __init__(
+        self,
+        X: Array,
+        labels: Array,
+        hidden: Activation,
+        alpha: float,
+        X_test: Array | None = None,
+        labels_test: Array | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.X, self.labels, self.hidden, self.alpha = X, labels, hidden, alpha
+        self.X_test, self.labels_test = X_test, labels_test
+        self.workers = max(1, min(workers or os.cpu_count() or 1, 8))
+        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def __enter__(self) -> Trainer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def gradients(self, params: Params) -> BatchGradients:
+        """ΣdW, Σdb, cost and accuracy over the whole training set at ``params``."""
+        parts = self._map(lambda X, y: batch_gradients(params, X, y, self.hidden), self.X, self.labels)
+        return sum_gradients(parts)
+
+    def accuracy(self, params: Params, X: Array, labels: Array) -> float:
+        """Fraction of the columns of ``X`` classified right."""
+        if labels.shape[0] == 0:
+            return float("nan")
+        parts = self._map(lambda Xs, ys: count_correct(params, Xs, ys, self.hidden), X, labels)
+        return sum(parts) / labels.shape[0]
+
+    def epoch(self, params: Params, number: int) -> EpochResult:
+        """One full-batch gradient-descent step from ``params``: W ← W − α·ΣdW/m."""
+        grads = self.gradients(params)
+        test = float("nan")
+        if self.X_test is not None and self.labels_test is not None:
+            test = self.accuracy(params, self.X_test, self.labels_test)
+        new = update(params, grads.dW, grads.db, self.alpha, grads.m)
+        return EpochResult(number, grads.cost, grads.accuracy, test, grads, new)
+
+    def run(self, params: Params, epochs: int, first: int = 1) -> Iterator[EpochResult]:
+        """Epochs ``first`` … ``first + epochs − 1``, each from the weights the last one left."""
+        for number in range(first, first + epochs):
+            result = self.epoch(params, number)
+            params = result.params
+            yield result
+
+    def _map(self, fn, X: Array, labels: Array) -> list:
+        """``fn`` over consecutive column slices of (X, labels), one per worker, in order."""
+        m = labels.shape[0]
+        if self._pool is None or m < 2 * self.workers:
+            return [fn(X, labels)]
+        bounds = np.linspace(0, m, self.workers + 1).astype(int)
+        slices = [(X[:, a:b], labels[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        with _one_blas_thread():
+            return list(self._pool.map(lambda s: fn(*s), slices))
+
+
+@contextmanager
+def _one_blas_thread():
+    """Hold BLAS to one thread per call while our own threads share the cores."""
+    with _controller().limit(limits=1, user_api="blas"):
+        yield
+
+
+@cache
+def _controller():
+    # Finding the loaded BLAS libraries takes ~0.25 ms; do it once, not every epoch.
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
