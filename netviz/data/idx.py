@@ -28,8 +28,11 @@ STANDARD_NAMES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
 
 
 def looks_like_idx(data: bytes) -> bool:
-    """Whether decompressed bytes start like an unsigned-byte IDX file (a CSV never has NULs)."""
-    return data[:3] == b"\x00\x00\x08"
+    """Whether decompressed bytes start like an IDX file: two zero bytes (a CSV never has NULs).
+
+    Any IDX data type counts, so that a non-byte IDX file is refused for its magic number.
+    """
+    return data[:2] == b"\x00\x00"
 
 
 def parse_images(data: bytes, name: str | Path) -> np.ndarray:

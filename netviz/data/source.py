@@ -30,7 +30,7 @@ def load_source(spec: str | Path) -> Source:
         return _load_idx_folder(path)
     data, digest = _read(path)
     if idx.looks_like_idx(data):
-        rows, digests = _load_idx_pair(path, idx.labels_path_for(path), (data, digest))
+        rows, digests = _load_idx_pair(path, None, (data, digest))
         return Source(name=str(spec), sha256=listing_digest(digests), rows=rows)
     return Source(name=str(spec), sha256=digest, rows=read_csv_digits(data, path))
 
@@ -71,15 +71,18 @@ def _required(folder: Path, stem: str) -> Path:
 
 
 def _load_idx_pair(
-    images_path: Path, labels_path: Path, images_read: tuple[bytes, str] | None = None
+    images_path: Path, labels_path: Path | None, images_read: tuple[bytes, str] | None = None
 ) -> tuple[Digits, list[tuple[str, str]]]:
     """The pair as Digits, and each file's ``(name, sha256 of its raw bytes)``.
 
-    ``images_read``: the images file's ``_read`` result when the caller has it already.
+    ``labels_path``: None to find it beside the images by the standard naming, after the images
+    file itself has passed its checks. ``images_read``: the images file's ``_read`` result when
+    the caller has it already.
     """
     images_data, images_digest = images_read or _read(images_path)
-    labels_data, labels_digest = _read(labels_path)
     images = idx.parse_images(images_data, images_path)
+    labels_path = labels_path or idx.labels_path_for(images_path)
+    labels_data, labels_digest = _read(labels_path)
     labels = idx.parse_labels(labels_data, labels_path)
     digits = idx.pair(images, labels, str(images_path), str(labels_path))
     return digits, [(images_path.name, images_digest), (labels_path.name, labels_digest)]
