@@ -45,6 +45,10 @@ class Digits:
     def __len__(self) -> int:
         return len(self.images)
 
+    def __repr__(self) -> str:  # short: the arrays would bury the origin
+        kind = "unlabelled" if self.labels is None else "labelled"
+        return f"Digits({len(self)} {kind}, origin={self.origin!r})"
+
 
 @dataclass(frozen=True, eq=False)
 class Source:
