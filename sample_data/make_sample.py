@@ -1,9 +1,10 @@
 """Make ``mnist_sample.csv.gz``: the first 4,200 MNIST training images in Kaggle CSV layout.
 
-Usage (from the repository root): ``python sample_data/make_sample.py [MNIST_FOLDER]``.
-``MNIST_FOLDER`` defaults to ``../shared/data/mnist`` beside the repository; it is read with
-netviz's own IDX loader, so the sample passes the same checks as any other data. The gzip is
-written with mtime 0, so running this again gives the same bytes.
+Usage (from the repository root): ``python sample_data/make_sample.py [MNIST_FOLDER [OUT]]``.
+``MNIST_FOLDER`` defaults to ``../shared/data/mnist`` beside the repository, ``OUT`` to
+``sample_data/mnist_sample.csv.gz``. The folder is read with netviz's own IDX loader, so the
+sample passes the same checks as any other data. The gzip is written with mtime 0, so running
+this again gives the same bytes.
 """
 
 from __future__ import annotations
@@ -33,6 +34,6 @@ def make_sample(mnist_folder: Path, out: Path) -> Digits:
 
 if __name__ == "__main__":
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_MNIST
-    target = HERE / SAMPLE_FILE
+    target = Path(sys.argv[2]) if len(sys.argv) > 2 else HERE / SAMPLE_FILE
     made = make_sample(folder, target)
     print(f"{target}: {len(made)} rows, {target.stat().st_size:,} bytes")
