@@ -13,8 +13,8 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -68,7 +68,9 @@ class Trainer:
 
     def gradients(self, params: Params) -> BatchGradients:
         """ΣdW, Σdb, cost and accuracy over the whole training set at ``params``."""
-        parts = self._map(lambda X, y: batch_gradients(params, X, y, self.hidden), self.X, self.labels)
+        parts = self._map(
+            lambda X, y: batch_gradients(params, X, y, self.hidden), self.X, self.labels
+        )
         return sum_gradients(parts)
 
     def accuracy(self, params: Params, X: Array, labels: Array) -> float:

@@ -19,9 +19,9 @@ def sigmoid(Z: Array, shift: float = 0.0) -> Array:
 
     This is the textbook formula, computed bit for bit as written, except that the exponent is
     clipped to ±cut (700 in float64, 80 in float32): exp then never overflows (the naive form
-    does below z ≈ −709.8, with a warning, and returns 0 there) and never goes subnormal or near it,
-    where it costs ~15–50× the time of a normal exp. Clipping changes only results already within e^−cut of
-    0 or 1: below z = −cut they are e^−cut (9.9e−305 in float64) instead of ~0.
+    does below z ≈ −709.8, with a warning, and returns 0 there) and never goes subnormal or near
+    it, where it costs ~15–50× the time of a normal exp. Clipping changes only results already
+    within e^−cut of 0 or 1: below z = −cut they are e^−cut (9.9e−305 in float64), not ~0.
     """
     cut = _cut(Z.dtype)
     t = np.subtract(shift, Z)  # −(Z − shift), as the walkthrough's −Z + 1e−5
@@ -94,7 +94,11 @@ SEED_SIGMOID = Activation(
 )
 TANH = Activation("tanh", np.tanh, lambda A: 1.0 - A * A, "tanh({Z})", "(1−{A}²)")
 RELU = Activation(
-    "relu", lambda Z: np.maximum(Z, 0.0), lambda A: (A > 0).astype(A.dtype), "max({Z}, 0)", "[{A}>0]"
+    "relu",
+    lambda Z: np.maximum(Z, 0.0),
+    lambda A: (A > 0).astype(A.dtype),
+    "max({Z}, 0)",
+    "[{A}>0]",
 )
 
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (SIGMOID, SEED_SIGMOID, TANH, RELU)}

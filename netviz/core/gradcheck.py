@@ -16,22 +16,34 @@ from .network import Params, backward, costs, forward
 
 Array = np.ndarray
 FLOOR = 1e-8  # gradients smaller than this count as zero when forming the relative error
+TOLERANCE = 1e-6  # a relative error below this passes
 
 
 @dataclass(frozen=True)
 class Check:
-    """One checked entry: ``name`` (``W2``), ``index`` into it, both gradients, relative error."""
+    """One checked entry: ``name`` (``W2``), ``index`` into it, both gradients, relative error.
+
+    ``noise`` bounds the rounding error of the difference quotient itself, about
+    ε_machine·|J|/ε: a gradient far below it (a saturated sigmoid's, say) cannot be measured to
+    1e−6 by differences, however right backprop is.
+    """
 
     name: str
     index: tuple[int, ...]
     analytic: float
     numeric: float
+    noise: float = 0.0
 
     @property
     def rel_error(self) -> float:
         """|a − n| / max(|a|, |n|, FLOOR): scale-free, and 0-safe for entries with no gradient."""
         a, n = self.analytic, self.numeric
         return abs(a - n) / max(abs(a), abs(n), FLOOR)
+
+    @property
+    def ok(self) -> bool:
+        """Relative error below TOLERANCE, or a difference lost in the quotient's own noise."""
+        return self.rel_error < TOLERANCE or abs(self.analytic - self.numeric) <= self.noise
 
 
 def mean_cost(params: Params, X: Array, labels: Array, hidden: Activation) -> float:
@@ -54,9 +66,12 @@ def gradient_check(
     """
     m = X.shape[1]
     grads = backward(params, forward(params, X, hidden), labels, hidden)
+    noise = 16 * np.finfo(np.float64).eps * max(1.0, mean_cost(params, X, labels, hidden)) / eps
     named = params.named()
     if entries is None:
-        entries = ((n, tuple(int(i) for i in ix)) for n, a in named.items() for ix in np.ndindex(a.shape))
+        entries = (
+            (n, tuple(int(i) for i in ix)) for n, a in named.items() for ix in np.ndindex(a.shape)
+        )
     for name, index in entries:
         analytic = float(grads["d" + name][index]) / m
 
@@ -65,7 +80,7 @@ def gradient_check(
             arrays[name][index] += delta
             return mean_cost(Params.from_named(arrays), X, labels, hidden)
 
-        yield Check(name, index, analytic, (J(eps) - J(-eps)) / (2 * eps))
+        yield Check(name, index, analytic, (J(eps) - J(-eps)) / (2 * eps), noise)
 
 
 def sample_entries(

@@ -52,10 +52,15 @@ class Op:
 
     @property
     def shapes(self) -> str:
-        """The equation with every array replaced by its shape: ``(16, 1) = (16, 16)·(16, 1) + (16,)``."""
+        """The equation with each array replaced by its shape.
+
+        ``Z2 = W2·A1 + b2`` reads ``(16, 1) = (16, 16)·(16, 1) + (16,)``.
+        """
         arrays = {**self.inputs, **self.outputs}
         names = sorted(arrays, key=len, reverse=True)
-        pattern = re.compile("|".join(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9_])" for n in names))
+        pattern = re.compile(
+            "|".join(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9_])" for n in names)
+        )
         return pattern.sub(lambda m: str(arrays[m.group(0)].shape), self.equation)
 
 
@@ -116,6 +121,6 @@ def _name(key: str, L: int) -> str:
 
 
 def _names(text: str, known: Mapping[str, Array]) -> list[str]:
-    """The known array names that appear in ``text``, longest match first, in order of appearance."""
+    """The known array names in ``text``, in order of first appearance."""
     found = re.findall(_TOKEN, text)
     return list(dict.fromkeys(n for n in found if n in known))

@@ -1,0 +1,183 @@
+"""The ``netviz`` command line. Heavy modules are imported inside the commands that use them, so
+``netviz --help`` answers at once. Every user error is one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import NetvizError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``netviz`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "command"):
+        parser.print_help()
+        return 0
+    try:
+        return args.command(args)
+    except NetvizError as e:
+        print(f"netviz: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netviz",
+        description="See how a from-scratch numpy digit classifier learns, op by op.",
+    )
+    parser.add_argument("--version", action="version", version=f"netviz {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = _run_options()
+    train = sub.add_parser(
+        "train", parents=[run], help="train the network headless, full batch, and report accuracy"
+    )
+    train.add_argument("--out", metavar="FILE.npz", help="save the final weights here")
+    train.add_argument(
+        "--workers", type=_positive, default=None, help="threads per epoch (default: all cores)"
+    )
+    train.set_defaults(command=_train)
+
+    check = sub.add_parser(
+        "gradcheck", parents=[run], help="check backprop's gradients against central differences"
+    )
+    check.add_argument("--examples", type=_positive, default=10, help="examples in the cost")
+    check.add_argument("--entries", type=_positive, default=20, help="entries per W and b")
+    check.add_argument("--eps", type=float, default=1e-5, help="difference step ε")
+    check.set_defaults(command=_gradcheck)
+
+    predict = sub.add_parser("predict", help="predict digits with saved weights")
+    predict.add_argument("--weights", required=True, metavar="FILE.npz")
+    predict.add_argument("--data", required=True, help="CSV (labelled or not) or IDX")
+    predict.add_argument("-o", "--out", metavar="FILE.csv", help="write ImageId,Label rows")
+    predict.set_defaults(command=_predict)
+
+    data = sub.add_parser("data", help="data sets: fetch MNIST")
+    data_sub = data.add_subparsers(title="data commands", metavar="COMMAND", required=True)
+    fetch = data_sub.add_parser("fetch", help="download a data set into the cache")
+    fetch.add_argument("name", choices=["mnist"])
+    fetch.add_argument("--mirror", help="base URL holding the four .gz files")
+    fetch.add_argument("--dir", help="folder to put them in (default: the XDG cache)")
+    fetch.set_defaults(command=_fetch)
+    return parser
+
+
+def _run_options() -> argparse.ArgumentParser:
+    """Options that choose the data, the recipe and the network (train, gradcheck, tour)."""
+    from .core.activations import ACTIVATIONS
+    from .core.network import INIT_SCHEMES
+    from .core.presets import PRESETS
+
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("data")
+    g.add_argument("--data", default="sample", help="CSV file, IDX folder or file, or 'sample'")
+    g.add_argument("--split", choices=["seed", "official", "sizes"], help="how rows are cut")
+    g.add_argument("--train-size", type=_count, help="training examples (first rows)")
+    g.add_argument("--test-size", type=_count, help="test examples (the rows after them)")
+    g.add_argument("--shuffle", type=int, metavar="SEED", help="shuffle rows with this seed first")
+    g.add_argument(
+        "--scale", action=argparse.BooleanOptionalAction, help="pixels / 255 into [0, 1]"
+    )
+    n = p.add_argument_group("network and training")
+    n.add_argument("--preset", default="seed", choices=list(PRESETS), help="recipe (default seed)")
+    n.add_argument("--epochs", type=_count, help="full-batch epochs")
+    n.add_argument("--lr", type=_positive_float, help="learning rate α")
+    n.add_argument("--layers", type=_layers, help="hidden layer widths, e.g. 16,16")
+    n.add_argument("--activation", choices=list(ACTIVATIONS), help="hidden activation")
+    n.add_argument("--init", choices=INIT_SCHEMES, help="weight initialisation")
+    n.add_argument("--seed", type=int, default=0, help="RNG seed of the initial weights")
+    n.add_argument("--dtype", choices=["float64", "float32"], help="float precision")
+    return p
+
+
+def _spec(args: argparse.Namespace):
+    """The RunSpec the options describe: the preset, with what was given on the command line."""
+    from .run import RunSpec, preset
+
+    chosen = preset(args.preset).with_(
+        epochs=args.epochs,
+        alpha=args.lr,
+        sizes=(784, *args.layers, 10) if args.layers else None,
+        activation=args.activation,
+        init=args.init,
+        scale_pixels=args.scale,
+        split=args.split,
+        dtype=args.dtype,
+    )
+    return RunSpec(chosen, args.data, args.train_size, args.test_size, args.shuffle, args.seed)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .commands.train import train
+
+    return train(_spec(args), out=args.out, workers=args.workers)
+
+
+def _gradcheck(args: argparse.Namespace) -> int:
+    from .commands.gradcheck import gradcheck
+
+    return gradcheck(_spec(args), args.examples, args.entries, args.eps)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from .commands.predict import predict
+
+    return predict(args.weights, args.data, args.out)
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from .commands.fetch import fetch
+
+    return fetch(args.mirror, args.dir)
+
+
+def _count(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+def _layers(text: str) -> tuple[int, ...]:
+    parts = [p for p in text.replace("-", ",").split(",") if p.strip()]
+    try:
+        widths = tuple(int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"hidden widths are whole numbers like 16,16: {text!r}"
+        ) from None
+    if not widths or any(w < 1 for w in widths):
+        raise argparse.ArgumentTypeError(f"hidden widths are positive, like 16,16: {text!r}")
+    return widths

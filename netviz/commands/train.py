@@ -1,0 +1,133 @@
+"""``netviz train``: headless full-batch training with a progress bar and the final accuracies."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import asdict
+
+from ..run import Run, RunSpec, prepare
+from ..training import EpochResult, Trainer
+
+
+def train(spec: RunSpec, out: str | None = None, workers: int | None = None) -> int:
+    """Train as ``spec`` says, print ``train accuracy: …`` and ``test accuracy: …``; 0, or 130
+    when interrupted (the weights reached so far are still reported and saved)."""
+    run = prepare(spec)
+    if out:
+        _check_writable(out)
+    p = spec.preset
+    print(
+        f"{p.name} preset on {run.source.name}: {len(run.train):,} train / {len(run.test):,} test, "
+        f"{spec.layout}, init {p.init} (seed {spec.seed}), α {p.alpha:g}, {p.epochs} epochs, "
+        f"{'pixels / 255' if p.scale_pixels else 'raw 0–255 pixels'}, {p.dtype}"
+    )
+    params, last, status = run.params, None, 0
+    started = time.perf_counter()
+    with Trainer(run.X, run.y, run.hidden, p.alpha, run.X_test, run.y_test, workers) as trainer:
+        try:
+            with _progress(p.epochs) as show:
+                for last in trainer.run(params, p.epochs):
+                    params = last.params
+                    show(last)
+        except KeyboardInterrupt:
+            done = last.epoch if last else 0
+            print(f"interrupted after epoch {done} of {p.epochs}", file=sys.stderr)
+            status = 130
+        seconds = time.perf_counter() - started
+        train_acc = trainer.accuracy(params, run.X, run.y)
+        test_acc = trainer.accuracy(params, run.X_test, run.y_test)
+    epochs = last.epoch if last else 0
+    if epochs:
+        print(
+            f"trained {epochs} epochs in {seconds:.1f} s ({1000 * seconds / epochs:.1f} ms/epoch)"
+        )
+        print(f"final cost: {last.cost:.4f} (mean cross-entropy before the last update)")
+    print(f"train accuracy: {100 * train_acc:.2f} %")
+    print(f"test accuracy: {_percent(test_acc)}")
+    if out:
+        from ..weights import save_weights
+
+        meta = _meta(run, epochs, train_acc, test_acc)
+        print(f"wrote {save_weights(out, params, meta)}")
+    return status
+
+
+def _percent(fraction: float) -> str:
+    return "n/a (no test examples)" if fraction != fraction else f"{100 * fraction:.2f} %"
+
+
+def _meta(run: Run, epochs: int, train_acc: float, test_acc: float) -> dict:
+    """How the weights were made, saved beside them so `predict` treats inputs the same way."""
+    from .. import __version__
+
+    return {
+        "netviz": __version__,
+        "preset": asdict(run.spec.preset),
+        "data": run.source.name,
+        "data_sha256": run.source.sha256,
+        "train_size": len(run.train),
+        "test_size": len(run.test),
+        "seed": run.spec.seed,
+        "epochs_trained": epochs,
+        "train_accuracy": train_acc,
+        "test_accuracy": None if test_acc != test_acc else test_acc,
+    }
+
+
+def _check_writable(out: str) -> None:
+    """Refuse a bad --out before training, not after minutes of it."""
+    from pathlib import Path
+
+    from ..errors import NetvizError
+
+    path = Path(out)
+    if path.suffix != ".npz":
+        raise NetvizError(f"{out}: weights are saved as .npz; give a name ending in .npz")
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise NetvizError(f"{out}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise NetvizError(f"{out}: is a folder")
+
+
+class _progress:
+    """A rich progress bar on stderr: epoch, cost, train and test accuracy; nothing when piped."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        console = Console(stderr=True)
+        self._bar = Progress(
+            TextColumn("epoch"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not console.is_terminal,
+            transient=False,
+        )
+        self._bar.__enter__()
+        self._task = self._bar.add_task("train", total=self.total, stats="")
+        return self._show
+
+    def _show(self, r: EpochResult) -> None:
+        stats = f"cost {r.cost:.4f}  train {100 * r.train_accuracy:5.2f} %"
+        if r.test_accuracy == r.test_accuracy:
+            stats += f"  test {100 * r.test_accuracy:5.2f} %"
+        self._bar.update(self._task, completed=r.epoch, stats=stats)
+
+    def __exit__(self, *exc) -> None:
+        self._bar.__exit__(*exc)
