@@ -61,8 +61,8 @@ def test_gzip_output_is_reproducible(tmp_path: Path, tiny_digits: Digits) -> Non
 
 @pytest.mark.parametrize(
     ("cell", "pixel"),
-    [("3.0", 3), (" 7 ", 7), ("0255", 255)],
-    ids=["whole-float", "padded", "leading-zero"],
+    [("3.0", 3), (" 7 ", 7), ("0255", 255), ("1e2", 100)],
+    ids=["whole-float", "padded", "leading-zero", "exponent"],
 )
 def test_cells_that_are_whole_numbers_in_range_are_accepted(cell: str, pixel: int) -> None:
     text = ",".join(["label", *PIXEL_COLUMNS]) + "\n" + ",".join(["1", cell] + ["0"] * 783)

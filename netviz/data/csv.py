@@ -33,15 +33,18 @@ def read_csv_digits(data: bytes, name: str | Path) -> Digits:
 
     ``name`` is the file as the user should see it in messages; it is also the ``origin``.
     """
+    import pandas as pd
+
     _refuse_binary(data, name)
     try:
         frame = _parse(data, name, strict=True)
     except (ValueError, OverflowError):
-        # Some cell is not an integer 0–255 (or is empty): parse loosely to say which one.
+        # A cell did not parse straight to uint8: parse loosely and name the first bad cell. If
+        # none is bad (a cell like "1e2"), every cell is a whole number in range after all.
         frame = _parse(data, name, strict=False)
         _check_shape(frame, name)
         _raise_first_bad_cell(frame, name)
-        raise DataError(name, "cells cannot be read as integers 0-255") from None
+        frame = frame.apply(pd.to_numeric).astype(np.uint8)
     has_label = _check_shape(frame, name)
     labels = frame[LABEL].to_numpy() if has_label else None
     if labels is not None and (labels > 9).any():
