@@ -36,10 +36,10 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "tuned",
-            "same 784-16-16-10 sigmoid network with pixels scaled to [0, 1], Xavier init "
-            "and a larger learning rate",
+            "the same 784-16-16-10 sigmoid network with pixels scaled to [0, 1], Xavier init "
+            "and α 4 (best of 1, 2, 3, 4, 6 on the seed split of MNIST, 500 epochs)",
             init="xavier",
-            alpha=2.0,
+            alpha=4.0,
             scale_pixels=True,
         ),
     )

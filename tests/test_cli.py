@@ -1,0 +1,147 @@
+"""The command line as a learner meets it: output lines, exit statuses, one-line refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from netviz.cli import main
+from netviz.weights import load_weights
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_train_on_the_sample_reports_accuracies_in_the_walkthroughs_form(capsys, tmp_path):
+    out_file = tmp_path / "w.npz"
+    status, out, err = run(capsys, "train", "--epochs", "5", "--out", str(out_file))
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("seed preset on sample: 3,000 train / 1,200 test")
+    train_line = next(line for line in lines if line.startswith("train accuracy: "))
+    test_line = next(line for line in lines if line.startswith("test accuracy: "))
+    assert train_line.endswith(" %") and test_line.endswith(" %")
+    params, meta = load_weights(out_file)
+    assert params.sizes == (784, 16, 16, 10)
+    assert meta["epochs_trained"] == 5 and meta["preset"]["name"] == "seed"
+    # the reported figures are the saved weights' figures
+    assert f"{100 * meta['train_accuracy']:.2f} %" in train_line
+
+
+def test_options_override_the_preset(capsys, tmp_path):
+    out_file = tmp_path / "w.npz"
+    argv = ["train", "--preset", "tuned", "--epochs", "2", "--layers", "8", "--lr", "0.5"]
+    status, out, _ = run(capsys, *argv, "--train-size", "300", "--test-size", "100",
+                         "--dtype", "float32", "--out", str(out_file))  # fmt: skip
+    assert status == 0
+    assert "300 train / 100 test, 784-8-10 sigmoid" in out and "α 0.5, 2 epochs" in out
+    params, meta = load_weights(out_file)
+    assert params.sizes == (784, 8, 10) and params.dtype == np.float32
+    assert meta["preset"]["scale_pixels"] is True
+
+
+def test_predict_with_saved_weights_writes_kaggle_rows(capsys, tmp_path):
+    weights, out_csv = tmp_path / "w.npz", tmp_path / "pred.csv"
+    assert (
+        run(capsys, "train", "--preset", "tuned", "--epochs", "20", "--out", str(weights))[0] == 0
+    )
+    status, out, _ = run(capsys, "predict", "--weights", str(weights), "--data", "sample",
+                         "-o", str(out_csv))  # fmt: skip
+    assert status == 0 and "accuracy: " in out
+    rows = out_csv.read_text().splitlines()
+    assert rows[0] == "ImageId,Label" and len(rows) == 4201
+    assert rows[1].startswith("1,") and all(r.split(",")[1] in "0123456789" for r in rows[1:])
+
+
+def test_gradcheck_passes_on_the_seed_network(capsys):
+    status, out, _ = run(capsys, "gradcheck", "--examples", "5", "--entries", "5")
+    assert status == 0
+    assert (
+        "W1 " in out and "MISMATCH" not in out and out.rstrip().splitlines()[-1].startswith("all")
+    )
+
+
+BAD = [
+    (["train", "--data", "no/such.csv"], "no/such.csv"),
+    (["train", "--lr", "-1"], "--lr: must be a positive number"),
+    (["train", "--lr", "abc"], "--lr: not a number"),
+    (["train", "--epochs", "-3"], "--epochs: must be 0 or more"),
+    (["train", "--layers", "16,x"], "--layers: hidden widths are whole numbers"),
+    (["train", "--preset", "fancy"], "invalid choice: 'fancy'"),
+    (["train", "--out", "no/such/folder/w.npz"], "no/such/folder/w.npz: folder"),
+    (["train", "--out", "weights.txt"], "weights.txt: weights are saved as .npz"),
+    (["train", "--train-size", "5000"], "train_size 5000"),
+    (["train", "--split", "official"], "official"),
+    (["predict", "--weights", "missing.npz", "--data", "sample"], "missing.npz: no such weights"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD, ids=[" ".join(a[1:]) for a, _ in BAD])
+def test_bad_arguments_get_one_line_and_status_2(capsys, argv, message):
+    with pytest.raises(SystemExit) if message.startswith(("--", "invalid")) else _no_raise():
+        status = main(argv)
+        assert status == 2
+    _, err = capsys.readouterr()
+    assert message in err, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(("netviz: error:", "netviz train: error:")), err
+
+
+class _no_raise:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_argparse_refusals_exit_with_status_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "--lr", "-1"])
+    assert stop.value.code == 2
+
+
+def test_bad_data_file_names_file_row_and_column_through_the_real_command(tmp_path):
+    bad = tmp_path / "bad.csv"
+    header = "label," + ",".join(f"pixel{i}" for i in range(784))
+    row = ["3"] + ["0"] * 784
+    row[1 + 301] = "300"
+    bad.write_text(header + "\n" + ",".join(row) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "netviz", "train", "--data", str(bad)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "bad.csv" in done.stderr and "row 1" in done.stderr and "pixel301" in done.stderr
+    assert "300" in done.stderr
+
+
+def test_bad_weights_files_are_refused_without_unpickling(tmp_path, capsys):
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, W1=np.array([object()], dtype=object), b1=np.zeros(1))
+    text = tmp_path / "text.npz"
+    text.write_text("not a zip")
+    wrong = tmp_path / "wrong.npz"
+    np.savez(wrong, W1=np.zeros((3, 4)), b1=np.zeros(2))
+    for path, message in ((pickled, "not a netviz weights file"), (text, "not a netviz weights"),
+                          (wrong, "do not make a layer")):  # fmt: skip
+        status = main(["predict", "--weights", str(path), "--data", "sample"])
+        err = capsys.readouterr().err
+        assert status == 2 and message in err and str(path) in err
+
+
+def test_help_lists_the_commands(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for command in ("train", "gradcheck", "predict", "data"):
+        assert command in out
