@@ -124,6 +124,13 @@ def main() -> None:
             results[name, workers] = t
             row(f"netviz epoch, {name}, {workers} worker thread(s)", f"{1000 * t:.1f} ms")
     ours64, ours32 = results["float64", cores], results["float32", cores]
+    for chunk in (128, 256, 512, 1024, 4096):
+        with Trainer(run64.X, run64.y, run64.hidden, 0.8, chunk=chunk) as trainer:
+            t = median_time(lambda trainer=trainer: trainer.epoch(run64.params, 1), repeat)
+        row(
+            f"netviz epoch, float64, {cores} workers, chunk of {chunk} columns",
+            f"{1000 * t:.1f} ms",
+        )
 
     floors = {}
     for name, run, dtype in (("float64", run64, np.float64), ("float32", run32, np.float32)):

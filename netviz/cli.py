@@ -38,7 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = _run_options()
     train = sub.add_parser(
-        "train", parents=[run], help="train the network headless, full batch, and report accuracy"
+        "train",
+        parents=[run],
+        help="train the network headless, full batch, and report accuracy",
+        description="Full-batch gradient descent from the command line. Options not given come "
+        "from the preset.",
+        epilog=_presets_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_argument("--out", metavar="FILE.npz", help="save the final weights here")
     train.add_argument(
@@ -68,6 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--dir", help="folder to put them in (default: the XDG cache)")
     fetch.set_defaults(command=_fetch)
     return parser
+
+
+def _presets_text() -> str:
+    import textwrap
+
+    from .core.presets import PRESETS
+
+    lines = [
+        textwrap.fill(p.summary, 79, initial_indent=f"  {p.name:<7}", subsequent_indent=" " * 9)
+        for p in PRESETS.values()
+    ]
+    return "presets:\n" + "\n".join(lines)
 
 
 def _run_options() -> argparse.ArgumentParser:

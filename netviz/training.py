@@ -19,7 +19,7 @@ from functools import cache
 import numpy as np
 
 from .core.activations import Activation
-from .core.epoch import BatchGradients, batch_gradients, count_correct, sum_gradients
+from .core.epoch import CHUNK, BatchGradients, chunk_gradients, count_correct, sum_gradients
 from .core.network import Params, update
 
 Array = np.ndarray
@@ -49,9 +49,10 @@ class Trainer:
         X_test: Array | None = None,
         labels_test: Array | None = None,
         workers: int | None = None,
+        chunk: int = CHUNK,
     ) -> None:
         self.X, self.labels, self.hidden, self.alpha = X, labels, hidden, alpha
-        self.X_test, self.labels_test = X_test, labels_test
+        self.X_test, self.labels_test, self.chunk = X_test, labels_test, chunk
         self.workers = max(1, min(workers or os.cpu_count() or 1, 8))
         self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
 
@@ -67,17 +68,23 @@ class Trainer:
         self.close()
 
     def gradients(self, params: Params) -> BatchGradients:
-        """ΣdW, Σdb, cost and accuracy over the whole training set at ``params``."""
+        """ΣdW, Σdb, cost and accuracy over the whole training set at ``params``.
+
+        The same bits whatever the number of workers: each chunk's sums are computed alike, and
+        added in chunk order.
+        """
         parts = self._map(
-            lambda X, y: batch_gradients(params, X, y, self.hidden), self.X, self.labels
+            lambda X, y: chunk_gradients(params, X, y, self.hidden, self.chunk), self.X, self.labels
         )
-        return sum_gradients(parts)
+        return sum_gradients([chunk for part in parts for chunk in part])
 
     def accuracy(self, params: Params, X: Array, labels: Array) -> float:
         """Fraction of the columns of ``X`` classified right."""
         if labels.shape[0] == 0:
             return float("nan")
-        parts = self._map(lambda Xs, ys: count_correct(params, Xs, ys, self.hidden), X, labels)
+        parts = self._map(
+            lambda Xs, ys: count_correct(params, Xs, ys, self.hidden, self.chunk), X, labels
+        )
         return sum(parts) / labels.shape[0]
 
     def epoch(self, params: Params, number: int) -> EpochResult:
@@ -101,7 +108,9 @@ class Trainer:
         m = labels.shape[0]
         if self._pool is None or m < 2 * self.workers:
             return [fn(X, labels)]
-        bounds = np.linspace(0, m, self.workers + 1).astype(int)
+        # Cut at chunk boundaries, so every worker sums the very chunks one worker would.
+        chunks = -(-m // self.chunk)
+        bounds = np.minimum(m, self.chunk * np.linspace(0, chunks, self.workers + 1).astype(int))
         slices = [(X[:, a:b], labels[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         with _one_blas_thread():
             return list(self._pool.map(lambda s: fn(*s), slices))

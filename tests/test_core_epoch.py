@@ -66,18 +66,19 @@ def test_count_correct_agrees_with_accuracy(batch):
     )
 
 
-def test_two_worker_threads_give_the_one_thread_epoch(sample):
-    X = as_inputs(sample.images[:500], np.float64, scale_pixels=True)
-    y = sample.labels[:500].astype(np.intp)
+@pytest.mark.parametrize("workers", [2, 3])
+def test_any_number_of_worker_threads_gives_the_one_thread_epoch_bit_for_bit(sample, workers):
+    X = as_inputs(sample.images[:1100], np.float64, scale_pixels=True)
+    y = sample.labels[:1100].astype(np.intp)
     p = init_params((784, 16, 16, 10), np.random.default_rng(1), "xavier")
     with (
-        Trainer(X, y, SIGMOID, 2.0, workers=1) as one,
-        Trainer(X, y, SIGMOID, 2.0, workers=2) as two,
+        Trainer(X, y, SIGMOID, 2.0, workers=1, chunk=100) as one,
+        Trainer(X, y, SIGMOID, 2.0, workers=workers, chunk=100) as many,
     ):
-        a, b = one.epoch(p, 1), two.epoch(p, 1)
+        a, b = one.epoch(p, 1), many.epoch(p, 1)
     for x, z in zip(a.params.W + a.params.b, b.params.W + b.params.b, strict=True):
-        np.testing.assert_allclose(x, z, rtol=0, atol=1e-12)
-    assert a.train_accuracy == b.train_accuracy
+        np.testing.assert_array_equal(x, z)
+    assert (a.cost, a.train_accuracy) == (b.cost, b.train_accuracy)
 
 
 def test_training_on_the_sample_lowers_the_cost(sample):

@@ -16,7 +16,7 @@ from .activations import Activation
 from .network import Params, backward, costs, forward, frozen
 
 Array = np.ndarray
-CHUNK = 1024  # columns per chunk: chosen by measurement (benchmarks/RESULTS.md)
+CHUNK = 512  # columns per chunk, chosen by measurement (benchmarks/RESULTS.md)
 
 
 @dataclass(frozen=True)
@@ -45,39 +45,49 @@ class BatchGradients:
         return self.correct / self.m if self.m else float("nan")
 
 
+def chunk_gradients(
+    params: Params, X: Array, labels: Array, hidden: Activation, chunk: int = CHUNK
+) -> list[BatchGradients]:
+    """One :class:`BatchGradients` per run of ``chunk`` columns of ``X`` (784, m), in order."""
+    L, parts = len(params.W), []
+    for start in range(0, X.shape[1], chunk):
+        Xc, yc = X[:, start : start + chunk], labels[start : start + chunk]
+        cache = forward(params, Xc, hidden)
+        grads = backward(params, cache, yc, hidden)
+        parts.append(
+            BatchGradients(
+                Xc.shape[1],
+                float(costs(cache[f"Z{L}"], yc).sum()),
+                int(np.count_nonzero(cache[f"A{L}"].argmax(axis=0) == yc)),
+                tuple(grads[f"dW{l}"] for l in range(1, L + 1)),
+                tuple(grads[f"db{l}"] for l in range(1, L + 1)),
+            )
+        )
+    return parts
+
+
+def sum_gradients(parts: Sequence[BatchGradients]) -> BatchGradients:
+    """The batch's sums from its chunks' sums, added one chunk after another, in order.
+
+    Always the same order of additions, so the result is the same bit for bit however the chunks
+    were shared among threads.
+    """
+    dW = [np.zeros_like(g) for g in parts[0].dW]
+    db = [np.zeros_like(g) for g in parts[0].db]
+    cost = 0.0
+    for p in parts:
+        for acc, g in zip(dW + db, p.dW + p.db, strict=True):
+            acc += g
+        cost += p.cost_sum
+    m, correct = sum(p.m for p in parts), sum(p.correct for p in parts)
+    return BatchGradients(m, cost, correct, tuple(map(frozen, dW)), tuple(map(frozen, db)))
+
+
 def batch_gradients(
     params: Params, X: Array, labels: Array, hidden: Activation, chunk: int = CHUNK
 ) -> BatchGradients:
     """Σ over the columns of ``X`` (784, m) of each example's dW and db, with cost and accuracy."""
-    m, L = X.shape[1], len(params.W)
-    dW = [np.zeros_like(W) for W in params.W]
-    db = [np.zeros_like(b) for b in params.b]
-    cost, correct = 0.0, 0
-    for start in range(0, m, chunk):
-        Xc, yc = X[:, start : start + chunk], labels[start : start + chunk]
-        cache = forward(params, Xc, hidden)
-        grads = backward(params, cache, yc, hidden)
-        for l in range(1, L + 1):
-            dW[l - 1] += grads[f"dW{l}"]
-            db[l - 1] += grads[f"db{l}"]
-        cost += float(costs(cache[f"Z{L}"], yc).sum())
-        correct += int(np.count_nonzero(cache[f"A{L}"].argmax(axis=0) == yc))
-    return BatchGradients(m, cost, correct, tuple(map(frozen, dW)), tuple(map(frozen, db)))
-
-
-def sum_gradients(parts: Sequence[BatchGradients]) -> BatchGradients:
-    """One pass's result from passes over consecutive slices of the batch, added in order."""
-    if len(parts) == 1:
-        return parts[0]
-    dW = [np.sum([p.dW[i] for p in parts], axis=0) for i in range(len(parts[0].dW))]
-    db = [np.sum([p.db[i] for p in parts], axis=0) for i in range(len(parts[0].db))]
-    return BatchGradients(
-        sum(p.m for p in parts),
-        sum(p.cost_sum for p in parts),
-        sum(p.correct for p in parts),
-        tuple(map(frozen, dW)),
-        tuple(map(frozen, db)),
-    )
+    return sum_gradients(chunk_gradients(params, X, labels, hidden, chunk))
 
 
 def count_correct(
