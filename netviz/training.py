@@ -104,8 +104,13 @@ class Trainer:
             yield result
 
     def _map(self, fn, X: Array, labels: Array) -> list:
-        """``fn`` over consecutive column slices of (X, labels), one per worker, in order."""
+        """``fn`` over consecutive column slices of (X, labels), one per worker, in order.
+
+        Overflow is not warned about: it shows as inf or nan in the results (a diverging run's
+        cost), which the caller reports in words.
+        """
         m = labels.shape[0]
+        fn = _quiet(fn)
         if self._pool is None or m < 2 * self.workers:
             return [fn(X, labels)]
         # Cut at chunk boundaries, so every worker sums the very chunks one worker would.
@@ -114,6 +119,16 @@ class Trainer:
         slices = [(X[:, a:b], labels[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         with _one_blas_thread():
             return list(self._pool.map(lambda s: fn(*s), slices))
+
+
+def _quiet(fn):
+    """``fn`` run with numpy's overflow warnings off, in whichever thread runs it."""
+
+    def run(*args):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return fn(*args)
+
+    return run
 
 
 @contextmanager

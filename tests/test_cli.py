@@ -145,3 +145,18 @@ def test_help_lists_the_commands(capsys):
     out = capsys.readouterr().out
     for command in ("train", "gradcheck", "predict", "data"):
         assert command in out
+
+
+def test_a_diverging_run_says_so_in_one_line_and_saves_nothing(tmp_path):
+    out_file = tmp_path / "w.npz"
+    argv = ["train", "--activation", "relu", "--init", "he", "--lr", "1e200", "--epochs", "5"]
+    done = subprocess.run(
+        [sys.executable, "-m", "netviz", *argv, "--out", str(out_file)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("netviz: training diverged: the cost is nan at epoch ")
+    assert done.stderr.count("\n") == 1, done.stderr  # no numpy warnings
+    assert "smaller --lr" in done.stderr
+    assert not out_file.exists()

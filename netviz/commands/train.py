@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from dataclasses import asdict
@@ -9,10 +10,15 @@ from dataclasses import asdict
 from ..run import Run, RunSpec, prepare
 from ..training import EpochResult, Trainer
 
+EXIT_DIVERGED = 1
+
 
 def train(spec: RunSpec, out: str | None = None, workers: int | None = None) -> int:
-    """Train as ``spec`` says, print ``train accuracy: …`` and ``test accuracy: …``; 0, or 130
-    when interrupted (the weights reached so far are still reported and saved)."""
+    """Train as ``spec`` says, print ``train accuracy: …`` and ``test accuracy: …``.
+
+    Returns 0; 130 when interrupted (the weights reached so far are still reported and saved);
+    1 when the cost stops being a finite number (nothing is saved).
+    """
     run = prepare(spec)
     if out:
         _check_writable(out)
@@ -28,6 +34,8 @@ def train(spec: RunSpec, out: str | None = None, workers: int | None = None) -> 
         try:
             with _progress(p.epochs) as show:
                 for last in trainer.run(params, p.epochs):
+                    if not math.isfinite(last.cost):
+                        return _diverged(last, p.alpha)
                     params = last.params
                     show(last)
         except KeyboardInterrupt:
@@ -51,6 +59,15 @@ def train(spec: RunSpec, out: str | None = None, workers: int | None = None) -> 
         meta = _meta(run, epochs, train_acc, test_acc)
         print(f"wrote {save_weights(out, params, meta)}")
     return status
+
+
+def _diverged(result: EpochResult, alpha: float) -> int:
+    print(
+        f"netviz: training diverged: the cost is {result.cost} at epoch {result.epoch} "
+        f"(the numbers overflowed; try a smaller --lr than {alpha:g}); nothing saved",
+        file=sys.stderr,
+    )
+    return EXIT_DIVERGED
 
 
 def _percent(fraction: float) -> str:
