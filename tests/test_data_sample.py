@@ -72,3 +72,18 @@ def test_make_sample_script_remakes_the_shipped_bytes(tmp_path: Path, mnist_dir:
     script = SAMPLE_DATA / "make_sample.py"
     subprocess.run([sys.executable, str(script), str(mnist_dir), str(out)], check=True)
     assert out.read_bytes() == sample_file().read_bytes()
+
+
+def test_the_sample_is_found_from_an_uninstalled_source_checkout(monkeypatch):
+    """`python -m netviz` in a clone imports the source tree: it has no netviz.sample_data."""
+    from pathlib import Path
+
+    import netviz.data.sample as sample_module
+
+    def missing(name):
+        raise ModuleNotFoundError(f"No module named {name!r}")
+
+    monkeypatch.setattr(sample_module, "files", missing)
+    found = sample_module.sample_file()
+    assert Path(str(found)) == Path(__file__).parents[1] / "sample_data" / "mnist_sample.csv.gz"
+    assert found.is_file()
