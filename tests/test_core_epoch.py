@@ -7,7 +7,7 @@ import pytest
 
 from netviz.core.activations import SEED_SIGMOID, SIGMOID
 from netviz.core.epoch import batch_gradients, count_correct
-from netviz.core.network import accuracy, as_inputs, init_params, update
+from netviz.core.network import accuracy, as_inputs, forward, init_params, update
 from netviz.core.steps import example_ops
 from netviz.core.walkthrough import walkthrough_epoch
 from netviz.training import Trainer
@@ -90,3 +90,17 @@ def test_training_on_the_sample_lowers_the_cost(sample):
     assert [r.epoch for r in results] == list(range(1, 31))
     assert results[-1].cost < 0.6 * results[0].cost
     assert results[-1].train_accuracy > 0.5
+
+
+def test_activation_statistics_are_those_of_the_batch(batch):
+    p, X, labels = batch
+    g = batch_gradients(p, X, labels, SEED_SIGMOID, chunk=37)
+    cache = forward(p, X, SEED_SIGMOID)
+    for l in (1, 2):
+        A = cache[f"A{l}"]
+        np.testing.assert_allclose(g.A_mean[l - 1], A.mean(axis=1), rtol=1e-12)
+        np.testing.assert_array_equal(
+            g.saturated_fraction[l - 1], np.mean(A * (1 - A) < 0.01, axis=1)
+        )
+    assert len(g.A_mean) == 2  # hidden layers only
+    assert 0 < np.mean(g.saturated_fraction[0]) < 1  # raw pixels saturate part of layer 1

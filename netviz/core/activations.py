@@ -53,6 +53,9 @@ def log_softmax(Z: Array) -> Array:
     return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
 
 
+SATURATION = 0.04  # a neuron is saturated where its slope is below this fraction of the peak
+
+
 @dataclass(frozen=True)
 class Activation:
     """A hidden-layer activation: A = f(Z), with its derivative written in A.
@@ -66,6 +69,11 @@ class Activation:
     slope: Callable[[Array], Array]  # f′(Z), computed from A = f(Z)
     formula: str
     slope_formula: str
+    peak_slope: float  # the largest f′ can be: 0.25 for σ, 1 for tanh and relu
+
+    def saturated(self, A: Array) -> Array:
+        """Where f′ < 4 % of its peak: little gradient flows back (σ: A(1−A) < 0.01; relu: dead)."""
+        return self.slope(A) < SATURATION * self.peak_slope
 
     def equation(self, A: str, Z: str) -> str:
         """The forward rule as shown, e.g. ``A1 = σ(Z1)``."""
@@ -80,7 +88,7 @@ def _sigmoid_slope(A: Array) -> Array:
     return A * (1.0 - A)
 
 
-SIGMOID = Activation("sigmoid", sigmoid, _sigmoid_slope, "σ({Z})", "{A}(1−{A})")
+SIGMOID = Activation("sigmoid", sigmoid, _sigmoid_slope, "σ({Z})", "{A}(1−{A})", 0.25)
 
 # The seed walkthrough writes its sigmoid 1/(1+exp(−Z+1e−5)), i.e. σ(Z − 1e−5); its derivative
 # is still A(1−A) because the shift does not change the slope's form.
@@ -91,14 +99,16 @@ SEED_SIGMOID = Activation(
     _sigmoid_slope,
     "σ({Z} − 1e−5)",
     "{A}(1−{A})",
+    0.25,
 )
-TANH = Activation("tanh", np.tanh, lambda A: 1.0 - A * A, "tanh({Z})", "(1−{A}²)")
+TANH = Activation("tanh", np.tanh, lambda A: 1.0 - A * A, "tanh({Z})", "(1−{A}²)", 1.0)
 RELU = Activation(
     "relu",
     lambda Z: np.maximum(Z, 0.0),
     lambda A: (A > 0).astype(A.dtype),
     "max({Z}, 0)",
     "[{A}>0]",
+    1.0,
 )
 
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (SIGMOID, SEED_SIGMOID, TANH, RELU)}

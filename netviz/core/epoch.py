@@ -25,7 +25,9 @@ class BatchGradients:
 
     ``dW[l-1]`` = ΣdWl (n_l, n_{l−1}) and ``db[l-1]`` = Σdbl (n_l,), summed over the ``m``
     examples; ``cost_sum`` is the summed cross-entropy and ``correct`` the count of right
-    predictions, both for the parameters the gradients were taken at.
+    predictions, both for the parameters the gradients were taken at. For each hidden layer l,
+    ``A_sum[l-1]`` (n_l,) is ΣAl over the examples and ``saturated[l-1]`` (n_l,) counts the
+    examples where that neuron is saturated (σ: A(1−A) < 0.01).
     """
 
     m: int
@@ -33,6 +35,18 @@ class BatchGradients:
     correct: int
     dW: tuple[Array, ...]
     db: tuple[Array, ...]
+    A_sum: tuple[Array, ...] = ()
+    saturated: tuple[Array, ...] = ()
+
+    @property
+    def A_mean(self) -> tuple[Array, ...]:
+        """Each hidden neuron's mean activation over the batch, per hidden layer."""
+        return tuple(s / self.m for s in self.A_sum)
+
+    @property
+    def saturated_fraction(self) -> tuple[Array, ...]:
+        """Each hidden neuron's fraction of saturated examples, per hidden layer."""
+        return tuple(s / self.m for s in self.saturated)
 
     @property
     def cost(self) -> float:
@@ -61,6 +75,10 @@ def chunk_gradients(
                 int(np.count_nonzero(cache[f"A{L}"].argmax(axis=0) == yc)),
                 tuple(grads[f"dW{l}"] for l in range(1, L + 1)),
                 tuple(grads[f"db{l}"] for l in range(1, L + 1)),
+                tuple(cache[f"A{l}"].sum(axis=1) for l in range(1, L)),
+                tuple(
+                    np.count_nonzero(hidden.saturated(cache[f"A{l}"]), axis=1) for l in range(1, L)
+                ),
             )
         )
     return parts
@@ -74,13 +92,19 @@ def sum_gradients(parts: Sequence[BatchGradients]) -> BatchGradients:
     """
     dW = [np.zeros_like(g) for g in parts[0].dW]
     db = [np.zeros_like(g) for g in parts[0].db]
+    A_sum = [np.zeros_like(s) for s in parts[0].A_sum]
+    saturated = [np.zeros_like(s) for s in parts[0].saturated]
     cost = 0.0
     for p in parts:
-        for acc, g in zip(dW + db, p.dW + p.db, strict=True):
+        for acc, g in zip(
+            dW + db + A_sum + saturated, p.dW + p.db + p.A_sum + p.saturated, strict=True
+        ):
             acc += g
         cost += p.cost_sum
     m, correct = sum(p.m for p in parts), sum(p.correct for p in parts)
-    return BatchGradients(m, cost, correct, tuple(map(frozen, dW)), tuple(map(frozen, db)))
+    return BatchGradients(
+        m, cost, correct, *(tuple(map(frozen, a)) for a in (dW, db, A_sum, saturated))
+    )
 
 
 def batch_gradients(
