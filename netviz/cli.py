@@ -66,6 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("-o", "--out", metavar="FILE.csv", help="write ImageId,Label rows")
     predict.set_defaults(command=_predict)
 
+    trace = sub.add_parser("trace", help="look inside a trace file")
+    trace_sub = trace.add_subparsers(title="trace commands", metavar="COMMAND", required=True)
+    info = trace_sub.add_parser("info", help="run metadata, counts, size, epochs, final metrics")
+    info.add_argument("file")
+    info.set_defaults(command=_trace_info)
+    metrics = trace_sub.add_parser("metrics", help="the per-epoch metrics table (CSV)")
+    metrics.add_argument("file")
+    metrics.add_argument("-o", "--out", metavar="FILE.csv", help="write here (default: print)")
+    metrics.set_defaults(command=_trace_metrics)
+    tensors = trace_sub.add_parser("tensors", help="print the arrays of one step")
+    tensors.add_argument("file")
+    tensors.add_argument(
+        "--at", required=True, metavar="ADDRESS", help="e12, e12/x4821/bwd/L2/dZ or a step number"
+    )
+    tensors.set_defaults(command=_trace_tensors)
+
     data = sub.add_parser("data", help="data sets: fetch MNIST")
     data_sub = data.add_subparsers(title="data commands", metavar="COMMAND", required=True)
     fetch = data_sub.add_parser("fetch", help="download a data set into the cache")
@@ -149,6 +165,24 @@ def _predict(args: argparse.Namespace) -> int:
     from .commands.predict import predict
 
     return predict(args.weights, args.data, args.out)
+
+
+def _trace_info(args: argparse.Namespace) -> int:
+    from .commands.trace import info
+
+    return info(args.file)
+
+
+def _trace_metrics(args: argparse.Namespace) -> int:
+    from .commands.trace import metrics
+
+    return metrics(args.file, args.out)
+
+
+def _trace_tensors(args: argparse.Namespace) -> int:
+    from .commands.trace import tensors
+
+    return tensors(args.file, args.at)
 
 
 def _fetch(args: argparse.Namespace) -> int:

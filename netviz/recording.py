@@ -1,0 +1,183 @@
+"""What a run records into its trace, and when: the choices between the network and the store.
+
+Levels: ``minimal`` keeps the metrics and a weight checkpoint every k epochs; ``default`` adds
+each epoch's ΣdW and Σdb (so every epoch's weights rebuild bit for bit), each hidden neuron's
+mean activation and saturated fraction, and Z, A, dZ of a few watched examples; ``full`` adds
+Z and A of every training example for the epochs asked for.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from . import __version__
+from .core.network import Params, backward, forward
+from .core.steps import Op
+from .run import Run
+from .trace import SUFFIX, TraceWriter
+from .trace.schema import op_address
+from .training import EpochResult
+
+Level = Literal["minimal", "default", "full"]
+LEVELS: tuple[Level, ...] = ("minimal", "default", "full")
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    """How much a run records: level, checkpoint interval, watched examples, full epochs."""
+
+    level: Level = "default"
+    checkpoint_every: int = 10
+    watch: tuple[int, ...] | None = None  # training-set indices; None: the first 8
+    full_epochs: tuple[int, ...] | None = None  # level full: these epochs; None: every epoch
+
+
+def default_trace_path(run: Run, folder: str | Path = "traces") -> Path:
+    """``traces/<preset>-<YYYYmmdd-HHMMSS>-s<seed>.nvtrace``."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(folder) / f"{run.spec.preset.name}-{stamp}-s{run.spec.seed}{SUFFIX}"
+
+
+class Recorder:
+    """Writes one run's trace: metadata and first weights on creation, then epochs and passes."""
+
+    def __init__(self, path: str | Path, run: Run, options: RecordOptions = RecordOptions()):
+        self.run, self.options = run, options
+        self.watch = (
+            tuple(range(min(8, len(run.train)))) if options.watch is None else options.watch
+        )
+        if any(not 0 <= i < len(run.train) for i in self.watch):
+            from .errors import NetvizError
+
+            raise NetvizError(f"watched examples must be 0–{len(run.train) - 1}: {self.watch}")
+        self.writer = TraceWriter(path, self._meta(), layers=len(run.params.W))
+        self.writer.add_examples((i, run.train.labels[i], run.train.images[i]) for i in self.watch)
+        self.writer.add_checkpoint(0, run.params.named())
+        self._before = run.params  # the weights the next epoch starts from
+        self._last_checkpoint = 0
+        self._last_epoch = 0
+
+    @property
+    def path(self) -> Path:
+        return self.writer.path
+
+    def epoch(self, result: EpochResult, alpha: float) -> int:
+        """Record one epoch (its metrics, and tensors as the level says); its step number."""
+        g, level = result.grads, self.options.level
+        L = len(g.dW)
+        metrics = {
+            "m": g.m,
+            "alpha": alpha,
+            "cost": result.cost,
+            "train_accuracy": result.train_accuracy,
+            "test_accuracy": None if math.isnan(result.test_accuracy) else result.test_accuracy,
+            **{
+                f"grad_norm_L{l}": float(np.linalg.norm(g.dW[l - 1])) / g.m for l in range(1, L + 1)
+            },
+            **{f"saturated_L{l}": float(np.mean(f)) for l, f in enumerate(g.saturated_fraction, 1)},
+        }
+        tensors: dict[str, np.ndarray] = {}
+        if level != "minimal":
+            for l in range(1, L + 1):
+                tensors[f"dW{l}"], tensors[f"db{l}"] = g.dW[l - 1], g.db[l - 1]
+            for l, (mean, sat) in enumerate(zip(g.A_mean, g.saturated_fraction, strict=True), 1):
+                tensors[f"A{l}_mean"], tensors[f"A{l}_saturated"] = mean, sat
+            tensors.update(self._watched(self._before))
+        if level == "full" and (
+            self.options.full_epochs is None or result.epoch in self.options.full_epochs
+        ):
+            tensors.update(self._everyone(self._before))
+        step = self.writer.add_epoch(result.epoch, metrics, tensors)
+        self._before, self._last_epoch = result.params, result.epoch
+        if level == "minimal" or result.epoch % self.options.checkpoint_every == 0:
+            self._checkpoint(result.epoch, result.params)
+        return step
+
+    def example_pass(
+        self, epoch: int, example: int, ops: Sequence[Op], pixels: np.ndarray, label: int | None
+    ) -> list[int]:
+        """Record one example's ops at the weights after ``epoch`` epochs; their step numbers."""
+        self.writer.add_examples([(example, label, pixels)])
+        produced: set[str] = set()
+        context: dict[str, np.ndarray] = {}
+        for op in ops:  # what the pass reads but no earlier op made: x, y, W, b, α
+            context.update({n: a for n, a in op.inputs.items() if n not in produced | set(context)})
+            produced |= set(op.outputs)
+        steps = []
+        for i, op in enumerate(ops):
+            tensors = {**(context if i == 0 else {}), **op.outputs}
+            fields = {"phase": op.phase, "layer": op.layer, "op": op.name, "equation": op.equation,
+                      "inputs": list(op.inputs), "outputs": list(op.outputs)}  # fmt: skip
+            address = op_address(epoch, example, op.address)
+            steps.append(self.writer.add_op(address, epoch, example, fields, tensors))
+        return steps
+
+    def full_epoch_bytes(self) -> int:
+        """Bytes that ``full`` adds per epoch: Z and A of every layer for every example."""
+        per_example = 2 * sum(self.run.params.sizes[1:]) * self.run.params.dtype.itemsize
+        return per_example * len(self.run.train)
+
+    def close(self) -> None:
+        """Checkpoint the last weights (so replay ends where training did) and finish the file."""
+        if self._last_epoch != self._last_checkpoint:
+            self._checkpoint(self._last_epoch, self._before)
+        self.writer.close()
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _checkpoint(self, epoch: int, params: Params) -> None:
+        self.writer.add_checkpoint(epoch, params.named())
+        self._last_checkpoint = epoch
+
+    def _watched(self, params: Params) -> dict[str, np.ndarray]:
+        """Z, A and dZ of the watched examples at ``params``: one column per example."""
+        cols = list(self.watch)
+        cache = forward(params, self.run.X[:, cols], self.run.hidden)
+        grads = backward(params, cache, self.run.y[cols], self.run.hidden)
+        out = {}
+        for l in range(1, len(params.W) + 1):
+            out[f"watch/Z{l}"], out[f"watch/A{l}"] = cache[f"Z{l}"], cache[f"A{l}"]
+            out[f"watch/dZ{l}"] = grads[f"dZ{l}"]
+        return out
+
+    def _everyone(self, params: Params) -> dict[str, np.ndarray]:
+        """Z and A of every training example at ``params``."""
+        cache = forward(params, self.run.X, self.run.hidden)
+        out = {}
+        for l in range(1, len(params.W) + 1):
+            out[f"all/Z{l}"], out[f"all/A{l}"] = cache[f"Z{l}"], cache[f"A{l}"]
+        return out
+
+    def _meta(self) -> dict:
+        run, spec = self.run, self.run.spec
+        return {
+            "netviz": __version__,
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "preset": asdict(spec.preset),
+            "sizes": list(run.params.sizes),
+            "activation": run.hidden.name,
+            "init": spec.preset.init,
+            "seed": spec.seed,
+            "alpha": spec.preset.alpha,
+            "epochs": spec.preset.epochs,
+            "dtype": str(run.params.dtype),
+            "scale_pixels": spec.preset.scale_pixels,
+            "data": run.source.name,
+            "data_sha256": run.source.sha256,
+            "train_size": len(run.train),
+            "test_size": len(run.test),
+            "record": self.options.level,
+            "checkpoint_every": self.options.checkpoint_every,
+            "watch": list(self.watch),
+        }

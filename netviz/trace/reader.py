@@ -1,0 +1,246 @@
+"""Reading a trace: read-only, any step by number or address, without reading the rest."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..core.network import Params, update
+from ..errors import NetvizError
+from .schema import FORMAT, SCHEMA_VERSION, Step, decode, parse_address
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+STEP_COLUMNS = "step, address, kind, epoch, example, phase, layer, op, equation, inputs, outputs"
+
+
+class TraceError(NetvizError):
+    """A file that cannot be read as a netviz trace, or a step it does not hold."""
+
+
+class TraceReader:
+    """A read-only view of a trace file, which may still be growing."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._check_file()
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        try:
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as e:
+            raise self._error(f"not a readable SQLite database ({e})") from None
+        if not {"meta", "steps", "tensors", "metrics"} <= tables:
+            raise self._error("an SQLite file, but not a netviz trace (no netviz tables)")
+        if version > SCHEMA_VERSION:
+            raise self._error(
+                f"written by a newer netviz (trace schema {version}; this netviz reads up to "
+                f"{SCHEMA_VERSION}): upgrade netviz to read it"
+            )
+        self.meta = self._read_meta()
+        if self.meta.get("format") != FORMAT:
+            raise self._error("an SQLite file, but not a netviz trace (no netviz format mark)")
+
+    # --- listing ----------------------------------------------------------------------------
+
+    def steps(self, kind: str | None = None, after: int = 0) -> list[Step]:
+        """Steps in order (optionally only ``epoch`` or ``op`` ones, or those after a number)."""
+        where, args = "WHERE step > ?", [after]
+        if kind:
+            where, args = where + " AND kind = ?", [*args, kind]
+        rows = self._query(f"SELECT {STEP_COLUMNS} FROM steps {where} ORDER BY step", args)
+        return [_step(r) for r in rows]
+
+    def epochs(self) -> list[int]:
+        """The epochs recorded, in order."""
+        return [r[0] for r in self._query("SELECT epoch FROM metrics ORDER BY epoch")]
+
+    def last_step(self) -> int:
+        """The newest committed step number (0 for an empty trace)."""
+        return self._query("SELECT coalesce(max(step), 0) FROM steps")[0][0]
+
+    def step(self, at: int | str) -> Step:
+        """The step with this number or address; TraceError if there is none."""
+        if isinstance(at, int) or (isinstance(at, str) and at.isdigit()):
+            rows = self._query(f"SELECT {STEP_COLUMNS} FROM steps WHERE step = ?", [int(at)])
+        else:
+            if parse_address(at) is None:
+                raise self._error(
+                    f"{at!r} is not an address (like e12 or e12/x4821/bwd/L2/dZ) or step number"
+                )
+            rows = self._query(f"SELECT {STEP_COLUMNS} FROM steps WHERE address = ?", [at.strip()])
+        if not rows:
+            raise self._error(f"no step {at} in this trace ({self.last_step()} steps recorded)")
+        return _step(rows[0])
+
+    # --- arrays -----------------------------------------------------------------------------
+
+    def tensors(self, at: int | str) -> dict[str, np.ndarray]:
+        """The arrays stored with one step, read-only, by name."""
+        step = self.step(at)
+        rows = self._query(
+            "SELECT name, dtype, shape, data FROM tensors WHERE step = ?", [step.step]
+        )
+        return {name: self._decode(name, d, s, b) for name, d, s, b in rows}
+
+    def op_arrays(self, at: int | str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """(inputs, outputs) of an op step: outputs are its own tensors; each input is the
+        latest array of that name recorded up to it in the same example's pass (the pass's
+        context, x, y, W, b and α, is stored with its first op)."""
+        step = self.step(at)
+        if step.kind != "op":
+            raise self._error(f"{step.address} is an epoch step, not an op")
+        stored = self.tensors(step.step)
+        outputs = {name: stored[name] for name in step.outputs}
+        inputs = {}
+        for name in step.inputs:
+            # An input that is also this op's output (W1 in W1 ← W1 − α·dW1) is the older value.
+            before = "<" if name in step.outputs else "<="
+            rows = self._query(
+                "SELECT t.dtype, t.shape, t.data FROM tensors t JOIN steps s ON s.step = t.step "
+                f"WHERE s.epoch = ? AND s.example = ? AND s.step {before} ? AND t.name = ? "
+                "ORDER BY s.step DESC LIMIT 1",
+                [step.epoch, step.example, step.step, name],
+            )
+            if rows:
+                inputs[name] = self._decode(name, *rows[0])
+        return inputs, outputs
+
+    def weights(self, epoch: int) -> Params:
+        """The weights after ``epoch`` epochs, bit for bit: the nearest checkpoint at or before
+        it, then the recorded updates W ← W − α·ΣdW/m replayed with training's own rule."""
+        rows = self._query("SELECT max(epoch) FROM checkpoints WHERE epoch <= ?", [epoch])
+        start = rows[0][0]
+        if start is None:
+            raise self._error(f"no weights recorded at or before epoch {epoch}")
+        params = Params.from_named(self._checkpoint(start))
+        for e in range(start + 1, epoch + 1):
+            sums = self._epoch_sums(e)
+            if sums is None:
+                raise self._error(
+                    f"the weights of epoch {epoch} cannot be rebuilt: epoch {e}'s gradients were "
+                    f"not recorded (checkpoints: {self._checkpoint_epochs()})"
+                )
+            alpha, m, dW, db = sums
+            params = update(params, dW, db, alpha, m)
+        return params
+
+    def metrics(self):
+        """The metrics table as a pandas DataFrame indexed by epoch."""
+        import pandas as pd
+
+        frame = pd.read_sql_query("SELECT * FROM metrics ORDER BY epoch", self._db)
+        return frame.set_index("epoch")
+
+    def example(self, index: int) -> tuple[np.ndarray, int | None]:
+        """(pixels (784,) uint8, label) of an example shown in this run."""
+        rows = self._query("SELECT label, pixels FROM examples WHERE example = ?", [index])
+        if not rows:
+            raise self._error(f"example {index} was not recorded")
+        label, pixels = rows[0]
+        return np.frombuffer(pixels, dtype=np.uint8), label
+
+    def follow(self, poll: float = 0.2, timeout: float | None = None) -> Iterator[Step]:
+        """Yield steps as they are committed, from the first, until ``timeout`` seconds pass
+        with nothing new (forever if None)."""
+        seen, idle_since = 0, time.monotonic()
+        while True:
+            new = self.steps(after=seen)
+            if new:
+                yield from new
+                seen, idle_since = new[-1].step, time.monotonic()
+            elif timeout is not None and time.monotonic() - idle_since > timeout:
+                return
+            else:
+                time.sleep(poll)
+
+    def counts(self) -> dict[str, int]:
+        """How many steps, epochs, ops, examples and tensors the trace holds."""
+        q = {
+            "steps": "SELECT count(*) FROM steps",
+            "epochs": "SELECT count(*) FROM metrics",
+            "ops": "SELECT count(*) FROM steps WHERE kind = 'op'",
+            "examples": "SELECT count(*) FROM examples",
+            "tensors": "SELECT count(*) FROM tensors",
+            "checkpoints": "SELECT count(DISTINCT epoch) FROM checkpoints",
+        }
+        return {k: self._query(sql)[0][0] for k, sql in q.items()}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TraceReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- inside -----------------------------------------------------------------------------
+
+    def _check_file(self) -> None:
+        if not self.path.exists():
+            raise self._error("no such file")
+        if not self.path.is_file():
+            raise self._error("not a file")
+        with open(self.path, "rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+        if head != SQLITE_MAGIC:
+            raise self._error("not a netviz trace (not an SQLite database)")
+
+    def _query(self, sql: str, args=()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as e:
+            raise self._error(f"damaged trace: {e}") from None
+
+    def _read_meta(self) -> dict:
+        meta = {}
+        for key, value in self._query("SELECT key, value FROM meta"):
+            try:
+                meta[key] = json.loads(value)
+            except json.JSONDecodeError:
+                raise self._error(f"damaged metadata: {key!r} is not JSON") from None
+        return meta
+
+    def _decode(self, name: str, dtype: str, shape: str, data: bytes) -> np.ndarray:
+        try:
+            return decode(dtype, shape, data)
+        except (ValueError, TypeError) as e:
+            raise self._error(f"damaged tensor {name!r}: {e}") from None
+
+    def _checkpoint(self, epoch: int) -> dict[str, np.ndarray]:
+        rows = self._query(
+            "SELECT name, dtype, shape, data FROM checkpoints WHERE epoch = ?", [epoch]
+        )
+        return {name: self._decode(name, d, s, b) for name, d, s, b in rows}
+
+    def _checkpoint_epochs(self) -> str:
+        epochs = [r[0] for r in self._query("SELECT DISTINCT epoch FROM checkpoints ORDER BY 1")]
+        return ", ".join(map(str, epochs)) or "none"
+
+    def _epoch_sums(self, epoch: int):
+        rows = self._query("SELECT step, alpha, m FROM metrics WHERE epoch = ?", [epoch])
+        if not rows:
+            return None
+        step, alpha, m = rows[0]
+        arrays = self.tensors(step)
+        L = sum(1 for k in arrays if k.startswith("dW"))
+        if L == 0:
+            return None
+        dW = [arrays[f"dW{l}"] for l in range(1, L + 1)]
+        db = [arrays[f"db{l}"] for l in range(1, L + 1)]
+        return alpha, m, dW, db
+
+    def _error(self, problem: str) -> TraceError:
+        return TraceError(f"{self.path}: {problem}")
+
+
+def _step(row: tuple) -> Step:
+    *fields, inputs, outputs = row
+    names = (tuple(json.loads(text)) if text else () for text in (inputs, outputs))
+    return Step(*fields, *names)

@@ -1,0 +1,147 @@
+"""The trace file format: an SQLite database, its tables, addresses, and arrays as raw bytes.
+
+A trace is one run of one network. Steps are numbered from 1 in the order they were recorded:
+
+- an **epoch step**, address ``e12``: the 12th full-batch epoch, from the weights after 11 epochs
+  to the weights after 12. Its tensors are ΣdWl and Σdbl (sums over the m examples), each hidden
+  neuron's mean activation ``Al_mean`` and saturated fraction ``Al_saturated``, and the watched
+  examples' ``watch/Zl``, ``watch/Al``, ``watch/dZl`` (one column per watched example).
+- an **op step**, address ``e12/x4821/bwd/L2/dZ``: one op of example 4821's pass at the weights
+  after 12 epochs. It holds the op's outputs; the first op of a pass also holds the pass's
+  context: ``x``, ``y``, every ``Wl`` and ``bl`` used, and ``α`` when the pass ends in an update.
+  The step lists the names of the op's inputs and outputs.
+
+Arrays are stored as little-endian bytes with their dtype and shape, read back with
+``numpy.frombuffer``; nothing is ever pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+FORMAT = "netviz trace"  # meta['format'], so a reader can tell a netviz trace from other SQLite
+SUFFIX = ".nvtrace"
+ALLOWED_DTYPES = {"<f8", "<f4", "|u1", "<i8", "|b1"}
+
+TABLES = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE steps (
+    step     INTEGER PRIMARY KEY,
+    address  TEXT NOT NULL UNIQUE,
+    kind     TEXT NOT NULL CHECK (kind IN ('epoch', 'op')),
+    epoch    INTEGER NOT NULL,
+    example  INTEGER,
+    phase    TEXT,
+    layer    INTEGER,
+    op       TEXT,
+    equation TEXT,
+    inputs   TEXT,
+    outputs  TEXT
+);
+CREATE INDEX steps_by_pass ON steps (epoch, example);
+CREATE TABLE tensors (
+    step  INTEGER NOT NULL REFERENCES steps (step),
+    name  TEXT NOT NULL,
+    dtype TEXT NOT NULL,
+    shape TEXT NOT NULL,
+    data  BLOB NOT NULL,
+    PRIMARY KEY (step, name)
+) WITHOUT ROWID;
+CREATE TABLE checkpoints (
+    epoch INTEGER NOT NULL,
+    name  TEXT NOT NULL,
+    dtype TEXT NOT NULL,
+    shape TEXT NOT NULL,
+    data  BLOB NOT NULL,
+    PRIMARY KEY (epoch, name)
+) WITHOUT ROWID;
+CREATE TABLE examples (
+    example INTEGER PRIMARY KEY,
+    label   INTEGER,
+    pixels  BLOB NOT NULL
+);
+"""
+
+
+def metrics_table(hidden_layers: int, layers: int) -> str:
+    """The metrics table for a network: one row per epoch, per-layer columns by name."""
+    per_layer = [f"grad_norm_L{l} REAL" for l in range(1, layers + 1)]
+    per_layer += [f"saturated_L{l} REAL" for l in range(1, hidden_layers + 1)]
+    return (
+        "CREATE TABLE metrics (epoch INTEGER PRIMARY KEY, step INTEGER NOT NULL, "
+        "m INTEGER NOT NULL, alpha REAL NOT NULL, cost REAL, train_accuracy REAL, "
+        f"test_accuracy REAL, {', '.join(per_layer)});"
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One recorded step, as listed by a reader."""
+
+    step: int
+    address: str
+    kind: str  # "epoch" or "op"
+    epoch: int
+    example: int | None = None
+    phase: str | None = None
+    layer: int | None = None
+    op: str | None = None
+    equation: str | None = None
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+
+
+def epoch_address(epoch: int) -> str:
+    return f"e{epoch}"
+
+
+def op_address(epoch: int, example: int, op_address: str) -> str:
+    """``e12/x4821/`` + the op's own address (``bwd/L2/dZ``, ``cost``)."""
+    return f"e{epoch}/x{example}/{op_address}"
+
+
+ADDRESS = re.compile(
+    r"^e(?P<epoch>\d+)(?:/x(?P<example>\d+)(?:/(?P<rest>cost|(?:fwd|bwd|upd)/L\d+/\w+))?)?$"
+)
+
+
+def parse_address(text: str) -> dict | None:
+    """The parts of an address (epoch, example, rest), or None when it is not one."""
+    m = ADDRESS.match(text.strip())
+    if m is None:
+        return None
+    parts = m.groupdict()
+    return {
+        "epoch": int(parts["epoch"]),
+        "example": None if parts["example"] is None else int(parts["example"]),
+        "rest": parts["rest"],
+    }
+
+
+def encode(array: np.ndarray) -> tuple[str, str, bytes]:
+    """(dtype, shape, bytes) of ``array`` in little-endian C order."""
+    a = np.asarray(array)
+    if a.dtype.kind == "f" and a.dtype.itemsize not in (4, 8):
+        a = a.astype(np.float64)
+    a = a.astype(a.dtype.newbyteorder("<"), order="C", copy=False)  # keeps 0-d arrays 0-d
+    if a.dtype.str not in ALLOWED_DTYPES:
+        raise ValueError(f"cannot store dtype {a.dtype} in a trace")
+    return a.dtype.str, json.dumps(list(a.shape)), a.tobytes()
+
+
+def decode(dtype: str, shape: str, data: bytes) -> np.ndarray:
+    """The read-only array stored as (dtype, shape, bytes); ValueError if they do not agree."""
+    if dtype not in ALLOWED_DTYPES:
+        raise ValueError(f"unsupported dtype {dtype!r}")
+    dims = json.loads(shape)
+    if not isinstance(dims, list) or not all(isinstance(d, int) and d >= 0 for d in dims):
+        raise ValueError(f"bad shape {shape!r}")
+    a = np.frombuffer(data, dtype=np.dtype(dtype))
+    if a.size != int(np.prod(dims)):
+        raise ValueError(f"{len(data)} bytes do not hold a {dtype} array of shape {tuple(dims)}")
+    return a.reshape(dims)  # frombuffer over bytes is read-only already

@@ -1,0 +1,158 @@
+"""Writing a trace: one SQLite transaction per recorded step or epoch, in WAL mode.
+
+A process killed at any instant leaves a file that opens and holds every step committed before
+the kill (SQLite's WAL with synchronous=NORMAL survives a process crash; only an OS crash or
+power cut can lose the last commits). Readers may follow the file while it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import NetvizError
+from .schema import FORMAT, SCHEMA_VERSION, TABLES, encode, metrics_table
+
+
+class TraceWriter:
+    """Appends steps to a new trace file. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: str | Path, meta: Mapping[str, object], layers: int) -> None:
+        """Create ``path`` (refusing to overwrite) for a network of ``layers`` weight layers."""
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists():
+                raise NetvizError(f"{self.path}: already exists; choose another trace name")
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except OSError as e:
+            raise NetvizError(f"{self.path}: cannot create trace ({e.strerror or e})") from None
+        except sqlite3.Error as e:
+            raise NetvizError(f"{self.path}: cannot create trace ({e})") from None
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self.layers = layers
+        self._step = 0
+        with self._transaction():
+            for statement in (TABLES + metrics_table(layers - 1, layers)).split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._put_meta({"format": FORMAT, "schema": SCHEMA_VERSION, **meta})
+
+    # --- what a recorder calls -------------------------------------------------------------
+
+    def set_meta(self, meta: Mapping[str, object]) -> None:
+        """Add or replace run metadata (JSON-serialisable values)."""
+        with self._transaction():
+            self._put_meta(meta)
+
+    def add_examples(self, examples: Iterable[tuple[int, int | None, np.ndarray]]) -> None:
+        """Record (index, label, pixels uint8 (784,)) of examples shown, once each."""
+        rows = [(int(i), None if y is None else int(y), np.asarray(p, np.uint8).tobytes())
+                for i, y, p in examples]  # fmt: skip
+        with self._transaction():
+            self._db.executemany("INSERT OR IGNORE INTO examples VALUES (?, ?, ?)", rows)
+
+    def add_checkpoint(self, epoch: int, arrays: Mapping[str, np.ndarray]) -> None:
+        """The weights after ``epoch`` epochs (epoch 0: the initial weights)."""
+        rows = [(epoch, name, *encode(a)) for name, a in arrays.items()]
+        with self._transaction():
+            self._db.executemany("INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)", rows)
+
+    def add_epoch(
+        self, epoch: int, metrics: Mapping[str, float], tensors: Mapping[str, np.ndarray]
+    ) -> int:
+        """One epoch step with its metrics row and tensors, in one transaction; its step number."""
+        with self._transaction():
+            step = self._new_step(f"e{epoch}", "epoch", epoch)
+            self._put_tensors(step, tensors)
+            columns = ["epoch", "step", *metrics]
+            marks = ", ".join("?" * len(columns))
+            self._db.execute(
+                f"INSERT INTO metrics ({', '.join(columns)}) VALUES ({marks})",
+                (epoch, step, *(None if v is None else float(v) for v in metrics.values())),
+            )
+        return step
+
+    def add_op(
+        self,
+        address: str,
+        epoch: int,
+        example: int,
+        op: Mapping[str, object],
+        tensors: Mapping[str, np.ndarray],
+    ) -> int:
+        """One op step (``op`` has phase, layer, op, equation, inputs, outputs) and its tensors."""
+        with self._transaction():
+            step = self._new_step(
+                address,
+                "op",
+                epoch,
+                example,
+                op["phase"],
+                op["layer"],
+                op["op"],
+                op["equation"],
+                json.dumps(list(op["inputs"]), ensure_ascii=False),
+                json.dumps(list(op["outputs"]), ensure_ascii=False),
+            )
+            self._put_tensors(step, tensors)
+        return step
+
+    def close(self) -> None:
+        """Finish the file: fold the WAL back in so the trace is one self-contained file."""
+        if self._db is None:
+            return
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.OperationalError:
+            pass  # a reader still has it open: the WAL stays beside the file, still valid
+        self._db.close()
+        self._db = None
+
+    def __enter__(self) -> TraceWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- inside -----------------------------------------------------------------------------
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+    def _new_step(self, address: str, kind: str, epoch: int, *rest) -> int:
+        self._step += 1
+        fields = (self._step, address, kind, epoch, *rest)
+        marks = ", ".join("?" * len(fields))
+        columns = "step, address, kind, epoch, example, phase, layer, op, equation, inputs, outputs"
+        names = ", ".join(columns.split(", ")[: len(fields)])
+        self._db.execute(f"INSERT INTO steps ({names}) VALUES ({marks})", fields)
+        return self._step
+
+    def _put_tensors(self, step: int, tensors: Mapping[str, np.ndarray]) -> None:
+        rows = [(step, name, *encode(a)) for name, a in tensors.items()]
+        self._db.executemany("INSERT INTO tensors VALUES (?, ?, ?, ?, ?)", rows)
+
+    def _put_meta(self, meta: Mapping[str, object]) -> None:
+        rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in meta.items()]
+        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)
+
+
+class _Transaction:
+    """BEGIN … COMMIT, or ROLLBACK on an exception: all of a step or none of it."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN")
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
