@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--workers", type=_positive, default=None, help="threads per epoch (default: all cores)"
     )
+    _trace_options(train)
     train.set_defaults(command=_train)
 
     check = sub.add_parser(
@@ -104,6 +105,33 @@ def _presets_text() -> str:
     return "presets:\n" + "\n".join(lines)
 
 
+def _trace_options(parser: argparse.ArgumentParser) -> None:
+    """Where the run's trace goes and how much it holds."""
+    g = parser.add_argument_group("trace")
+    where = g.add_mutually_exclusive_group()
+    where.add_argument("--trace", metavar="FILE", help="trace file (default: a new one in traces/)")
+    where.add_argument("--no-trace", action="store_true", help="record nothing")
+    g.add_argument(
+        "--record",
+        choices=["minimal", "default", "full"],
+        default="default",
+        help="minimal: metrics and checkpoints; default: + ΣdW, Σdb, activation statistics and "
+        "watched examples; full: + Z and A of every example",
+    )
+    g.add_argument(
+        "--checkpoint-every", type=_positive, default=10, metavar="K", help="weights every K epochs"
+    )
+    g.add_argument(
+        "--watch", type=_indices, metavar="I,J,…", help="training examples to watch (default 0–7)"
+    )
+    g.add_argument(
+        "--full-epochs",
+        type=_indices,
+        metavar="A,B,…",
+        help="with --record full: only these epochs",
+    )
+
+
 def _run_options() -> argparse.ArgumentParser:
     """Options that choose the data, the recipe and the network (train, gradcheck, tour)."""
     from .core.activations import ACTIVATIONS
@@ -151,8 +179,12 @@ def _spec(args: argparse.Namespace):
 
 def _train(args: argparse.Namespace) -> int:
     from .commands.train import train
+    from .recording import RecordOptions
 
-    return train(_spec(args), out=args.out, workers=args.workers)
+    record = None
+    if not args.no_trace:
+        record = RecordOptions(args.record, args.checkpoint_every, args.watch, args.full_epochs)
+    return train(_spec(args), out=args.out, workers=args.workers, trace=args.trace, record=record)
 
 
 def _gradcheck(args: argparse.Namespace) -> int:
@@ -220,6 +252,22 @@ def _positive_float(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
     return value
+
+
+def _indices(text: str) -> tuple[int, ...]:
+    """``0,5,9`` or ``10:20`` (a range, end excluded) or a mix: whole numbers from 0."""
+    out: list[int] = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        lo, _, hi = part.partition(":")
+        try:
+            out += range(int(lo), int(hi)) if hi else [int(lo)]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected numbers like 0,5,9 or 10:20: {text!r}"
+            ) from None
+    if not out or min(out) < 0:
+        raise argparse.ArgumentTypeError(f"expected numbers from 0, like 0,5,9 or 10:20: {text!r}")
+    return tuple(dict.fromkeys(out))
 
 
 def _layers(text: str) -> tuple[int, ...]:

@@ -39,16 +39,31 @@ class RecordOptions:
     full_epochs: tuple[int, ...] | None = None  # level full: these epochs; None: every epoch
 
 
+DEFAULT_RECORDING = RecordOptions()
+
+
+def _norm(a: np.ndarray) -> float:
+    """Frobenius norm without BLAS: a BLAS call from this thread would wake OpenBLAS's own
+    threads, which then spin against the training's worker threads."""
+    return float(np.sqrt(np.sum(a * a)))
+
+
 def default_trace_path(run: Run, folder: str | Path = "traces") -> Path:
-    """``traces/<preset>-<YYYYmmdd-HHMMSS>-s<seed>.nvtrace``."""
+    """``traces/<preset>-<YYYYmmdd-HHMMSS>-s<seed>.nvtrace``, with ``-2``, ``-3``, … added when
+    a run in the same second took that name."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path(folder) / f"{run.spec.preset.name}-{stamp}-s{run.spec.seed}{SUFFIX}"
+    stem = Path(folder) / f"{run.spec.preset.name}-{stamp}-s{run.spec.seed}"
+    path, n = stem.with_name(stem.name + SUFFIX), 1
+    while path.exists():
+        n += 1
+        path = stem.with_name(f"{stem.name}-{n}{SUFFIX}")
+    return path
 
 
 class Recorder:
     """Writes one run's trace: metadata and first weights on creation, then epochs and passes."""
 
-    def __init__(self, path: str | Path, run: Run, options: RecordOptions = RecordOptions()):
+    def __init__(self, path: str | Path, run: Run, options: RecordOptions = DEFAULT_RECORDING):
         self.run, self.options = run, options
         self.watch = (
             tuple(range(min(8, len(run.train)))) if options.watch is None else options.watch
@@ -70,19 +85,27 @@ class Recorder:
 
     def epoch(self, result: EpochResult, alpha: float) -> int:
         """Record one epoch (its metrics, and tensors as the level says); its step number."""
-        g, level = result.grads, self.options.level
-        L = len(g.dW)
+        g, level, L = result.grads, self.options.level, len(result.grads.dW)
         metrics = {
             "m": g.m,
             "alpha": alpha,
             "cost": result.cost,
             "train_accuracy": result.train_accuracy,
             "test_accuracy": None if math.isnan(result.test_accuracy) else result.test_accuracy,
-            **{
-                f"grad_norm_L{l}": float(np.linalg.norm(g.dW[l - 1])) / g.m for l in range(1, L + 1)
-            },
+            **{f"grad_norm_L{l}": _norm(g.dW[l - 1]) / g.m for l in range(1, L + 1)},
             **{f"saturated_L{l}": float(np.mean(f)) for l, f in enumerate(g.saturated_fraction, 1)},
         }
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run records its infs
+            tensors = self._epoch_tensors(result)
+        step = self.writer.add_epoch(result.epoch, metrics, tensors)
+        self._before, self._last_epoch = result.params, result.epoch
+        if level == "minimal" or result.epoch % self.options.checkpoint_every == 0:
+            self._checkpoint(result.epoch, result.params)
+        return step
+
+    def _epoch_tensors(self, result: EpochResult) -> dict[str, np.ndarray]:
+        """The arrays the level keeps for one epoch."""
+        g, level, L = result.grads, self.options.level, len(result.grads.dW)
         tensors: dict[str, np.ndarray] = {}
         if level != "minimal":
             for l in range(1, L + 1):
@@ -94,11 +117,7 @@ class Recorder:
             self.options.full_epochs is None or result.epoch in self.options.full_epochs
         ):
             tensors.update(self._everyone(self._before))
-        step = self.writer.add_epoch(result.epoch, metrics, tensors)
-        self._before, self._last_epoch = result.params, result.epoch
-        if level == "minimal" or result.epoch % self.options.checkpoint_every == 0:
-            self._checkpoint(result.epoch, result.params)
-        return step
+        return tensors
 
     def example_pass(
         self, epoch: int, example: int, ops: Sequence[Op], pixels: np.ndarray, label: int | None

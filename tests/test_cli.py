@@ -12,6 +12,12 @@ from netviz.cli import main
 from netviz.weights import load_weights
 
 
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path, monkeypatch):
+    """Run each command in a fresh folder: its default trace goes to tmp_path/traces."""
+    monkeypatch.chdir(tmp_path)
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     status = main(list(argv))
     out, err = capsys.readouterr()

@@ -5,19 +5,28 @@ from __future__ import annotations
 import math
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import asdict
 
+from ..recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
 from ..run import Run, RunSpec, prepare
 from ..training import EpochResult, Trainer
 
 EXIT_DIVERGED = 1
 
 
-def train(spec: RunSpec, out: str | None = None, workers: int | None = None) -> int:
+def train(
+    spec: RunSpec,
+    out: str | None = None,
+    workers: int | None = None,
+    trace: str | None = None,
+    record: RecordOptions | None = DEFAULT_RECORDING,
+) -> int:
     """Train as ``spec`` says, print ``train accuracy: …`` and ``test accuracy: …``.
 
-    Returns 0; 130 when interrupted (the weights reached so far are still reported and saved);
-    1 when the cost stops being a finite number (nothing is saved).
+    Records a trace to ``trace`` (default: a new file in ``traces/``) unless ``record`` is None.
+    Returns 0; 130 when interrupted (the weights reached so far are still reported, saved and
+    recorded); 1 when the cost stops being a finite number (recorded, but no weights saved).
     """
     run = prepare(spec)
     if out:
@@ -29,13 +38,22 @@ def train(spec: RunSpec, out: str | None = None, workers: int | None = None) -> 
         f"{'pixels / 255' if p.scale_pixels else 'raw 0–255 pixels'}, {p.dtype}"
     )
     params, last, status = run.params, None, 0
-    started = time.perf_counter()
-    with Trainer(run.X, run.y, run.hidden, p.alpha, run.X_test, run.y_test, workers) as trainer:
+    with ExitStack() as stack:
+        recorder = None
+        if record is not None:
+            recorder = stack.enter_context(Recorder(trace or default_trace_path(run), run, record))
+            _announce(recorder, p.epochs)
+        trainer = stack.enter_context(
+            Trainer(run.X, run.y, run.hidden, p.alpha, run.X_test, run.y_test, workers)
+        )
+        started = time.perf_counter()
         try:
             with _progress(p.epochs) as show:
                 for last in trainer.run(params, p.epochs):
+                    if recorder is not None:
+                        recorder.epoch(last, p.alpha)
                     if not math.isfinite(last.cost):
-                        return _diverged(last, p.alpha)
+                        return _diverged(last, p.alpha, recorder)
                     params = last.params
                     show(last)
         except KeyboardInterrupt:
@@ -53,6 +71,8 @@ def train(spec: RunSpec, out: str | None = None, workers: int | None = None) -> 
         print(f"final cost: {last.cost:.4f} (mean cross-entropy before the last update)")
     print(f"train accuracy: {100 * train_acc:.2f} %")
     print(f"test accuracy: {_percent(test_acc)}")
+    if recorder is not None:
+        print(f"trace: {recorder.path}")
     if out:
         from ..weights import save_weights
 
@@ -61,10 +81,24 @@ def train(spec: RunSpec, out: str | None = None, workers: int | None = None) -> 
     return status
 
 
-def _diverged(result: EpochResult, alpha: float) -> int:
+def _announce(recorder: Recorder, epochs: int) -> None:
+    """Say where the trace goes, and how large a full recording will get before it starts."""
+    options = recorder.options
+    if options.level == "full":
+        count = epochs if options.full_epochs is None else len(options.full_epochs)
+        size = recorder.full_epoch_bytes() * count
+        print(
+            f"full recording: Z and A of every training example in {count} epochs, "
+            f"{recorder.full_epoch_bytes() / 1e6:.1f} MB each, {size / 1e6:.0f} MB in all"
+        )
+    print(f"recording ({options.level}) to {recorder.path}")
+
+
+def _diverged(result: EpochResult, alpha: float, recorder: Recorder | None) -> int:
+    kept = f"; the trace {recorder.path} holds it" if recorder else ""
     print(
         f"netviz: training diverged: the cost is {result.cost} at epoch {result.epoch} "
-        f"(the numbers overflowed; try a smaller --lr than {alpha:g}); nothing saved",
+        f"(the numbers overflowed; try a smaller --lr than {alpha:g}); no weights saved{kept}",
         file=sys.stderr,
     )
     return EXIT_DIVERGED

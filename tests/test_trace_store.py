@@ -1,0 +1,241 @@
+"""Trace files: what is written is what is read, a killed writer leaves a readable file, a reader
+follows a growing file, and every epoch's weights rebuild bit for bit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from netviz.core.presets import PRESETS
+from netviz.core.steps import example_ops
+from netviz.recording import Recorder, RecordOptions
+from netviz.run import RunSpec, prepare
+from netviz.trace import TraceReader, TraceWriter
+from netviz.trace.schema import decode, encode
+from netviz.training import Trainer
+
+EPOCHS = 13
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A 13-epoch seed run on 300 sample digits, checkpoints every 5, and one example's pass;
+    with everything training produced, to compare against."""
+    path = tmp_path_factory.mktemp("trace") / "run.nvtrace"
+    run = prepare(RunSpec(PRESETS["seed"].with_(epochs=EPOCHS), train_size=300, test_size=100))
+    results = []
+    with (
+        Recorder(path, run, RecordOptions(checkpoint_every=5, watch=(0, 7, 42))) as rec,
+        Trainer(run.X, run.y, run.hidden, 0.8, run.X_test, run.y_test) as trainer,
+    ):
+        for result in trainer.run(run.params, EPOCHS):
+            rec.epoch(result, 0.8)
+            results.append(result)
+        ops = example_ops(results[-1].params, run.X[:, 3], int(run.y[3]), run.hidden, alpha=0.8)
+        steps = rec.example_pass(EPOCHS, 3, ops, run.train.images[3], int(run.y[3]))
+    return path, run, results, ops, steps
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(12.0).reshape(3, 4),
+        np.arange(12.0).reshape(3, 4).T,  # not C-contiguous
+        np.float32([[1.5, -2.0]]),
+        np.array(3.25),  # 0-d, like the cost
+        np.arange(784, dtype=np.uint8),
+        np.array([True, False]),
+        np.arange(5, dtype=">f8"),  # big-endian in, little-endian stored
+    ],
+    ids=["f8", "f8-transposed", "f4", "scalar", "u1", "bool", "big-endian"],
+)
+def test_arrays_round_trip_through_bytes_dtype_and_shape(array):
+    back = decode(*encode(array))
+    assert back.shape == array.shape and back.dtype == array.dtype.newbyteorder("<")
+    np.testing.assert_array_equal(back, array)
+    assert not back.flags.writeable
+
+
+def test_object_arrays_are_never_stored():
+    with pytest.raises(ValueError, match="cannot store dtype object"):
+        encode(np.array([{}], dtype=object))
+
+
+def test_metadata_and_metrics_read_back_as_written(recorded):
+    path, run, results, _, _ = recorded
+    with TraceReader(path) as t:
+        assert t.meta["format"] == "netviz trace" and t.meta["seed"] == 0
+        assert t.meta["sizes"] == [784, 16, 16, 10] and t.meta["train_size"] == 300
+        assert t.meta["data_sha256"] == run.source.sha256 and t.meta["watch"] == [0, 7, 42]
+        frame = t.metrics()
+        assert list(frame.index) == list(range(1, EPOCHS + 1)) == t.epochs()
+        np.testing.assert_array_equal(frame["cost"], [r.cost for r in results])
+        np.testing.assert_array_equal(frame["train_accuracy"], [r.train_accuracy for r in results])
+        np.testing.assert_array_equal(frame["test_accuracy"], [r.test_accuracy for r in results])
+        norms = [np.sqrt(np.sum(r.grads.dW[1] ** 2)) / 300 for r in results]
+        np.testing.assert_allclose(frame["grad_norm_L2"], norms, rtol=1e-12)
+        assert set(frame.columns) >= {"m", "alpha", "saturated_L1", "saturated_L2"}
+
+
+def test_epoch_tensors_are_the_sums_training_used(recorded):
+    path, run, results, _, _ = recorded
+    with TraceReader(path) as t:
+        for r in results:
+            arrays = t.tensors(f"e{r.epoch}")
+            for l in (1, 2, 3):
+                np.testing.assert_array_equal(arrays[f"dW{l}"], r.grads.dW[l - 1])
+                np.testing.assert_array_equal(arrays[f"db{l}"], r.grads.db[l - 1])
+            np.testing.assert_array_equal(arrays["A1_saturated"], r.grads.saturated_fraction[0])
+            assert arrays["watch/Z1"].shape == (16, 3) and arrays["watch/dZ3"].shape == (10, 3)
+        pixels, label = t.example(42)
+        np.testing.assert_array_equal(pixels, run.train.images[42])
+        assert label == run.train.labels[42]
+
+
+def test_watched_examples_hold_z_a_and_dz_at_the_epochs_starting_weights(recorded):
+    path, run, results, _, _ = recorded
+    from netviz.core.network import backward, forward
+
+    before = results[4].params  # the weights epoch 6 starts from
+    cache = forward(before, run.X[:, [0, 7, 42]], run.hidden)
+    grads = backward(before, cache, run.y[[0, 7, 42]], run.hidden)
+    with TraceReader(path) as t:
+        arrays = t.tensors("e6")
+    np.testing.assert_array_equal(arrays["watch/A2"], cache["A2"])
+    np.testing.assert_array_equal(arrays["watch/dZ1"], grads["dZ1"])
+
+
+def test_every_epochs_weights_rebuild_bit_for_bit(recorded):
+    path, run, results, _, _ = recorded
+    with TraceReader(path) as t:
+        for epoch in range(EPOCHS + 1):
+            want = run.params if epoch == 0 else results[epoch - 1].params
+            got = t.weights(epoch)
+            for a, b in zip(got.W + got.b, want.W + want.b, strict=True):
+                np.testing.assert_array_equal(a, b, err_msg=f"epoch {epoch}")
+
+
+def test_an_example_pass_reads_back_op_by_op(recorded):
+    path, _, _, ops, steps = recorded
+    with TraceReader(path) as t:
+        assert [t.step(s).address for s in steps] == [f"e{EPOCHS}/x3/{op.address}" for op in ops]
+        for op, step in zip(ops, steps, strict=True):
+            info = t.step(step)
+            assert (info.equation, info.phase, info.layer) == (op.equation, op.phase, op.layer)
+            inputs, outputs = t.op_arrays(step)
+            assert inputs.keys() == op.inputs.keys() and outputs.keys() == op.outputs.keys()
+            for got, want in ((inputs, op.inputs), (outputs, op.outputs)):
+                for name in want:
+                    assert got[name].shape == want[name].shape
+                    np.testing.assert_array_equal(got[name], want[name], err_msg=op.address)
+
+
+def test_minimal_recording_keeps_metrics_and_checkpoints_only(tmp_path):
+    run = prepare(RunSpec(PRESETS["tuned"].with_(epochs=4), train_size=200, test_size=50))
+    path = tmp_path / "min.nvtrace"
+    with (
+        Recorder(path, run, RecordOptions("minimal")) as rec,
+        Trainer(run.X, run.y, run.hidden, 4.0) as tr,
+    ):
+        last = [rec.epoch(r, 4.0) and r for r in tr.run(run.params, 4)][-1]
+    with TraceReader(path) as t:
+        assert t.epochs() == [1, 2, 3, 4] and t.tensors("e2") == {}
+        np.testing.assert_array_equal(t.weights(4).W[0], last.params.W[0])
+
+
+def test_full_recording_adds_every_examples_z_and_a_for_the_epochs_asked(tmp_path):
+    run = prepare(RunSpec(PRESETS["tuned"].with_(epochs=3), train_size=120, test_size=30))
+    path = tmp_path / "full.nvtrace"
+    options = RecordOptions("full", full_epochs=(2,))
+    with Recorder(path, run, options) as rec, Trainer(run.X, run.y, run.hidden, 4.0) as tr:
+        for r in tr.run(run.params, 3):
+            rec.epoch(r, 4.0)
+        size = rec.full_epoch_bytes()
+    with TraceReader(path) as t:
+        assert "all/A1" not in t.tensors("e1")
+        full = t.tensors("e2")
+        assert full["all/Z1"].shape == (16, 120) and full["all/A3"].shape == (10, 120)
+        assert size == sum(full[k].nbytes for k in full if k.startswith("all/"))
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np
+    from netviz.trace import TraceWriter
+    with TraceWriter(sys.argv[1], {"writer": "test"}, layers=1) as w:
+        for e in range(1, 100_000):
+            w.add_epoch(e, {"m": 1, "alpha": 0.1, "cost": 1.0 / e},
+                        {"dW1": np.full((16, 784), float(e))})
+            print(e, flush=True)
+            time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def start_writer(path, pause: float) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), str(pause)], stdout=subprocess.PIPE, text=True
+    )
+
+
+def test_a_writer_killed_mid_run_leaves_a_trace_readable_to_its_last_commit(tmp_path):
+    path = tmp_path / "killed.nvtrace"
+    writer = start_writer(path, 0.0)
+    committed = 0
+    for line in writer.stdout:  # let it commit a few hundred epochs, then kill it mid-stream
+        committed = int(line)
+        if committed >= 300:
+            break
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    with TraceReader(path) as t:
+        epochs = t.epochs()
+        assert epochs == list(range(1, len(epochs) + 1))  # no gaps, nothing half-written
+        assert len(epochs) >= committed
+        last = epochs[-1]
+        np.testing.assert_array_equal(t.tensors(f"e{last}")["dW1"], np.full((16, 784), last))
+        assert t.metrics().loc[last, "cost"] == pytest.approx(1.0 / last)
+
+
+def test_a_reader_follows_a_trace_while_it_is_written(tmp_path):
+    path = tmp_path / "growing.nvtrace"
+    writer = start_writer(path, 0.05)
+    try:
+        while int(writer.stdout.readline()) < 2:
+            pass
+        with TraceReader(path) as t:
+            seen = []
+            started = time.monotonic()
+            for step in t.follow(poll=0.02, timeout=5):
+                seen.append(step.epoch)
+                if len(seen) >= 15:
+                    break
+            assert seen == list(range(1, 16))
+            assert time.monotonic() - started > 0.3  # it waited for epochs still to come
+            assert t.last_step() >= 15
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_a_finished_trace_is_one_self_contained_file(recorded):
+    path = recorded[0]
+    assert not path.with_name(path.name + "-wal").exists()
+    assert path.read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+def test_the_writer_refuses_to_overwrite_a_trace(tmp_path):
+    from netviz.errors import NetvizError
+
+    path = tmp_path / "t.nvtrace"
+    TraceWriter(path, {}, layers=1).close()
+    with pytest.raises(NetvizError, match="already exists"):
+        TraceWriter(path, {}, layers=1)
