@@ -165,27 +165,23 @@ def main() -> None:
 
 def write_results(rows, args) -> None:
     import numpy
+    from results_file import table, write_section
 
     blas = numpy.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
     lines = [
-        "# Benchmarks: foundation (benchmarks/bench_foundation.py)",
+        "## Foundation: the epoch, the floor, start-up (bench_foundation.py)",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, numpy {numpy.__version__} with "
         f"{blas.get('name', '?')} {blas.get('version', '')}; seed split of MNIST "
         "(30,000 × 784 train). Medians of repeated runs; ratios come from the same run.",
         "",
-        "| measure | value | note |",
-        "|---|---:|---|",
-        *(f"| {w} | {v} | {n} |" for w, v, n in rows),
+        table(rows),
         "",
+        (HERE / "NOTES.md").read_text().replace("## How to read", "### How to read"),
     ]
-    notes = HERE / "NOTES.md"
-    if notes.exists():
-        lines += [notes.read_text()]
     if not args.quick:
-        (HERE / "RESULTS.md").write_text("\n".join(lines))
-        print(f"wrote {HERE / 'RESULTS.md'}")
+        write_section("bench_foundation", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ def _trace_options(parser: argparse.ArgumentParser) -> None:
         "watched examples; full: + Z and A of every example",
     )
     g.add_argument(
-        "--checkpoint-every", type=_positive, default=10, metavar="K", help="weights every K epochs"
+        "--checkpoint-every", type=_positive, default=50, metavar="K", help="weights every K epochs"
     )
     g.add_argument(
         "--watch", type=_indices, metavar="I,J,…", help="training examples to watch (default 0–7)"

@@ -34,7 +34,7 @@ class RecordOptions:
     """How much a run records: level, checkpoint interval, watched examples, full epochs."""
 
     level: Level = "default"
-    checkpoint_every: int = 10
+    checkpoint_every: int = 50  # 500 epochs: 11 checkpoints, 1 MB; a rebuild replays ≤ 49
     watch: tuple[int, ...] | None = None  # training-set indices; None: the first 8
     full_epochs: tuple[int, ...] | None = None  # level full: these epochs; None: every epoch
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -54,12 +53,22 @@ class Trainer:
         self.X, self.labels, self.hidden, self.alpha = X, labels, hidden, alpha
         self.X_test, self.labels_test, self.chunk = X_test, labels_test, chunk
         self.workers = max(1, min(workers or os.cpu_count() or 1, 8))
-        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+        self._pool, self._blas_limit = None, None
+        if self.workers > 1:
+            self._pool = ThreadPoolExecutor(self.workers)
+            # For the trainer's whole life, not per epoch: a BLAS call between epochs (a
+            # recorder's, say) would otherwise wake OpenBLAS's threads, which then spin against
+            # the workers.
+            self._blas_limit = _controller().limit(limits=1, user_api="blas")
 
     def close(self) -> None:
-        """Stop the worker threads."""
+        """Stop the worker threads and give BLAS its threads back."""
         if self._pool is not None:
             self._pool.shutdown()
+            self._pool = None
+        if self._blas_limit is not None:
+            self._blas_limit.restore_original_limits()
+            self._blas_limit = None
 
     def __enter__(self) -> Trainer:
         return self
@@ -117,8 +126,7 @@ class Trainer:
         chunks = -(-m // self.chunk)
         bounds = np.minimum(m, self.chunk * np.linspace(0, chunks, self.workers + 1).astype(int))
         slices = [(X[:, a:b], labels[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-        with _one_blas_thread():
-            return list(self._pool.map(lambda s: fn(*s), slices))
+        return list(self._pool.map(lambda s: fn(*s), slices))
 
 
 def _quiet(fn):
@@ -129,13 +137,6 @@ def _quiet(fn):
             return fn(*args)
 
     return run
-
-
-@contextmanager
-def _one_blas_thread():
-    """Hold BLAS to one thread per call while our own threads share the cores."""
-    with _controller().limit(limits=1, user_api="blas"):
-        yield
 
 
 @cache

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NetvizError
-from .schema import FORMAT, SCHEMA_VERSION, TABLES, encode, metrics_table
+from .schema import FORMAT, PAGE_SIZE, SCHEMA_VERSION, TABLES, encode, metrics_table
 
 
 class TraceWriter:
@@ -33,6 +33,7 @@ class TraceWriter:
             raise NetvizError(f"{self.path}: cannot create trace ({e.strerror or e})") from None
         except sqlite3.Error as e:
             raise NetvizError(f"{self.path}: cannot create trace ({e})") from None
+        self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self.layers = layers
@@ -62,7 +63,10 @@ class TraceWriter:
         """The weights after ``epoch`` epochs (epoch 0: the initial weights)."""
         rows = [(epoch, name, *encode(a)) for name, a in arrays.items()]
         with self._transaction():
-            self._db.executemany("INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)", rows)
+            self._db.executemany(
+                "INSERT INTO checkpoints (epoch, name, dtype, shape, data) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
 
     def add_epoch(
         self, epoch: int, metrics: Mapping[str, float], tensors: Mapping[str, np.ndarray]
@@ -138,7 +142,9 @@ class TraceWriter:
 
     def _put_tensors(self, step: int, tensors: Mapping[str, np.ndarray]) -> None:
         rows = [(step, name, *encode(a)) for name, a in tensors.items()]
-        self._db.executemany("INSERT INTO tensors VALUES (?, ?, ?, ?, ?)", rows)
+        self._db.executemany(
+            "INSERT INTO tensors (step, name, dtype, shape, data) VALUES (?, ?, ?, ?, ?)", rows
+        )
 
     def _put_meta(self, meta: Mapping[str, object]) -> None:
         rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in meta.items()]

@@ -1,0 +1,28 @@
+"""Each benchmark script owns one section of benchmarks/RESULTS.md, between markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "RESULTS.md"
+TITLE = "# Benchmarks\n\nWritten by the scripts in this folder; each owns one section.\n"
+
+
+def write_section(name: str, markdown: str) -> None:
+    """Replace (or add) the section ``name`` of RESULTS.md with ``markdown``."""
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    text = RESULTS.read_text() if RESULTS.exists() else TITLE
+    block = f"{start}\n{markdown.strip()}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.write_text(text)
+    print(f"wrote section {name!r} of {RESULTS}")
+
+
+def table(rows: list[tuple[str, str, str]]) -> str:
+    """A markdown table of (measure, value, note) rows."""
+    lines = ["| measure | value | note |", "|---|---:|---|"]
+    return "\n".join(lines + [f"| {w} | {v} | {n} |" for w, v, n in rows])
