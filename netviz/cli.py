@@ -17,19 +17,29 @@ EXIT_INTERRUPTED = 130
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``netviz`` command; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "command"):
-        parser.print_help()
-        return 0
     try:
+        args = parser.parse_args(argv)
+        if not hasattr(args, "command"):
+            parser.print_help()
+            return 0
         return args.command(args)
     except NetvizError as e:
         print(f"netviz: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("netviz: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the full usage is one --help away)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="netviz",
         description="See how a from-scratch numpy digit classifier learns, op by op.",
     )
@@ -58,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--examples", type=_positive, default=10, help="examples in the cost")
     check.add_argument("--entries", type=_positive, default=20, help="entries per W and b")
-    check.add_argument("--eps", type=float, default=1e-5, help="difference step ε")
+    check.add_argument(
+        "--eps", type=_step, default=1e-5, help="difference step ε, 1e-8 to 1e-3 (default 1e-5)"
+    )
     check.set_defaults(command=_gradcheck)
 
     predict = sub.add_parser("predict", help="predict digits with saved weights")
@@ -134,17 +146,18 @@ def _trace_options(parser: argparse.ArgumentParser) -> None:
 
 def _run_options() -> argparse.ArgumentParser:
     """Options that choose the data, the recipe and the network (train, gradcheck, tour)."""
-    from .core.activations import ACTIVATIONS
-    from .core.network import INIT_SCHEMES
+    from .core.choices import ACTIVATION_NAMES, INIT_SCHEMES
     from .core.presets import PRESETS
 
-    p = argparse.ArgumentParser(add_help=False)
+    p = _Parser(add_help=False)
     g = p.add_argument_group("data")
     g.add_argument("--data", default="sample", help="CSV file, IDX folder or file, or 'sample'")
     g.add_argument("--split", choices=["seed", "official", "sizes"], help="how rows are cut")
     g.add_argument("--train-size", type=_count, help="training examples (first rows)")
     g.add_argument("--test-size", type=_count, help="test examples (the rows after them)")
-    g.add_argument("--shuffle", type=int, metavar="SEED", help="shuffle rows with this seed first")
+    g.add_argument(
+        "--shuffle", type=_count, metavar="SEED", help="shuffle rows with this seed first"
+    )
     g.add_argument(
         "--scale", action=argparse.BooleanOptionalAction, help="pixels / 255 into [0, 1]"
     )
@@ -153,9 +166,9 @@ def _run_options() -> argparse.ArgumentParser:
     n.add_argument("--epochs", type=_count, help="full-batch epochs")
     n.add_argument("--lr", type=_positive_float, help="learning rate α")
     n.add_argument("--layers", type=_layers, help="hidden layer widths, e.g. 16,16")
-    n.add_argument("--activation", choices=list(ACTIVATIONS), help="hidden activation")
+    n.add_argument("--activation", choices=ACTIVATION_NAMES, help="hidden activation")
     n.add_argument("--init", choices=INIT_SCHEMES, help="weight initialisation")
-    n.add_argument("--seed", type=int, default=0, help="RNG seed of the initial weights")
+    n.add_argument("--seed", type=_count, default=0, help="RNG seed of the initial weights")
     n.add_argument("--dtype", choices=["float64", "float32"], help="float precision")
     return p
 
@@ -242,6 +255,14 @@ def _int(text: str) -> int:
         return int(text.replace("_", "").replace(",", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _step(text: str) -> float:
+    """A difference step: below 1e-8 rounding swamps the quotient, above 1e-3 truncation does."""
+    value = _positive_float(text)
+    if not 1e-8 <= value <= 1e-3:
+        raise argparse.ArgumentTypeError(f"must be from 1e-8 to 1e-3, not {text}")
+    return value
 
 
 def _positive_float(text: str) -> float:

@@ -71,3 +71,15 @@ def test_slope_written_in_A_matches_finite_differences(act):
     h = 1e-6
     numeric = (act.forward(Z + h) - act.forward(Z - h)) / (2 * h)
     np.testing.assert_allclose(act.slope(act.forward(Z)), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_the_cli_offers_exactly_the_activations_and_inits_the_core_has():
+    from netviz.core.activations import ACTIVATIONS
+    from netviz.core.choices import ACTIVATION_NAMES, INIT_SCHEMES
+    from netviz.core.network import init_params
+
+    assert tuple(ACTIVATIONS) == ACTIVATION_NAMES
+    draws = {s: init_params((3, 2), np.random.default_rng(0), s).W[0] for s in INIT_SCHEMES}
+    assert len({a.tobytes() for a in draws.values()}) == len(INIT_SCHEMES)  # all different
+    with pytest.raises(ValueError, match="unknown init scheme"):
+        init_params((3, 2), np.random.default_rng(0), "glorot")

@@ -46,9 +46,25 @@ def test_hand_worked_two_two_two_network():
     da1 = [0.5 * dz2[0] - 0.3 * dz2[1], -0.6 * dz2[0] + 0.2 * dz2[1]]
     dz1 = [a1[i] * (1 - a1[i]) * da1[i] for i in range(2)]
 
-    # pinned by hand: z1 = (-0.25, 0.9), a1 = σ(z1) = (0.437823, 0.710950)
+    # pinned by hand (a calculator, 6 figures): z1 = (-0.25, 0.9), a1 = σ(z1) = (0.437823,
+    # 0.710950); z2 = W2·a1 + b2 = (-0.207658, 0.110843); ŷ = softmax(z2) = (0.421041, 0.578959);
+    # cost = -ln 0.421041 = 0.865025; dz2 = ŷ - y = (-0.578959, 0.578959);
+    # dz1 = a1(1-a1)·W2ᵀdz2 = (-0.114001, 0.0951810)
     np.testing.assert_allclose(z1, [-0.25, 0.9])
-    np.testing.assert_allclose(a1, [0.4378235, 0.7109495], atol=1e-7)
+    np.testing.assert_allclose(a1, [0.437823, 0.710950], atol=1e-6)
+    pinned = {
+        "Z2": [-0.207658, 0.110843],
+        "A2": [0.421041, 0.578959],
+        "dZ2": [-0.578959, 0.578959],
+        "dZ1": [-0.114001, 0.0951810],
+    }
+    for name, values in pinned.items():
+        where = cache if name in cache else grads
+        np.testing.assert_allclose(where[name].ravel(), values, atol=1e-6, err_msg=name)
+    assert costs(cache["Z2"], np.array([0]))[0] == pytest.approx(0.865025, abs=1e-6)
+    np.testing.assert_allclose(
+        grads["dW1"], [[-0.114001, -0.228002], [0.0951810, 0.190362]], atol=1e-6
+    )
     np.testing.assert_allclose(cache["Z1"].ravel(), z1, rtol=1e-15)
     np.testing.assert_allclose(cache["A1"].ravel(), a1, rtol=1e-15)
     np.testing.assert_allclose(cache["Z2"].ravel(), z2, rtol=1e-14)

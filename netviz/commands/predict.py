@@ -9,48 +9,42 @@ from ..core.network import as_inputs
 from ..core.network import predict as predict_digits
 from ..data import load_source
 from ..errors import NetvizError
+from ..files import atomic_writer
 from ..weights import load_weights
+
+SHOWN = 20  # rows printed when there is no -o
 
 
 def predict(weights: str, data: str, out: str | None) -> int:
-    """Predict every row of ``data``; print accuracy when it has labels; write ``out`` if given."""
+    """Predict the digits of ``data`` (an IDX folder's official test set, when it has one);
+    print the accuracy when they have labels; write ``out`` or show the first rows."""
     params, meta = load_weights(weights)
     recipe = meta.get("preset", {})
     try:
         hidden = activation(recipe.get("activation", "sigmoid"))
     except ValueError as e:
         raise NetvizError(f"{weights}: {e}") from None
-    rows = load_source(data).rows
+    source = load_source(data)
+    rows = source.official_test if source.official_test is not None else source.rows
     X = as_inputs(rows.images, params.dtype, bool(recipe.get("scale_pixels", False)))
     if X.shape[0] != params.sizes[0]:
         raise NetvizError(
             f"{weights}: the network takes {params.sizes[0]} inputs, {data} has {X.shape[0]}"
         )
-    digits = predict_digits(params, X, hidden)
+    with np.errstate(over="ignore", invalid="ignore"):
+        digits = predict_digits(params, X, hidden)
+    print(f"{len(rows):,} digits from {rows.origin}")
     if rows.labels is not None:
         right = 100 * np.mean(digits == rows.labels)
-        print(f"accuracy: {right:.2f} % of {len(rows):,} labelled digits")
+        print(f"accuracy: {right:.2f} %")
     if out:
-        _write(out, digits)
-        print(f"wrote {len(digits):,} predictions to {out}")
-    elif rows.labels is None:
-        for i, d in enumerate(digits[:20], start=1):
-            print(f"{i},{d}")
-    return 0
-
-
-def _write(out: str, digits: np.ndarray) -> None:
-    import os
-    import tempfile
-    from pathlib import Path
-
-    path = Path(out)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
+        with atomic_writer(out, "w") as f:
             f.write("ImageId,Label\n")
             f.writelines(f"{i},{d}\n" for i, d in enumerate(digits, start=1))
-        os.replace(tmp, path)
-    except OSError as e:
-        raise NetvizError(f"{out}: cannot write ({e.strerror or e})") from None
+        print(f"wrote {len(digits):,} predictions to {out}")
+    elif rows.labels is None:
+        print("ImageId,Label")
+        print("\n".join(f"{i},{d}" for i, d in enumerate(digits[:SHOWN], start=1)))
+        if len(digits) > SHOWN:
+            print(f"… the first {SHOWN} of {len(digits):,}; -o FILE.csv writes them all")
+    return 0

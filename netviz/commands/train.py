@@ -8,6 +8,9 @@ import time
 from contextlib import ExitStack
 from dataclasses import asdict
 
+import numpy as np
+
+from ..core.network import Params, forward
 from ..recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
 from ..run import Run, RunSpec, prepare
 from ..training import EpochResult, Trainer
@@ -33,7 +36,8 @@ def train(
         _check_writable(out)
     p = spec.preset
     print(
-        f"{p.name} preset on {run.source.name}: {len(run.train):,} train / {len(run.test):,} test, "
+        f"{p.name} preset on {run.source.name}{_shuffled(spec)}: "
+        f"{len(run.train):,} train / {len(run.test):,} test, "
         f"{spec.layout}, init {p.init} (seed {spec.seed}), α {p.alpha:g}, {p.epochs} epochs, "
         f"{'pixels / 255' if p.scale_pixels else 'raw 0–255 pixels'}, {p.dtype}"
     )
@@ -52,7 +56,7 @@ def train(
                 for last in trainer.run(params, p.epochs):
                     if recorder is not None:
                         recorder.epoch(last, p.alpha)
-                    if not math.isfinite(last.cost):
+                    if not (math.isfinite(last.cost) and _sound(last.params, run)):
                         return _diverged(last, p.alpha, recorder)
                     params = last.params
                     show(last)
@@ -94,14 +98,29 @@ def _announce(recorder: Recorder, epochs: int) -> None:
     print(f"recording ({options.level}) to {recorder.path}")
 
 
+def _sound(params: Params, run: Run) -> bool:
+    """Finite weights that still give finite predictions (a few examples are enough to tell)."""
+    if not all(np.isfinite(a).all() for a in (*params.W, *params.b)):
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(
+            np.isfinite(forward(params, run.X[:, :64], run.hidden)[f"Z{len(params.W)}"]).all()
+        )
+
+
 def _diverged(result: EpochResult, alpha: float, recorder: Recorder | None) -> int:
     kept = f"; the trace {recorder.path} holds it" if recorder else ""
+    what = f"the cost is {result.cost}" if not math.isfinite(result.cost) else "outputs overflow"
     print(
-        f"netviz: training diverged: the cost is {result.cost} at epoch {result.epoch} "
-        f"(the numbers overflowed; try a smaller --lr than {alpha:g}); no weights saved{kept}",
+        f"netviz: training diverged: {what} after epoch {result.epoch} "
+        f"(try a smaller --lr than {alpha:g}); no weights saved{kept}",
         file=sys.stderr,
     )
     return EXIT_DIVERGED
+
+
+def _shuffled(spec: RunSpec) -> str:
+    return "" if spec.shuffle_seed is None else f" (rows shuffled, seed {spec.shuffle_seed})"
 
 
 def _percent(fraction: float) -> str:
@@ -120,6 +139,7 @@ def _meta(run: Run, epochs: int, train_acc: float, test_acc: float) -> dict:
         "train_size": len(run.train),
         "test_size": len(run.test),
         "seed": run.spec.seed,
+        "shuffle_seed": run.spec.shuffle_seed,
         "epochs_trained": epochs,
         "train_accuracy": train_acc,
         "test_accuracy": None if test_acc != test_acc else test_acc,
@@ -128,17 +148,12 @@ def _meta(run: Run, epochs: int, train_acc: float, test_acc: float) -> dict:
 
 def _check_writable(out: str) -> None:
     """Refuse a bad --out before training, not after minutes of it."""
-    from pathlib import Path
-
     from ..errors import NetvizError
+    from ..files import check_writable
 
-    path = Path(out)
-    if path.suffix != ".npz":
+    if not out.endswith(".npz"):
         raise NetvizError(f"{out}: weights are saved as .npz; give a name ending in .npz")
-    if not (path.parent if str(path.parent) else Path(".")).is_dir():
-        raise NetvizError(f"{out}: folder {path.parent} does not exist")
-    if path.is_dir():
-        raise NetvizError(f"{out}: is a folder")
+    check_writable(out)
 
 
 class _progress:

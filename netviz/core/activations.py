@@ -17,11 +17,12 @@ Array = np.ndarray
 def sigmoid(Z: Array, shift: float = 0.0) -> Array:
     """σ(Z − shift) = 1 / (1 + exp(−(Z − shift))), elementwise, any shape, without overflow.
 
-    This is the textbook formula, computed bit for bit as written, except that the exponent is
-    clipped to ±cut (700 in float64, 80 in float32): exp then never overflows (the naive form
-    does below z ≈ −709.8, with a warning, and returns 0 there) and never goes subnormal or near
-    it, where it costs ~15–50× the time of a normal exp. Clipping changes only results already
-    within e^−cut of 0 or 1: below z = −cut they are e^−cut (9.9e−305 in float64), not ~0.
+    For |z| ≤ cut (700 in float64, 80 in float32) this is the textbook formula, computed bit for
+    bit as written. Beyond, the exponent is clipped to ±cut: exp then never overflows (the naive
+    form does below z ≈ −709.8, with a warning, and returns 0 there) and never goes subnormal or
+    near it, where it costs ~15–50× the time of a normal exp. Clipping changes only results
+    already within e^−cut of 0 or 1: below z = −cut they are e^−cut (9.9e−305 in float64), not
+    the naive form's ~0; above z = cut both give 1.
     """
     cut = _cut(Z.dtype)
     t = np.subtract(shift, Z)  # −(Z − shift), as the walkthrough's −Z + 1e−5
@@ -112,6 +113,7 @@ RELU = Activation(
 )
 
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (SIGMOID, SEED_SIGMOID, TANH, RELU)}
+# ACTIVATIONS holds exactly choices.ACTIVATION_NAMES (checked by a test; the CLI lists those).
 
 
 def activation(name: str) -> Activation:

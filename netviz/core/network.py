@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import Activation, log_softmax, softmax
+from .choices import INIT_SCHEMES
 
 Array = np.ndarray
-INIT_SCHEMES = ("seed", "xavier", "he")
 
 
 def frozen(a: Array) -> Array:
@@ -151,13 +151,6 @@ def update(
 def predict(params: Params, X: Array, hidden: Activation) -> Array:
     """The predicted digit of each column of ``X``: argmax of ŷ, shape (m,)."""
     return forward(params, X, hidden)[f"A{len(params.W)}"].argmax(axis=0)
-
-
-def accuracy(params: Params, X: Array, labels: Array, hidden: Activation) -> float:
-    """Fraction of columns of ``X`` whose prediction equals the label."""
-    if labels.shape[0] == 0:
-        return float("nan")
-    return float(np.mean(predict(params, X, hidden) == labels))
 
 
 def as_inputs(images: Array, dtype=np.float64, scale_pixels: bool = False) -> Array:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -83,8 +84,9 @@ def example_ops(
 
     def op(phase: Phase, layer: int | None, name: str, equation: str, value=None) -> Op:
         out, rhs = re.split(r"\s*[=←]\s*", equation, maxsplit=1)
-        ins = {n: v[n] for n in _names(rhs, v)}
-        return Op(phase, layer, name, equation, ins, {out: v[out] if value is None else value})
+        ins = MappingProxyType({n: v[n] for n in _names(rhs, v)})
+        outs = MappingProxyType({out: v[out] if value is None else value})
+        return Op(phase, layer, name, equation, ins, outs)
 
     ops = []
     for l in range(1, L + 1):

@@ -115,8 +115,8 @@ def _download_checked(url: str, target: Path, expected: str, progress: Progress 
 
 def _download(url: str, out: BinaryIO, filename: str, progress: Progress | None) -> None:
     """Stream ``url`` into ``out``; any network problem is a NetvizError naming the URL."""
-    request = urllib.request.Request(url, headers={"User-Agent": f"netviz/{__version__}"})
     try:
+        request = urllib.request.Request(url, headers={"User-Agent": f"netviz/{__version__}"})
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
@@ -132,6 +132,8 @@ def _download(url: str, out: BinaryIO, filename: str, progress: Progress | None)
         raise NetvizError(f"download failed: {url}: HTTP {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
         raise NetvizError(f"download failed: {url}: {error.reason}") from None
+    except ValueError as error:  # not a URL at all
+        raise NetvizError(f"download failed: {url}: {error}") from None
     except (OSError, HTTPException) as error:  # timeouts, resets, a connection cut mid-body
         raise NetvizError(f"download failed: {url}: {str(error) or type(error).__name__}") from None
     if total is not None and done != total:
