@@ -178,7 +178,7 @@ def write_results(rows, args) -> None:
         "",
         table(rows),
         "",
-        (HERE / "NOTES.md").read_text().replace("## How to read", "### How to read"),
+        "How to read these figures: below, after the generated sections.",
     ]
     if not args.quick:
         write_section("bench_foundation", "\n".join(lines))

@@ -16,6 +16,9 @@ def write_section(name: str, markdown: str) -> None:
     if start in text and end in text:
         before, rest = text.split(start, 1)
         text = before + block + rest.split(end, 1)[1]
+    elif "\n## How to read" in text:  # new sections go above the hand-written notes
+        head, notes = text.split("\n## How to read", 1)
+        text = head.rstrip() + "\n\n" + block + "\n\n## How to read" + notes
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     RESULTS.write_text(text)
