@@ -28,15 +28,15 @@ class TraceReader:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._check_file()
-        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        self.damage = self._truncation()  # "truncated: …": only the intact part can be read
         try:
-            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+            version, tables = self._connect(intact_part_only=self.damage is not None)
         except sqlite3.DatabaseError as e:
-            raise self._error(f"not a readable SQLite database ({e})") from None
+            raise self._error(self._unreadable(f"damaged SQLite file ({e})")) from None
         if not {"meta", "steps", "tensors", "metrics"} <= tables:
-            raise self._error("an SQLite file, but not a netviz trace (no netviz tables)")
+            raise self._error(
+                self._unreadable("an SQLite file, but not a netviz trace (no netviz tables)")
+            )
         if version > SCHEMA_VERSION:
             raise self._error(
                 f"written by a newer netviz (trace schema {version}; this netviz reads up to "
@@ -54,7 +54,7 @@ class TraceReader:
         if kind:
             where, args = where + " AND kind = ?", [*args, kind]
         rows = self._query(f"SELECT {STEP_COLUMNS} FROM steps {where} ORDER BY step", args)
-        return [_step(r) for r in rows]
+        return [self._step(r) for r in rows]
 
     def epochs(self) -> list[int]:
         """The epochs recorded, in order."""
@@ -76,7 +76,7 @@ class TraceReader:
             rows = self._query(f"SELECT {STEP_COLUMNS} FROM steps WHERE address = ?", [at.strip()])
         if not rows:
             raise self._error(f"no step {at} in this trace ({self.last_step()} steps recorded)")
-        return _step(rows[0])
+        return self._step(rows[0])
 
     # --- arrays -----------------------------------------------------------------------------
 
@@ -96,6 +96,9 @@ class TraceReader:
         if step.kind != "op":
             raise self._error(f"{step.address} is an epoch step, not an op")
         stored = self.tensors(step.step)
+        lost = ", ".join(name for name in step.outputs if name not in stored)
+        if lost:
+            raise self._damaged(f"{step.address} lists outputs it does not hold: {lost}")
         outputs = {name: stored[name] for name in step.outputs}
         inputs = {}
         for name in step.inputs:
@@ -134,7 +137,10 @@ class TraceReader:
         """The metrics table as a pandas DataFrame indexed by epoch."""
         import pandas as pd
 
-        frame = pd.read_sql_query("SELECT * FROM metrics ORDER BY epoch", self._db)
+        try:
+            frame = pd.read_sql_query("SELECT * FROM metrics ORDER BY epoch", self._db)
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as e:  # pandas wraps sqlite's
+            raise self._damaged(e.__cause__ or e) from None
         return frame.set_index("epoch")
 
     def example(self, index: int) -> tuple[np.ndarray, int | None]:
@@ -187,8 +193,11 @@ class TraceReader:
             raise self._error("no such file")
         if not self.path.is_file():
             raise self._error("not a file")
-        with open(self.path, "rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(len(SQLITE_MAGIC))
+        except OSError as e:
+            raise self._error(f"cannot read ({e.strerror or e})") from None
         if head != SQLITE_MAGIC:
             raise self._error("not a netviz trace (not an SQLite database)")
 
@@ -196,11 +205,64 @@ class TraceReader:
         try:
             return self._db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as e:
-            raise self._error(f"damaged trace: {e}") from None
+            raise self._damaged(e) from None
+
+    def _connect(self, intact_part_only: bool = False) -> tuple[int, set[str]]:
+        """Open read-only; (schema version, table names)."""
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        try:
+            if intact_part_only:
+                # SQLite refuses a file shorter than its header says unless the schema is
+                # writable; on a read-only connection that only lets it read the pages present.
+                self._db.execute("PRAGMA writable_schema = ON")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError:
+            self._db.close()
+            raise
+        return version, tables
+
+    def _truncation(self) -> str | None:
+        """``truncated: N of its M bytes are left`` when the header promises more than the file
+        holds. The header's page count is trusted only when SQLite marks it valid, and not while
+        a -wal file exists: then the WAL, not the header, says how long the database is."""
+        with open(self.path, "rb") as f:
+            header = f.read(100)
+        size = len(header) if len(header) < 100 else self.path.stat().st_size
+        if size < 100:
+            return f"truncated: {size:,} bytes are left, less than SQLite's 100-byte header"
+        if header[24:28] != header[92:96] or Path(f"{self.path}-wal").exists():
+            return None
+        page_size = int.from_bytes(header[16:18], "big")
+        expected = (65536 if page_size == 1 else page_size) * int.from_bytes(header[28:32], "big")
+        if size >= expected:
+            return None
+        return f"truncated: {size:,} of its {expected:,} bytes are left"
+
+    def _unreadable(self, problem: str) -> str:
+        """Why the file cannot be opened: its truncation if it is cut short, else ``problem``."""
+        return f"{self.damage}; nothing can be read" if self.damage else problem
+
+    def _step(self, row: tuple) -> Step:
+        try:
+            return _step(row)
+        except ValueError as e:
+            raise self._damaged(
+                f"step {row[0]}'s inputs or outputs are not a list of names: {e}"
+            ) from None
+
+    def _damaged(self, e: Exception | str) -> TraceError:
+        if self.damage:
+            return self._error(f"{self.damage}, and what was asked for is in the lost part ({e})")
+        return self._error(f"damaged trace ({e})")
 
     def _read_meta(self) -> dict:
         meta = {}
         for key, value in self._query("SELECT key, value FROM meta"):
+            if not isinstance(key, str) or not isinstance(value, str):
+                # a page cut short reads as zeros: its rows come back as NULLs
+                raise self._damaged("a metadata row reads as empty")
             try:
                 meta[key] = json.loads(value)
             except json.JSONDecodeError:
@@ -242,5 +304,7 @@ class TraceReader:
 
 def _step(row: tuple) -> Step:
     *fields, inputs, outputs = row
-    names = (tuple(json.loads(text)) if text else () for text in (inputs, outputs))
-    return Step(*fields, *names)
+    names = [json.loads(text) if text else [] for text in (inputs, outputs)]
+    if not all(isinstance(n, list) and all(isinstance(x, str) for x in n) for n in names):
+        raise ValueError(f"{inputs!r}, {outputs!r}")
+    return Step(*fields, *(tuple(n) for n in names))
