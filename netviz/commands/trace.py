@@ -1,0 +1,202 @@
+"""``netviz trace info|metrics|tensors``: look inside a trace file from the command line.
+
+Everything shown that comes from the file (metadata, names, equations) is shown literally: never
+read as rich markup, and with control characters made visible, so a file cannot restyle the
+table or drive the terminal.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from ..files import atomic_writer
+from ..trace import TraceError, TraceReader
+
+T = TypeVar("T")
+
+# Enough digits to compare with the equations by hand; arrays past 200 numbers are summarised
+# (W1 and dW1 are 16×784) so a step fits on a screen.
+PRINT_OPTIONS = {"precision": 6, "threshold": 200, "edgeitems": 3}
+
+
+def info(path: str) -> int:
+    """Print a table of the run's metadata, the trace's counts, size, epochs and final metrics.
+
+    Of a damaged trace it shows what could be read, marks the rest unreadable and warns on
+    stderr why.
+    """
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    with TraceReader(path) as reader:
+        problems: list[str] = []
+        counts = _partly(reader.counts, problems)
+        epochs = _partly(reader.epochs, problems)
+        frame = _partly(reader.metrics, problems) if epochs else None
+        meta = reader.meta
+
+    table = Table(title=Text(_literal(path)), show_header=False, title_justify="left")
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")  # a hash wraps rather than losing its end
+
+    def row(field: str, value: str) -> None:
+        table.add_row(Text(_literal(field)), Text(_literal(value)))
+
+    for key, value in meta.items():
+        row(key, _meta_text(value))
+    table.add_section()
+    row("size", _size(Path(path)))
+    if reader.damage:
+        table.add_row(Text("damage", style="bold red"), Text(_literal(reader.damage)))
+    row("recorded steps", _counts_text(counts) if counts else "unreadable")
+    row("recorded epochs", _epochs_text(epochs))
+    if frame is not None and len(frame):
+        last = frame.iloc[-1]
+        table.add_section()
+        row("final epoch", str(frame.index[-1]))
+        row("cost", _number(last["cost"], "{:.4f}"))
+        row("train accuracy", _percent(last["train_accuracy"]))
+        row("test accuracy", _percent(last["test_accuracy"]))
+    Console().print(table)
+    # A truncated file says so once; other damage is told part by part.
+    for problem in [] if reader.damage else dict.fromkeys(problems):
+        _warn(problem)
+    _warn_if_truncated(reader)
+    return 0
+
+
+def metrics(path: str, out: str | None) -> int:
+    """Write the per-epoch metrics as CSV to ``out`` (atomically), or print them."""
+    with TraceReader(path) as reader:
+        frame = reader.metrics()
+    _warn_if_truncated(reader)
+    if out is None:
+        frame.to_csv(sys.stdout)
+        return 0
+    with atomic_writer(out, "w") as f:
+        frame.to_csv(f, lineterminator="\n")
+    print(f"wrote {len(frame)} epochs of metrics to {_literal(out)}")
+    return 0
+
+
+def tensors(path: str, at: str) -> int:
+    """Print one step's arrays numpy-style: an op's inputs and outputs, or an epoch's tensors."""
+    with TraceReader(path) as reader:
+        step = reader.step(at)
+        if step.kind == "op":
+            inputs, outputs = reader.op_arrays(step.step)
+            groups = {
+                "inputs": {n: inputs.get(n) for n in step.inputs},
+                "outputs": outputs,
+            }
+        else:
+            groups = {"tensors": reader.tensors(step.step)}
+    _warn_if_truncated(reader)
+    header = f"{step.address}  (step {step.step}, {step.kind})"
+    print(_literal(header))
+    if step.equation:
+        print(f"  {_literal(step.equation)}")
+    for title, arrays in groups.items():
+        print(f"\n{title}:" if arrays else f"\n{title}: none recorded")
+        for name, array in arrays.items():
+            print(_array_text(name, array))
+    return 0
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _partly(read: Callable[[], T], problems: list[str]) -> T | None:
+    """``read()``, or None when the file is too damaged for it (the reason goes to problems)."""
+    try:
+        return read()
+    except TraceError as e:
+        problems.append(str(e))
+        return None
+
+
+def _warn(problem: str) -> None:
+    print(f"netviz: warning: {_literal(problem)}; showing what could be read", file=sys.stderr)
+
+
+def _warn_if_truncated(reader: TraceReader) -> None:
+    """What reads from a file cut short may still be missing rows, or hold zeros for numbers."""
+    if reader.damage:
+        _warn(f"{reader.path}: {reader.damage}")
+
+
+def _literal(text: object) -> str:
+    """``text`` with control characters shown as escapes (\\x1b), everything else as is."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
+
+
+def _meta_text(value: object) -> str:
+    """A metadata value as one line: strings as they are, a recipe by name, the rest as JSON.
+
+    A recipe shows only its name: its other fields are the run's own rows (and its summary
+    describes the stock preset, not what options changed).
+    """
+    import json
+
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return value["name"]
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _size(path: Path) -> str:
+    """The bytes on disk: the file, plus its -wal file while a writer has one open."""
+    main = path.stat().st_size
+    wal = Path(f"{path}-wal")
+    extra = wal.stat().st_size if wal.is_file() else 0
+    total = main + extra
+    short = f"{total / 2**20:.1f} MiB" if total >= 2**20 else f"{total / 2**10:.1f} KiB"
+    return f"{short} ({total:,} bytes" + (f", {extra:,} of them in {wal.name})" if extra else ")")
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    ops = counts["ops"]
+    return (
+        f"{counts['steps']:,} ({counts['steps'] - ops:,} epoch, {ops:,} op); "
+        f"{counts['tensors']:,} tensors, {counts['examples']:,} examples, "
+        f"{counts['checkpoints']:,} weight checkpoints"
+    )
+
+
+def _epochs_text(epochs: list[int] | None) -> str:
+    if epochs is None:
+        return "unreadable"
+    if not epochs:
+        return "none recorded"
+    return f"{epochs[0]}–{epochs[-1]} ({len(epochs):,} epochs)"
+
+
+def _number(value: object, form: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return form.format(value)
+
+
+def _percent(value: object) -> str:
+    return _number(None if value is None else 100 * value, "{:.2f} %")
+
+
+def _array_text(name: str, array: np.ndarray | None) -> str:
+    """``  dZ2  (16, 1)  float64`` and the values below it, indented, numpy-style."""
+    if array is None:
+        return f"  {_literal(name)}  not recorded"
+    width = max(60, shutil.get_terminal_size().columns)
+    values = np.array2string(array, prefix="    ", max_line_width=width, **PRINT_OPTIONS)
+    return f"  {_literal(name)}  {array.shape}  {array.dtype}\n    {values}"

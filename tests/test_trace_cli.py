@@ -1,0 +1,220 @@
+"""``netviz trace info|metrics|tensors`` on a small real trace: what a learner reads is what the
+trace holds."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import netviz.core.steps
+from netviz.cli import main
+from netviz.core.presets import PRESETS
+from netviz.recording import Recorder
+from netviz.run import RunSpec, prepare
+from netviz.trace import TraceReader, TraceWriter
+from netviz.training import Trainer
+
+EPOCHS, ALPHA, EXAMPLE = 12, 0.8, 3
+
+
+def record_trace(path: Path) -> Path:
+    """12 full-batch epochs of the seed network on 300 sample digits, then example 3's pass."""
+    run = prepare(RunSpec(PRESETS["seed"].with_(epochs=EPOCHS), train_size=300, test_size=100))
+    with (
+        Recorder(path, run) as rec,
+        Trainer(run.X, run.y, run.hidden, ALPHA, run.X_test, run.y_test) as tr,
+    ):
+        for r in tr.run(run.params, EPOCHS):
+            rec.epoch(r, ALPHA)
+        label = int(run.y[EXAMPLE])
+        ops = netviz.core.steps.example_ops(r.params, run.X[:, EXAMPLE], label, run.hidden, ALPHA)
+        rec.example_pass(EPOCHS, EXAMPLE, ops, run.train.images[EXAMPLE], label)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trace(tmp_path_factory) -> Path:
+    return record_trace(tmp_path_factory.mktemp("trace") / "seed.nvtrace")
+
+
+@pytest.fixture(autouse=True)
+def plain_wide_console(monkeypatch):
+    """Rich tables one row a line and without colour, whatever the test machine's settings."""
+    monkeypatch.setenv("COLUMNS", "200")
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def table_rows(out: str) -> dict[str, str]:
+    """``│ field │ value │`` lines of a rich table as {field: value}."""
+    rows = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) == 4:
+            rows[cells[1]] = cells[2]
+    return rows
+
+
+# --- info ---------------------------------------------------------------------------------------
+
+
+def test_info_shows_preset_counts_epochs_size_and_final_accuracy(capsys, trace):
+    status, out, err = run(capsys, "trace", "info", str(trace))
+    assert status == 0 and err == ""
+    rows = table_rows(out)
+    with TraceReader(trace) as reader:
+        counts, last = reader.counts(), reader.metrics().iloc[-1]
+    assert rows["preset"] == "seed"
+    assert rows["sizes"] == "[784, 16, 16, 10]" and rows["train_size"] == "300"
+    assert rows["data_sha256"] == reader.meta["data_sha256"]  # whole, not cut short
+    assert rows["recorded steps"].startswith(
+        f"{counts['steps']} ({EPOCHS} epoch, {counts['ops']} op); {counts['tensors']} tensors"
+    )
+    assert rows["recorded epochs"] == f"1–{EPOCHS} ({EPOCHS} epochs)"
+    assert f"({trace.stat().st_size:,} bytes)" in rows["size"]
+    assert rows["final epoch"] == str(EPOCHS)
+    assert rows["cost"] == f"{last['cost']:.4f}"
+    assert rows["train accuracy"] == f"{100 * last['train_accuracy']:.2f} %"
+    assert rows["test accuracy"] == f"{100 * last['test_accuracy']:.2f} %"
+
+
+def test_info_counts_the_wal_file_of_a_trace_still_being_written(capsys, tmp_path):
+    path = tmp_path / "live.nvtrace"
+    writer = TraceWriter(path, {"preset": {"name": "seed"}}, layers=3)
+    try:
+        writer.add_examples([(0, 1, np.zeros(784, np.uint8))])
+        main_size, wal_size = path.stat().st_size, Path(f"{path}-wal").stat().st_size
+        status, out, err = run(capsys, "trace", "info", str(path))
+    finally:
+        writer.close()
+    assert wal_size > 0 and status == 0
+    assert err == ""  # a trace still being written is not mistaken for a truncated one
+    rows = table_rows(out)
+    assert "damage" not in rows
+    total = main_size + wal_size
+    assert rows["size"].endswith(f"({total:,} bytes, {wal_size:,} of them in live.nvtrace-wal)")
+    assert rows["recorded epochs"] == "none recorded"
+
+
+def test_info_shows_metadata_literally_never_as_markup(capsys, tmp_path):
+    path = tmp_path / "odd.nvtrace"
+    meta = {
+        "title": "[red]x[/red]",
+        "[bold": "[bold",
+        "note": "[link=https://example.com]click[/link] :smile:",
+        "escape": "a\x1b[2Jb",
+    }
+    TraceWriter(path, meta, layers=3).close()
+    status, out, err = run(capsys, "trace", "info", str(path))
+    assert status == 0, err
+    rows = table_rows(out)
+    assert rows["title"] == "[red]x[/red]"
+    assert rows["[bold"] == "[bold"
+    assert rows["note"] == "[link=https://example.com]click[/link] :smile:"
+    assert rows["escape"] == "a\\x1b[2Jb"  # shown, not sent to the terminal
+    assert "\x1b" not in out
+
+
+# --- metrics ------------------------------------------------------------------------------------
+
+
+def test_metrics_csv_round_trips_to_the_readers_frame(capsys, trace, tmp_path):
+    out_file = tmp_path / "metrics.csv"
+    status, out, _ = run(capsys, "trace", "metrics", str(trace), "-o", str(out_file))
+    assert status == 0
+    assert out == f"wrote {EPOCHS} epochs of metrics to {out_file}\n"
+    with TraceReader(trace) as reader:
+        expected = reader.metrics()
+    written = pd.read_csv(out_file, index_col="epoch", engine="python")  # exact floats
+    pd.testing.assert_frame_equal(written, expected, check_exact=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.csv"]  # no temporary left
+
+
+def test_metrics_replaces_an_existing_file_whole(capsys, trace, tmp_path):
+    out_file = tmp_path / "metrics.csv"
+    out_file.write_text("old contents, much longer than a header line\n" * 1000)
+    assert run(capsys, "trace", "metrics", str(trace), "-o", str(out_file))[0] == 0
+    assert out_file.read_text().startswith("epoch,step,m,alpha,cost,")
+    assert len(out_file.read_text().splitlines()) == EPOCHS + 1
+
+
+def test_metrics_without_out_prints_the_csv(capsys, trace):
+    status, out, _ = run(capsys, "trace", "metrics", str(trace))
+    assert status == 0
+    printed = pd.read_csv(io.StringIO(out), index_col="epoch", engine="python")  # exact floats
+    with TraceReader(trace) as reader:
+        pd.testing.assert_frame_equal(printed, reader.metrics(), check_exact=True)
+
+
+# --- tensors ------------------------------------------------------------------------------------
+
+
+def test_tensors_at_an_epoch_lists_every_array_with_its_shape(capsys, trace):
+    status, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", f"e{EPOCHS}")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == f"e{EPOCHS}  (step {EPOCHS}, epoch)"
+    with TraceReader(trace) as reader:
+        recorded = reader.tensors(f"e{EPOCHS}")
+    assert {"dW1", "db3", "A1_mean", "watch/Z1"} <= set(recorded)
+    for name, array in recorded.items():
+        assert f"  {name}  {array.shape}  {array.dtype}" in lines
+    assert "  dW1  (16, 784)  float64" in lines
+
+
+def test_tensors_at_an_op_shows_its_equation_inputs_and_outputs(capsys, trace):
+    address = f"e{EPOCHS}/x{EXAMPLE}/bwd/L2/dZ"
+    status, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", address)
+    assert status == 0
+    with TraceReader(trace) as reader:
+        step = reader.step(address)
+    lines = out.splitlines()
+    assert lines[0] == f"{address}  (step {step.step}, op)"
+    assert lines[1] == f"  {step.equation}" and lines[1].startswith("  dZ2 = ")
+    inputs, outputs = out.split("\ninputs:\n")[1].split("\noutputs:\n")
+    assert "  A2  (16, 1)  float64" in inputs and "  dA2  (16, 1)  float64" in inputs
+    assert "  dZ2  (16, 1)  float64" in outputs and "dA2" not in outputs
+
+
+def test_tensors_prints_the_recorded_values(capsys, trace):
+    address = f"e{EPOCHS}/x{EXAMPLE}/bwd/L2/dZ"
+    _, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", address)
+    block = out.split("  dZ2  (16, 1)  float64\n")[1]
+    printed = np.array([float(v) for v in block.replace("[", " ").replace("]", " ").split()])
+    with TraceReader(trace) as reader:
+        _, outputs = reader.op_arrays(address)
+    np.testing.assert_allclose(printed, outputs["dZ2"].ravel(), rtol=0, atol=5e-7)
+
+
+def test_tensors_prints_the_cost_of_the_pass(capsys, trace):
+    address = f"e{EPOCHS}/x{EXAMPLE}/cost"
+    _, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", address)
+    value = out.split("  cost  ()  float64\n")[1].split()[0]
+    with TraceReader(trace) as reader:
+        assert float(value) == pytest.approx(float(reader.tensors(address)["cost"]), abs=5e-7)
+
+
+def test_tensors_summarises_large_arrays(capsys, trace):
+    address = f"e{EPOCHS}/x{EXAMPLE}/fwd/L1/Z"
+    status, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", address)
+    assert status == 0
+    assert "  W1  (16, 784)  float64" in out and "  x  (784, 1)  float64" in out
+    assert "..." in out and len(out.splitlines()) < 60
+
+
+def test_tensors_by_step_number_is_the_same_as_by_address(capsys, trace):
+    with TraceReader(trace) as reader:
+        step = reader.steps(kind="op")[0]
+    by_address = run(capsys, "trace", "tensors", str(trace), "--at", step.address)
+    by_number = run(capsys, "trace", "tensors", str(trace), "--at", str(step.step))
+    assert by_number == by_address and by_number[0] == 0
