@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -183,7 +183,7 @@ class Recorder:
         return {
             "netviz": __version__,
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "preset": asdict(spec.preset),
+            "preset": spec.preset.recipe(),
             "sizes": list(run.params.sizes),
             "activation": run.hidden.name,
             "init": spec.preset.init,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,3 +36,43 @@ def sample() -> Digits:
     from netviz.data import load_source
 
     return load_source("sample").rows
+
+
+@dataclass(frozen=True, eq=False)
+class RecordedRun:
+    """A small trace and what training produced while writing it, to compare against."""
+
+    path: Path
+    run: object  # netviz.run.Run
+    results: list  # the EpochResults, in order
+    ops: tuple  # the example pass's ops
+    steps: list[int]  # their step numbers
+
+
+@pytest.fixture(scope="session")
+def trace_maker(tmp_path_factory):
+    """``make(epochs=12, example=3, alpha=0.8, options=None)``: record the seed network on 300
+    sample digits for some epochs, then one example's pass at the final weights."""
+    from netviz.core.presets import PRESETS
+    from netviz.core.steps import example_ops
+    from netviz.recording import DEFAULT_RECORDING, Recorder
+    from netviz.run import RunSpec, prepare
+    from netviz.training import Trainer
+
+    def make(epochs=12, example=3, alpha=0.8, options=None) -> RecordedRun:
+        path = tmp_path_factory.mktemp("trace") / "seed.nvtrace"
+        run = prepare(RunSpec(PRESETS["seed"].with_(epochs=epochs), train_size=300, test_size=100))
+        with (
+            Recorder(path, run, options or DEFAULT_RECORDING) as rec,
+            Trainer(run.X, run.y, run.hidden, alpha, run.X_test, run.y_test) as trainer,
+        ):
+            results = []
+            for result in trainer.run(run.params, epochs):
+                rec.epoch(result, alpha)
+                results.append(result)
+            label = int(run.y[example])
+            ops = example_ops(results[-1].params, run.X[:, example], label, run.hidden, alpha)
+            steps = rec.example_pass(epochs, example, ops, run.train.images[example], label)
+        return RecordedRun(path, run, results, ops, steps)
+
+    return make

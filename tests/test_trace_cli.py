@@ -10,35 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import netviz.core.steps
 from netviz.cli import main
-from netviz.core.presets import PRESETS
-from netviz.recording import Recorder
-from netviz.run import RunSpec, prepare
 from netviz.trace import TraceReader, TraceWriter
-from netviz.training import Trainer
 
 EPOCHS, ALPHA, EXAMPLE = 12, 0.8, 3
 
 
-def record_trace(path: Path) -> Path:
-    """12 full-batch epochs of the seed network on 300 sample digits, then example 3's pass."""
-    run = prepare(RunSpec(PRESETS["seed"].with_(epochs=EPOCHS), train_size=300, test_size=100))
-    with (
-        Recorder(path, run) as rec,
-        Trainer(run.X, run.y, run.hidden, ALPHA, run.X_test, run.y_test) as tr,
-    ):
-        for r in tr.run(run.params, EPOCHS):
-            rec.epoch(r, ALPHA)
-        label = int(run.y[EXAMPLE])
-        ops = netviz.core.steps.example_ops(r.params, run.X[:, EXAMPLE], label, run.hidden, ALPHA)
-        rec.example_pass(EPOCHS, EXAMPLE, ops, run.train.images[EXAMPLE], label)
-    return path
-
-
 @pytest.fixture(scope="module")
-def trace(tmp_path_factory) -> Path:
-    return record_trace(tmp_path_factory.mktemp("trace") / "seed.nvtrace")
+def trace(trace_maker) -> Path:
+    """12 full-batch epochs of the seed network on 300 sample digits, then example 3's pass."""
+    return trace_maker(epochs=EPOCHS, example=EXAMPLE, alpha=ALPHA).path
 
 
 @pytest.fixture(autouse=True)

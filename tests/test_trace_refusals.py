@@ -12,29 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import netviz.core.steps
 from netviz.cli import main
-from netviz.core.presets import PRESETS
-from netviz.recording import Recorder
-from netviz.run import RunSpec, prepare
 from netviz.trace import TraceReader
-from netviz.training import Trainer
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory) -> Path:
-    """A small real trace (as in test_trace_cli): 12 seed epochs on 300 digits, one pass."""
-    path = tmp_path_factory.mktemp("real") / "seed.nvtrace"
-    run = prepare(RunSpec(PRESETS["seed"].with_(epochs=12), train_size=300, test_size=100))
-    with (
-        Recorder(path, run) as rec,
-        Trainer(run.X, run.y, run.hidden, 0.8, run.X_test, run.y_test) as tr,
-    ):
-        for r in tr.run(run.params, 12):
-            rec.epoch(r, 0.8)
-        ops = netviz.core.steps.example_ops(r.params, run.X[:, 3], int(run.y[3]), run.hidden, 0.8)
-        rec.example_pass(12, 3, ops, run.train.images[3], int(run.y[3]))
-    return path
+def real(trace_maker) -> Path:
+    """A small real trace: 12 seed epochs on 300 digits, one example's pass."""
+    return trace_maker().path
 
 
 def page_size(real: Path) -> int:

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from netviz.core.presets import PRESETS
-from netviz.core.steps import example_ops
 from netviz.recording import Recorder, RecordOptions
 from netviz.run import RunSpec, prepare
 from netviz.trace import TraceReader, TraceWriter
@@ -25,22 +24,11 @@ EPOCHS = 13
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
+def recorded(trace_maker):
     """A 13-epoch seed run on 300 sample digits, checkpoints every 5, and one example's pass;
     with everything training produced, to compare against."""
-    path = tmp_path_factory.mktemp("trace") / "run.nvtrace"
-    run = prepare(RunSpec(PRESETS["seed"].with_(epochs=EPOCHS), train_size=300, test_size=100))
-    results = []
-    with (
-        Recorder(path, run, RecordOptions(checkpoint_every=5, watch=(0, 7, 42))) as rec,
-        Trainer(run.X, run.y, run.hidden, 0.8, run.X_test, run.y_test) as trainer,
-    ):
-        for result in trainer.run(run.params, EPOCHS):
-            rec.epoch(result, 0.8)
-            results.append(result)
-        ops = example_ops(results[-1].params, run.X[:, 3], int(run.y[3]), run.hidden, alpha=0.8)
-        steps = rec.example_pass(EPOCHS, 3, ops, run.train.images[3], int(run.y[3]))
-    return path, run, results, ops, steps
+    made = trace_maker(EPOCHS, 3, 0.8, RecordOptions(checkpoint_every=5, watch=(0, 7, 42)))
+    return made.path, made.run, made.results, made.ops, made.steps
 
 
 @pytest.mark.parametrize(
@@ -61,6 +49,24 @@ def test_arrays_round_trip_through_bytes_dtype_and_shape(array):
     assert back.shape == array.shape and back.dtype == array.dtype.newbyteorder("<")
     np.testing.assert_array_equal(back, array)
     assert not back.flags.writeable
+
+
+def test_arrays_with_many_zeros_are_stored_smaller_and_come_back_bit_for_bit():
+    a = np.zeros((16, 784))
+    a[3, :100] = np.random.default_rng(0).normal(size=100)
+    a[5, 7] = -0.0  # a signed zero is a value like any other
+    dtype, shape, encoding, crc, data = encode(a)
+    assert encoding == "nonzero" and len(data) < a.nbytes / 5
+    back = decode(dtype, shape, encoding, crc, data)
+    assert back.tobytes() == a.tobytes() and np.signbit(back[5, 7])
+    assert not back.flags.writeable
+
+
+def test_a_damaged_array_fails_its_checksum_instead_of_reading_as_other_numbers():
+    dtype, shape, encoding, crc, data = encode(np.arange(10.0))
+    damaged = data[:8] + bytes([data[8] ^ 1]) + data[9:]
+    with pytest.raises(ValueError, match="checksum"):
+        decode(dtype, shape, encoding, crc, damaged)
 
 
 def test_object_arrays_are_never_stored():

@@ -6,7 +6,6 @@ import math
 import sys
 import time
 from contextlib import ExitStack
-from dataclasses import asdict
 
 import numpy as np
 
@@ -133,7 +132,7 @@ def _meta(run: Run, epochs: int, train_acc: float, test_acc: float) -> dict:
 
     return {
         "netviz": __version__,
-        "preset": asdict(run.spec.preset),
+        "preset": run.spec.preset.recipe(),
         "data": run.source.name,
         "data_sha256": run.source.sha256,
         "train_size": len(run.train),

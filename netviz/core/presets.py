@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,13 @@ class Preset:
     scale_pixels: bool = False  # True: pixels / 255 into [0, 1]; False: raw 0–255
     split: str = "seed"
     dtype: str = "float64"
+
+    def recipe(self) -> dict:
+        """The fields that decide a run, as plain values (the summary describes the stock preset,
+        not one changed by options, so it is left out)."""
+        fields = asdict(self)
+        del fields["summary"]
+        return fields
 
     def with_(self, **changes) -> Preset:
         """A copy with some fields changed (options given on the command line)."""

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..core.network import Params, update
 from ..errors import NetvizError
-from .schema import FORMAT, SCHEMA_VERSION, Step, decode, parse_address
+from .schema import ARRAY_COLUMNS, FORMAT, SCHEMA_VERSION, Step, decode, parse_address
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 STEP_COLUMNS = "step, address, kind, epoch, example, phase, layer, op, equation, inputs, outputs"
@@ -27,6 +27,14 @@ class TraceReader:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._db = None
+        try:
+            self._open()
+        except TraceError:
+            self.close()
+            raise
+
+    def _open(self) -> None:
         self._check_file()
         self.damage = self._truncation()  # "truncated: …": only the intact part can be read
         try:
@@ -83,10 +91,8 @@ class TraceReader:
     def tensors(self, at: int | str) -> dict[str, np.ndarray]:
         """The arrays stored with one step, read-only, by name."""
         step = self.step(at)
-        rows = self._query(
-            "SELECT name, dtype, shape, data FROM tensors WHERE step = ?", [step.step]
-        )
-        return {name: self._decode(name, d, s, b) for name, d, s, b in rows}
+        rows = self._query(f"SELECT name, {ARRAY_COLUMNS} FROM tensors WHERE step = ?", [step.step])
+        return {name: self._decode(name, *stored) for name, *stored in rows}
 
     def op_arrays(self, at: int | str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """(inputs, outputs) of an op step: outputs are its own tensors; each input is the
@@ -105,7 +111,8 @@ class TraceReader:
             # An input that is also this op's output (W1 in W1 ← W1 − α·dW1) is the older value.
             before = "<" if name in step.outputs else "<="
             rows = self._query(
-                "SELECT t.dtype, t.shape, t.data FROM tensors t JOIN steps s ON s.step = t.step "
+                "SELECT t.dtype, t.shape, t.encoding, t.crc32, t.data "
+                "FROM tensors t JOIN steps s ON s.step = t.step "
                 f"WHERE s.epoch = ? AND s.example = ? AND s.step {before} ? AND t.name = ? "
                 "ORDER BY s.step DESC LIMIT 1",
                 [step.epoch, step.example, step.step, name],
@@ -178,7 +185,9 @@ class TraceReader:
         return {k: self._query(sql)[0][0] for k, sql in q.items()}
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def __enter__(self) -> TraceReader:
         return self
@@ -269,17 +278,17 @@ class TraceReader:
                 raise self._error(f"damaged metadata: {key!r} is not JSON") from None
         return meta
 
-    def _decode(self, name: str, dtype: str, shape: str, data: bytes) -> np.ndarray:
+    def _decode(self, name: str, *stored) -> np.ndarray:
         try:
-            return decode(dtype, shape, data)
+            return decode(*stored)
         except (ValueError, TypeError) as e:
             raise self._error(f"damaged tensor {name!r}: {e}") from None
 
     def _checkpoint(self, epoch: int) -> dict[str, np.ndarray]:
         rows = self._query(
-            "SELECT name, dtype, shape, data FROM checkpoints WHERE epoch = ?", [epoch]
+            f"SELECT name, {ARRAY_COLUMNS} FROM checkpoints WHERE epoch = ?", [epoch]
         )
-        return {name: self._decode(name, d, s, b) for name, d, s, b in rows}
+        return {name: self._decode(name, *stored) for name, *stored in rows}
 
     def _checkpoint_epochs(self) -> str:
         epochs = [r[0] for r in self._query("SELECT DISTINCT epoch FROM checkpoints ORDER BY 1")]

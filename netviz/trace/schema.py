@@ -11,14 +11,18 @@ A trace is one run of one network. Steps are numbered from 1 in the order they w
   context: ``x``, ``y``, every ``Wl`` and ``bl`` used, and ``α`` when the pass ends in an update.
   The step lists the names of the op's inputs and outputs.
 
-Arrays are stored as little-endian bytes with their dtype and shape, read back with
-``numpy.frombuffer``; nothing is ever pickled.
+Arrays are stored as little-endian bytes with their dtype, shape and CRC-32 (SQLite keeps no
+checksums of its own, so a damaged array is caught, not read back as other numbers), read back
+with ``numpy.frombuffer``; nothing is ever pickled. An array with many exact zeros (ΣdW1 of a
+network whose sigmoids saturate, or of pixels that are 0 in every image) is stored ``nonzero``:
+a bit mask of its non-zero entries, then those entries; lossless, bit for bit, −0.0 included.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,19 +52,23 @@ CREATE TABLE steps (
 );
 CREATE INDEX steps_by_pass ON steps (epoch, example);
 CREATE TABLE tensors (
-    step  INTEGER NOT NULL REFERENCES steps (step),
-    name  TEXT NOT NULL,
-    dtype TEXT NOT NULL,
-    shape TEXT NOT NULL,
-    data  BLOB NOT NULL,
+    step     INTEGER NOT NULL REFERENCES steps (step),
+    name     TEXT NOT NULL,
+    dtype    TEXT NOT NULL,
+    shape    TEXT NOT NULL,
+    encoding TEXT NOT NULL CHECK (encoding IN ('raw', 'nonzero')),
+    crc32    INTEGER NOT NULL,
+    data     BLOB NOT NULL,
     UNIQUE (step, name)
 );
 CREATE TABLE checkpoints (
-    epoch INTEGER NOT NULL,
-    name  TEXT NOT NULL,
-    dtype TEXT NOT NULL,
-    shape TEXT NOT NULL,
-    data  BLOB NOT NULL,
+    epoch    INTEGER NOT NULL,
+    name     TEXT NOT NULL,
+    dtype    TEXT NOT NULL,
+    shape    TEXT NOT NULL,
+    encoding TEXT NOT NULL CHECK (encoding IN ('raw', 'nonzero')),
+    crc32    INTEGER NOT NULL,
+    data     BLOB NOT NULL,
     UNIQUE (epoch, name)
 );
 CREATE TABLE examples (
@@ -126,25 +134,50 @@ def parse_address(text: str) -> dict | None:
     }
 
 
-def encode(array: np.ndarray) -> tuple[str, str, bytes]:
-    """(dtype, shape, bytes) of ``array`` in little-endian C order."""
+ARRAY_COLUMNS = "dtype, shape, encoding, crc32, data"  # as encode() returns them
+SPARSE_FROM = 0.1  # store ``nonzero`` when at least this fraction of entries is exactly zero
+
+
+def encode(array: np.ndarray) -> tuple[str, str, str, int, bytes]:
+    """(dtype, shape, encoding, crc32, bytes) of ``array``, little-endian, C order."""
     a = np.asarray(array)
     if a.dtype.kind == "f" and a.dtype.itemsize not in (4, 8):
         a = a.astype(np.float64)
     a = a.astype(a.dtype.newbyteorder("<"), order="C", copy=False)  # keeps 0-d arrays 0-d
     if a.dtype.str not in ALLOWED_DTYPES:
         raise ValueError(f"cannot store dtype {a.dtype} in a trace")
-    return a.dtype.str, json.dumps(list(a.shape)), a.tobytes()
+    flat = a.reshape(-1)
+    bits = flat.view(f"<u{a.dtype.itemsize}") if a.dtype.kind == "f" else flat
+    nonzero = bits != 0  # on the bits, so −0.0 counts as non-zero and survives
+    encoding, data = "raw", flat.tobytes()
+    if flat.size >= 64 and np.count_nonzero(nonzero) <= (1 - SPARSE_FROM) * flat.size:
+        encoding, data = "nonzero", np.packbits(nonzero).tobytes() + flat[nonzero].tobytes()
+    return a.dtype.str, json.dumps(list(a.shape)), encoding, zlib.crc32(data), data
 
 
-def decode(dtype: str, shape: str, data: bytes) -> np.ndarray:
-    """The read-only array stored as (dtype, shape, bytes); ValueError if they do not agree."""
+def decode(dtype: str, shape: str, encoding: str, crc32: int, data: bytes) -> np.ndarray:
+    """The read-only array stored by :func:`encode`; ValueError if anything does not agree."""
     if dtype not in ALLOWED_DTYPES:
         raise ValueError(f"unsupported dtype {dtype!r}")
     dims = json.loads(shape)
     if not isinstance(dims, list) or not all(isinstance(d, int) and d >= 0 for d in dims):
         raise ValueError(f"bad shape {shape!r}")
-    a = np.frombuffer(data, dtype=np.dtype(dtype))
-    if a.size != int(np.prod(dims)):
+    if zlib.crc32(data) != crc32:
+        raise ValueError("its bytes do not match their checksum")
+    size, kind = int(np.prod(dims)), np.dtype(dtype)
+    if encoding == "raw":
+        a = np.frombuffer(data, dtype=kind)
+    elif encoding == "nonzero":
+        mask_bytes = (size + 7) // 8
+        mask = np.unpackbits(np.frombuffer(data, np.uint8, mask_bytes), count=size).astype(bool)
+        values = np.frombuffer(data, dtype=kind, offset=mask_bytes)
+        if values.size != np.count_nonzero(mask):
+            raise ValueError(f"{values.size} values for {np.count_nonzero(mask)} non-zero entries")
+        a = np.zeros(size, dtype=kind)
+        a[mask] = values
+        a.setflags(write=False)
+    else:
+        raise ValueError(f"unknown encoding {encoding!r}")
+    if a.size != size:
         raise ValueError(f"{len(data)} bytes do not hold a {dtype} array of shape {tuple(dims)}")
-    return a.reshape(dims)  # frombuffer over bytes is read-only already
+    return a.reshape(dims)  # read-only: frombuffer over bytes, or flagged above

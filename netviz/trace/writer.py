@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NetvizError
-from .schema import FORMAT, PAGE_SIZE, SCHEMA_VERSION, TABLES, encode, metrics_table
+from .schema import ARRAY_COLUMNS, FORMAT, PAGE_SIZE, SCHEMA_VERSION, TABLES, encode, metrics_table
+
+MARKS = ", ".join("?" * (2 + len(ARRAY_COLUMNS.split(", "))))  # a key, a name, then the array
 
 
 class TraceWriter:
@@ -64,8 +66,7 @@ class TraceWriter:
         rows = [(epoch, name, *encode(a)) for name, a in arrays.items()]
         with self._transaction():
             self._db.executemany(
-                "INSERT INTO checkpoints (epoch, name, dtype, shape, data) VALUES (?, ?, ?, ?, ?)",
-                rows,
+                f"INSERT INTO checkpoints (epoch, name, {ARRAY_COLUMNS}) VALUES ({MARKS})", rows
             )
 
     def add_epoch(
@@ -143,7 +144,7 @@ class TraceWriter:
     def _put_tensors(self, step: int, tensors: Mapping[str, np.ndarray]) -> None:
         rows = [(step, name, *encode(a)) for name, a in tensors.items()]
         self._db.executemany(
-            "INSERT INTO tensors (step, name, dtype, shape, data) VALUES (?, ?, ?, ?, ?)", rows
+            f"INSERT INTO tensors (step, name, {ARRAY_COLUMNS}) VALUES ({MARKS})", rows
         )
 
     def _put_meta(self, meta: Mapping[str, object]) -> None:
