@@ -49,9 +49,11 @@ class Trainer:
         labels_test: Array | None = None,
         workers: int | None = None,
         chunk: int = CHUNK,
+        stats: bool = True,
     ) -> None:
+        """``stats``: measure each hidden neuron's mean activation and saturation per epoch."""
         self.X, self.labels, self.hidden, self.alpha = X, labels, hidden, alpha
-        self.X_test, self.labels_test, self.chunk = X_test, labels_test, chunk
+        self.X_test, self.labels_test, self.chunk, self.stats = X_test, labels_test, chunk, stats
         self.workers = max(1, min(workers or os.cpu_count() or 1, 8))
         self._pool, self._blas_limit = None, None
         if self.workers > 1:
@@ -83,7 +85,9 @@ class Trainer:
         added in chunk order.
         """
         parts = self._map(
-            lambda X, y: chunk_gradients(params, X, y, self.hidden, self.chunk), self.X, self.labels
+            lambda X, y: chunk_gradients(params, X, y, self.hidden, self.chunk, self.stats),
+            self.X,
+            self.labels,
         )
         return sum_gradients([chunk for part in parts for chunk in part])
 

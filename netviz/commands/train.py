@@ -47,7 +47,16 @@ def train(
             recorder = stack.enter_context(Recorder(trace or default_trace_path(run), run, record))
             _announce(recorder, p.epochs)
         trainer = stack.enter_context(
-            Trainer(run.X, run.y, run.hidden, p.alpha, run.X_test, run.y_test, workers)
+            Trainer(
+                run.X,
+                run.y,
+                run.hidden,
+                p.alpha,
+                run.X_test,
+                run.y_test,
+                workers,
+                stats=recorder is not None,
+            )
         )
         started = time.perf_counter()
         try:
