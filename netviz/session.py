@@ -1,0 +1,373 @@
+"""The session: one network, its data, a timeline of what was computed, and a cursor over it.
+
+The terminal UI, the CLI and the tests all drive this small API and read frozen snapshots. The
+timeline holds, in order, every example pass the learner opened (all of its ops) and every
+full-batch epoch run. Moving back only moves the cursor; moving forward past the end computes
+(a new pass, or an epoch) and records it in the session's trace.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .core.steps import Op, example_ops
+from .explain import explain
+from .recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
+from .run import Run, RunSpec, prepare
+from .trace.schema import op_address
+from .training import EpochResult, Trainer
+
+Array = np.ndarray
+EPOCH_EXPLANATION = (
+    "A full-batch epoch: every training example's gradient is computed and summed, then the "
+    "weights take one step W ← W − α·ΣdW/m."
+)
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One example's ops at the weights after ``epoch`` epochs."""
+
+    epoch: int
+    example: int
+    ops: tuple[Op, ...]
+    label: int
+    pixels: Array  # (784,) uint8
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """One epoch's figures, at the weights it started from."""
+
+    epoch: int
+    cost: float
+    train_accuracy: float
+    test_accuracy: float
+    grad_norms: tuple[float, ...]  # ‖ΣdWl‖/m per layer
+
+
+@dataclass(frozen=True)
+class Item:
+    """A timeline entry: op ``index`` of pass ``pass_id``, or an epoch (``pass_id`` None)."""
+
+    pass_id: int | None
+    index: int  # op index within the pass, or the epoch number
+
+
+@dataclass(frozen=True)
+class LayerState:
+    """What the network view shows for one layer: None where not computed yet."""
+
+    size: int
+    activation: Array | None  # forward: A (ŷ for the last layer), x for layer 0
+    gradient: Array | None  # backward: dZ
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the UI shows, frozen: the UI reads it, never changes the session through it."""
+
+    epoch: int  # epochs trained so far
+    cursor: int
+    timeline_length: int
+    address: str
+    kind: str  # "op" or "epoch"
+    op: Op | None
+    op_index: int
+    ops_in_pass: int
+    explanation: str
+    example: int
+    label: int
+    pixels: Array
+    prediction: int | None  # None until the forward pass reached ŷ
+    confidence: float | None
+    layers: tuple[LayerState, ...]
+    metrics: tuple[Metrics, ...]
+    epoch_metrics: Metrics | None  # the epoch under the cursor, on an epoch step
+    alpha: float
+    preset: str
+    layout: str
+    seed: int
+    trace: str
+    train_size: int
+
+
+class Session:
+    """A live run: stepping through example passes, and full-batch epochs, all recorded."""
+
+    def __init__(
+        self,
+        spec: RunSpec,
+        trace: str | Path | None = None,
+        record: RecordOptions | None = DEFAULT_RECORDING,
+        workers: int | None = None,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._workers, self._record, self._trace_arg = workers, record, trace
+        self._start(spec)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The state at the cursor."""
+        with self._lock:
+            return self._snapshot()
+
+    @property
+    def trace_path(self) -> Path | None:
+        return self._recorder.path if self._recorder else None
+
+    # --- moving over what was recorded --------------------------------------------------------
+
+    def step(self, delta: int = 1) -> Snapshot:
+        """``s`` / ``S``: the next or previous op of the current pass (stops at its ends)."""
+        with self._lock:
+            item = self._items[self._cursor]
+            if item.pass_id is None:
+                return self.move(delta)
+            n = len(self._passes[item.pass_id].ops)
+            return self._to_op(item.pass_id, max(0, min(n - 1, item.index + delta)))
+
+    def layer(self, delta: int = 1) -> Snapshot:
+        """``n`` / ``N``: the first op of the next layer group, or of this / the previous one."""
+        with self._lock:
+            pid, i, ops = self._current_pass()
+            groups = _group_starts(ops)
+            if delta > 0:
+                later = [g for g in groups if g > i]
+                return self._to_op(pid, later[0] if later else len(ops) - 1)
+            earlier = [g for g in groups if g < i]
+            return self._to_op(pid, earlier[-1] if earlier else 0)
+
+    def phase(self, finish: bool = True) -> Snapshot:
+        """``r`` / ``R``: the last (or first) op of the current phase."""
+        with self._lock:
+            pid, i, ops = self._current_pass()
+            same = [k for k, op in enumerate(ops) if op.phase == ops[i].phase]
+            return self._to_op(pid, same[-1] if finish else same[0])
+
+    def example(self, delta: int = 1) -> Snapshot:
+        """``]`` / ``[``: the next or previous example. Forward past the last pass of the
+        timeline opens the next example (computed and recorded); back revisits passes."""
+        with self._lock:
+            pid, i, _ = self._current_pass()
+            target = pid + delta
+            if 0 <= target < len(self._passes):
+                return self._to_op(target, min(i, len(self._passes[target].ops) - 1))
+            if target < 0:
+                return self._snapshot()
+            current = self._passes[pid]
+            return self._open_pass((current.example + 1) % len(self._run.train), i)
+
+    def goto_example(self, example: int) -> Snapshot:
+        """Open ``example`` (an index into the training set) at the current weights."""
+        with self._lock:
+            if not 0 <= example < len(self._run.train):
+                raise ValueError(f"example must be 0–{len(self._run.train) - 1}")
+            return self._open_pass(example, 0)
+
+    def move(self, delta: int) -> Snapshot:
+        """``←`` / ``→``: along the whole timeline, over passes and epochs."""
+        with self._lock:
+            self._cursor = max(0, min(len(self._items) - 1, self._cursor + delta))
+            return self._snapshot()
+
+    def edge(self, last: bool) -> Snapshot:
+        """``g`` / ``G``: the first or last recorded step."""
+        with self._lock:
+            self._cursor = len(self._items) - 1 if last else 0
+            return self._snapshot()
+
+    # --- computing ----------------------------------------------------------------------------
+
+    def run_epoch(self) -> EpochResult:
+        """One full-batch epoch (safe from a worker thread): record it, then reopen the current
+        example at the new weights, at the same op, so the learner sees what changed."""
+        with self._lock:
+            params, epoch, trainer = self._params, self._epoch, self._trainer
+        result = trainer.epoch(params, epoch + 1)  # the long part, outside the lock
+        with self._lock:
+            if trainer is not self._trainer:  # reset while it ran: drop it
+                return result
+            if self._recorder:
+                self._recorder.epoch(result, self._run.spec.preset.alpha)
+            self._params, self._epoch = result.params, result.epoch
+            g = result.grads
+            norms = tuple(float(np.sqrt(np.sum(d * d))) / g.m for d in g.dW)
+            self._metrics.append(
+                Metrics(
+                    result.epoch, result.cost, result.train_accuracy, result.test_accuracy, norms
+                )
+            )
+            self._items.append(Item(None, result.epoch))
+            pid, i, _ = self._current_pass()
+            self._open_pass(self._passes[pid].example, i)
+        return result
+
+    def set_alpha(self, alpha: float) -> Snapshot:
+        """Change the learning rate for the epochs to come (recorded per epoch in the trace)."""
+        if not alpha > 0:
+            raise ValueError("the learning rate must be positive")
+        with self._lock:
+            spec = self._run.spec
+            self._run = replace(
+                self._run, spec=replace(spec, preset=spec.preset.with_(alpha=alpha))
+            )
+            self._trainer.alpha = alpha
+            return self._snapshot()
+
+    def reset(self, seed: int | None = None, preset: str | None = None) -> Snapshot:
+        """A fresh network (same or another seed or preset), in a new trace."""
+        from .run import preset as find_preset
+
+        with self._lock:
+            spec = self._run.spec
+            if preset is not None:
+                spec = replace(spec, preset=find_preset(preset))
+            if seed is not None:
+                spec = replace(spec, seed=seed)
+            self._stop()
+            self._trace_arg = None  # a new run gets a new file
+            self._start(spec)
+            return self._snapshot()
+
+    def close(self) -> None:
+        """Finish the trace and stop the worker threads."""
+        with self._lock:
+            self._stop()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- inside -------------------------------------------------------------------------------
+
+    def _start(self, spec: RunSpec) -> None:
+        run = prepare(spec)
+        self._run: Run = run
+        self._params, self._epoch = run.params, 0
+        self._recorder = None
+        if self._record is not None:
+            path = self._trace_arg or default_trace_path(run)
+            self._recorder = Recorder(path, run, self._record)
+        p = spec.preset
+        self._trainer = Trainer(
+            run.X, run.y, run.hidden, p.alpha, run.X_test, run.y_test, self._workers
+        )
+        self._passes: list[Pass] = []
+        self._items: list[Item] = []
+        self._where: dict[tuple[int, int], int] = {}  # (pass, op index) → timeline position
+        self._metrics: list[Metrics] = []
+        self._cursor = 0
+        self._open_pass(0, 0)
+
+    def _stop(self) -> None:
+        if getattr(self, "_trainer", None) is not None:
+            self._trainer.close()
+            self._trainer = None
+        if getattr(self, "_recorder", None) is not None:
+            self._recorder.close()
+            self._recorder = None
+
+    def _open_pass(self, example: int, index: int) -> Snapshot:
+        run = self._run
+        x, label = run.X[:, example], int(run.y[example])
+        ops = example_ops(self._params, x, label, run.hidden, alpha=run.spec.preset.alpha)
+        p = Pass(self._epoch, example, ops, label, run.train.images[example])
+        if self._recorder:
+            self._recorder.example_pass(self._epoch, example, ops, p.pixels, label)
+        self._passes.append(p)
+        pid = len(self._passes) - 1
+        for k in range(len(ops)):
+            self._where[pid, k] = len(self._items)
+            self._items.append(Item(pid, k))
+        return self._to_op(pid, min(index, len(ops) - 1))
+
+    def _to_op(self, pid: int, index: int) -> Snapshot:
+        self._cursor = self._position(pid, index)
+        return self._snapshot()
+
+    def _position(self, pid: int, index: int) -> int:
+        return self._where[pid, index]
+
+    def _current_pass(self) -> tuple[int, int, tuple[Op, ...]]:
+        """(pass id, op index, ops) at the cursor; on an epoch step, the latest pass before it."""
+        for k in range(self._cursor, -1, -1):
+            item = self._items[k]
+            if item.pass_id is not None:
+                index = item.index if k == self._cursor else 0
+                return item.pass_id, index, self._passes[item.pass_id].ops
+        pid = next(i.pass_id for i in self._items if i.pass_id is not None)
+        return pid, 0, self._passes[pid].ops
+
+    def _snapshot(self) -> Snapshot:
+        item = self._items[self._cursor]
+        pid, index, ops = self._current_pass()
+        p = self._passes[pid]
+        L = len(self._params.W)
+        op = ops[index] if item.pass_id is not None else None
+        if op is not None:
+            address = op_address(p.epoch, p.example, op.address)
+            explanation = explain(op.phase, op.name, op.layer, L)
+        else:
+            address = f"e{item.index}"
+            explanation = EPOCH_EXPLANATION
+        reached = ops[: index + 1] if op is not None else ops
+        values: dict[str, Array] = {}
+        for o in reached:
+            values.update(o.outputs)
+        yhat = values.get("ŷ")
+        layers = [LayerState(ops[0].inputs["x"].shape[0], ops[0].inputs["x"].ravel(), None)]
+        for l in range(1, L + 1):
+            a = values.get("ŷ" if l == L else f"A{l}")
+            dz = values.get(f"dZ{l}")
+            size = self._params.W[l - 1].shape[0]
+            layers.append(
+                LayerState(
+                    size, None if a is None else a.ravel(), None if dz is None else dz.ravel()
+                )
+            )
+        epoch_metrics = None
+        if item.pass_id is None:
+            epoch_metrics = next(m for m in self._metrics if m.epoch == item.index)
+        spec = self._run.spec
+        return Snapshot(
+            epoch=self._epoch,
+            cursor=self._cursor,
+            timeline_length=len(self._items),
+            address=address,
+            kind="op" if op is not None else "epoch",
+            op=op,
+            op_index=index,
+            ops_in_pass=len(ops),
+            explanation=explanation,
+            example=p.example,
+            label=p.label,
+            pixels=p.pixels,
+            prediction=None if yhat is None else int(np.argmax(yhat)),
+            confidence=None if yhat is None else float(np.max(yhat)),
+            layers=tuple(layers),
+            metrics=tuple(self._metrics),
+            epoch_metrics=epoch_metrics,
+            alpha=spec.preset.alpha,
+            preset=spec.preset.name,
+            layout=spec.layout,
+            seed=spec.seed,
+            trace=str(self.trace_path) if self._recorder else "",
+            train_size=len(self._run.train),
+        )
+
+
+def _group_starts(ops: tuple[Op, ...]) -> list[int]:
+    """Indices where a new (phase, layer) group of ops begins."""
+    return [
+        k
+        for k, op in enumerate(ops)
+        if k == 0 or (op.phase, op.layer) != (ops[k - 1].phase, ops[k - 1].layer)
+    ]
