@@ -1,0 +1,1 @@
+"""The terminal UI (Textual): the only part of netviz that imports textual."""
