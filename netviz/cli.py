@@ -22,8 +22,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if not hasattr(args, "command"):
-            parser.print_help()
-            return 0
+            if sys.stdin.isatty() and sys.stdout.isatty():  # a person at a terminal: the tour
+                args = parser.parse_args(["tour"])
+            else:
+                parser.print_help()
+                return 0
         return args.command(args)
     except NetvizError as e:
         print(f"netviz: error: {e}", file=sys.stderr)
@@ -69,6 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _trace_options(train)
     train.set_defaults(command=_train)
+
+    tour = sub.add_parser(
+        "tour",
+        parents=[run],
+        help="step through forward prop and backprop in the terminal, then train (the default)",
+        description="The terminal walkthrough: one digit through the network op by op, then "
+        "full-batch epochs. Options not given come from the preset.",
+        epilog=_presets_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _trace_options(tour)
+    tour.set_defaults(command=_tour)
 
     check = sub.add_parser(
         "gradcheck", parents=[run], help="check backprop's gradients against central differences"
@@ -199,12 +214,25 @@ def _spec(args: argparse.Namespace):
 
 def _train(args: argparse.Namespace) -> int:
     from .commands.train import train
+
+    return train(
+        _spec(args), out=args.out, workers=args.workers, trace=args.trace, record=_recording(args)
+    )
+
+
+def _recording(args: argparse.Namespace):
+    """The RecordOptions the trace options ask for, or None for --no-trace."""
     from .recording import RecordOptions
 
-    record = None
-    if not args.no_trace:
-        record = RecordOptions(args.record, args.checkpoint_every, args.watch, args.full_epochs)
-    return train(_spec(args), out=args.out, workers=args.workers, trace=args.trace, record=record)
+    if args.no_trace:
+        return None
+    return RecordOptions(args.record, args.checkpoint_every, args.watch, args.full_epochs)
+
+
+def _tour(args: argparse.Namespace) -> int:
+    from .commands.tour import tour
+
+    return tour(_spec(args), trace=args.trace, record=_recording(args))
 
 
 def _gradcheck(args: argparse.Namespace) -> int:

@@ -33,9 +33,26 @@ def test_core_imports_numpy_and_the_standard_library_only():
     [
         "import netviz.cli; netviz.cli.build_parser().format_help()",
         "import netviz.data, netviz.run, netviz.training",
+        "import netviz.session, netviz.recording, netviz.trace, netviz.commands.tour",
     ],
-    ids=["help", "data-run-training"],
+    ids=["help", "data-run-training", "session-trace"],
 )
 def test_heavy_libraries_are_imported_only_where_used(code):
     loaded = modules_after(code)
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_textual_is_imported_only_under_netviz_tui():
+    from pathlib import Path
+
+    package = Path(__file__).parents[1] / "netviz"
+    offenders = [
+        str(p.relative_to(package.parent))
+        for p in package.rglob("*.py")
+        if "tui" not in p.relative_to(package).parts
+        and any(
+            line.strip().startswith(("import textual", "from textual"))
+            for line in p.read_text().splitlines()
+        )
+    ]
+    assert offenders == []

@@ -1,0 +1,23 @@
+"""``netviz tour``: the terminal walkthrough, over a live session that records a trace."""
+
+from __future__ import annotations
+
+from ..recording import RecordOptions
+from ..run import RunSpec
+
+
+def tour(spec: RunSpec, trace: str | None, record: RecordOptions | None) -> int:
+    """Build the session (bad data or options fail here, before the app starts), run the app,
+    then finish the trace and say where it is."""
+    from ..session import Session
+
+    session = Session(spec, trace=trace, record=record)
+    try:
+        from ..tui.app import run_tour
+
+        status = run_tour(session)
+    finally:
+        session.close()
+    if session.trace_path is not None:
+        print(f"trace: {session.trace_path}")
+    return status

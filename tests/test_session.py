@@ -1,0 +1,179 @@
+"""The session: the timeline and cursor a learner moves over, epochs, and what gets recorded."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import netviz.session
+from netviz.core.presets import PRESETS
+from netviz.core.steps import example_ops
+from netviz.run import RunSpec
+from netviz.session import Session
+from netviz.trace import TraceReader
+
+ORDER = [
+    "fwd/L1/Z", "fwd/L1/A", "fwd/L2/Z", "fwd/L2/A", "fwd/L3/Z", "fwd/L3/A", "cost",
+    "bwd/L3/dZ", "bwd/L3/dW", "bwd/L3/db", "bwd/L3/dA",
+    "bwd/L2/dZ", "bwd/L2/dW", "bwd/L2/db", "bwd/L2/dA",
+    "bwd/L1/dZ", "bwd/L1/dW", "bwd/L1/db",
+    "upd/L1/W", "upd/L1/b", "upd/L2/W", "upd/L2/b", "upd/L3/W", "upd/L3/b",
+]  # fmt: skip
+
+
+@pytest.fixture
+def session(tmp_path):
+    s = Session(
+        RunSpec(PRESETS["seed"], train_size=300, test_size=100), trace=tmp_path / "t.nvtrace"
+    )
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def passes_computed(monkeypatch):
+    """How many example passes the session computes (to prove going back recomputes nothing)."""
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(args[2])
+        return example_ops(*args, **kwargs)
+
+    monkeypatch.setattr(netviz.session, "example_ops", counting)
+    return calls
+
+
+def test_a_session_opens_at_the_first_op_of_example_0(session):
+    snap = session.snapshot()
+    assert (snap.address, snap.kind, snap.epoch, snap.example) == ("e0/x0/fwd/L1/Z", "op", 0, 0)
+    assert snap.op.equation == "Z1 = W1·x + b1"
+    assert snap.prediction is None  # not computed yet: the forward pass has not reached ŷ
+    assert snap.layers[0].activation is not None and snap.layers[1].activation is None
+    assert all(layer.gradient is None for layer in snap.layers)
+
+
+def test_stepping_walks_the_ops_of_the_lesson_and_stops_at_the_ends(session):
+    seen = [session.snapshot().address]
+    for _ in range(len(ORDER) + 3):
+        seen.append(session.step(1).address)
+    assert seen[: len(ORDER)] == [f"e0/x0/{a}" for a in ORDER]
+    assert set(seen[len(ORDER) - 1 :]) == {"e0/x0/upd/L3/b"}
+    assert session.step(-1).address == "e0/x0/upd/L3/W"
+
+
+def test_values_appear_as_the_cursor_reaches_them(session):
+    for _ in range(4):
+        snap = session.step(1)
+    assert snap.address == "e0/x0/fwd/L3/Z" and snap.prediction is None
+    assert snap.layers[2].activation is not None and snap.layers[3].activation is None
+    snap = session.step(1)  # ŷ
+    assert snap.prediction == int(np.argmax(snap.op.outputs["ŷ"]))
+    assert snap.confidence == pytest.approx(float(np.max(snap.op.outputs["ŷ"])))
+    snap = session.phase(True)  # to the end of the forward phase, then into backward
+    snap = session.step(2)
+    assert snap.address == "e0/x0/bwd/L3/dZ" and snap.layers[3].gradient is not None
+    assert snap.layers[2].gradient is None
+
+
+def test_the_numbers_shown_are_the_ops_computed_at_the_current_weights(session):
+    run = session._run  # the data, to recompute independently
+    want = example_ops(run.params, run.X[:, 0], int(run.y[0]), run.hidden, alpha=0.8)
+    for op in want:
+        snap = session.snapshot()
+        assert snap.op.address == op.address
+        for name, value in op.outputs.items():
+            np.testing.assert_array_equal(snap.op.outputs[name], value)
+        session.step(1)
+
+
+def test_layers_and_phases_jump_to_their_first_and_last_ops(session):
+    assert session.layer(1).address.endswith("fwd/L2/Z")
+    assert session.layer(1).address.endswith("fwd/L3/Z")
+    assert session.layer(-1).address.endswith("fwd/L2/Z")
+    assert session.phase(True).address.endswith("fwd/L3/A")
+    assert session.layer(1).address.endswith("/cost")
+    assert session.layer(1).address.endswith("bwd/L3/dZ")
+    assert session.phase(True).address.endswith("bwd/L1/db")
+    assert session.phase(False).address.endswith("bwd/L3/dZ")
+
+
+def test_going_back_moves_over_the_recording_and_never_recomputes(session, passes_computed):
+    session.example(1)  # opens example 1: one pass computed
+    session.example(1)  # and example 2
+    assert len(passes_computed) == 2
+    addresses = [session.edge(False).address, session.edge(True).address]
+    for _ in range(30):
+        addresses.append(session.move(-1).address)
+    addresses.append(session.example(-1).address)
+    assert len(passes_computed) == 2
+    assert addresses[0] == "e0/x0/fwd/L1/Z" and addresses[1] == "e0/x2/upd/L3/b"
+    assert any(a.startswith("e0/x1/") for a in addresses)
+
+
+def test_an_epoch_is_recorded_and_the_example_reopens_at_the_new_weights(session, tmp_path):
+    session.step(8)
+    before = session.snapshot()
+    session.run_epoch()
+    after = session.snapshot()
+    assert after.epoch == 1 and len(after.metrics) == 1
+    assert after.address == "e1/x0/" + before.op.address  # same op, new weights
+    assert not np.array_equal(after.op.outputs["dW3"], before.op.outputs["dW3"])
+    session.close()
+    with TraceReader(tmp_path / "t.nvtrace") as t:
+        weights = t.weights(1)
+        run = session._run
+        want = example_ops(weights, run.X[:, 0], int(run.y[0]), run.hidden, alpha=0.8)
+        np.testing.assert_array_equal(t.tensors(after.address)["dW3"], want[8].outputs["dW3"])
+        assert t.epochs() == [1]
+        assert {"/".join(s.address.split("/")[:2]) for s in t.steps("op")} == {"e0/x0", "e1/x0"}
+
+
+def test_an_epoch_step_on_the_timeline_shows_that_epochs_metrics(session):
+    session.run_epoch()
+    session.run_epoch()
+    snap = session.edge(True)
+    while snap.kind != "epoch":
+        snap = session.move(-1)
+    assert snap.address == "e2" and snap.epoch_metrics.epoch == 2
+    assert snap.epoch_metrics == snap.metrics[1]
+    assert len(snap.epoch_metrics.grad_norms) == 3
+
+
+def test_the_learning_rate_changes_the_next_epochs(session, tmp_path):
+    session.set_alpha(0.1)
+    session.run_epoch()
+    assert session.snapshot().alpha == 0.1
+    with pytest.raises(ValueError):
+        session.set_alpha(0)
+    session.close()
+    with TraceReader(tmp_path / "t.nvtrace") as t:
+        assert t.metrics().loc[1, "alpha"] == 0.1
+
+
+def test_reset_starts_a_new_network_in_a_new_trace(session, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first = session.snapshot()
+    session.run_epoch()
+    snap = session.reset(seed=7)
+    assert (snap.epoch, snap.seed, snap.address) == (0, 7, "e0/x0/fwd/L1/Z")
+    assert snap.trace != first.trace and snap.trace.startswith("traces/seed-")
+    assert not np.array_equal(snap.op.inputs["W1"], first.op.inputs["W1"])
+    assert session.reset(preset="tuned").preset == "tuned"
+
+
+def test_stepping_answers_while_an_epoch_runs_in_another_thread(session):
+    done = threading.Event()
+
+    def epochs():
+        for _ in range(3):
+            session.run_epoch()
+        done.set()
+
+    worker = threading.Thread(target=epochs)
+    worker.start()
+    addresses = {session.step(1).address for _ in range(20)}
+    worker.join()
+    assert done.is_set() and len(addresses) > 1
+    assert session.snapshot().epoch == 3
