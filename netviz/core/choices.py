@@ -5,5 +5,12 @@
 
 from __future__ import annotations
 
-ACTIVATION_NAMES = ("sigmoid", "seed-sigmoid", "tanh", "relu")
-INIT_SCHEMES = ("seed", "xavier", "he")
+from typing import Literal, get_args
+
+ActivationName = Literal["sigmoid", "seed-sigmoid", "tanh", "relu"]
+InitScheme = Literal["seed", "xavier", "he"]
+SplitName = Literal["seed", "official", "sizes"]
+DtypeName = Literal["float64", "float32"]
+
+ACTIVATION_NAMES: tuple[str, ...] = get_args(ActivationName)
+INIT_SCHEMES: tuple[str, ...] = get_args(InitScheme)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from .choices import ActivationName, DtypeName, InitScheme, SplitName
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -12,13 +14,13 @@ class Preset:
     name: str
     summary: str
     sizes: tuple[int, ...] = (784, 16, 16, 10)
-    activation: str = "sigmoid"
-    init: str = "seed"
+    activation: ActivationName = "sigmoid"
+    init: InitScheme = "seed"
     alpha: float = 0.8
     epochs: int = 500
     scale_pixels: bool = False  # True: pixels / 255 into [0, 1]; False: raw 0–255
-    split: str = "seed"
-    dtype: str = "float64"
+    split: SplitName = "seed"
+    dtype: DtypeName = "float64"
 
     def recipe(self) -> dict:
         """The fields that decide a run, as plain values (the summary describes the stock preset,

@@ -21,6 +21,7 @@ from .network import Params, backward, costs, forward, frozen, one_hot
 
 Array = np.ndarray
 Phase = Literal["fwd", "cost", "bwd", "upd"]
+OpName = Literal["Z", "A", "cost", "dZ", "dW", "db", "dA", "W", "b"]
 PHASES: tuple[Phase, ...] = ("fwd", "cost", "bwd", "upd")
 YHAT = "ŷ"
 _TOKEN = r"[A-Za-zŷα][A-Za-z0-9]*"  # an array's name in an equation; ᵀ and _k are not part of it
@@ -36,7 +37,7 @@ class Op:
 
     phase: Phase
     layer: int | None
-    name: str  # Z, A, cost, dZ, dW, db, dA, W, b
+    name: OpName
     equation: str
     inputs: Mapping[str, Array]
     outputs: Mapping[str, Array]
@@ -82,7 +83,7 @@ def example_ops(
     v.update({"x": x, "y": y, **params.named()})
     v["cost"] = frozen(np.array(costs(cache[f"Z{L}"], labels)[0]))
 
-    def op(phase: Phase, layer: int | None, name: str, equation: str, value=None) -> Op:
+    def op(phase: Phase, layer: int | None, name: OpName, equation: str, value=None) -> Op:
         out, rhs = re.split(r"\s*[=←]\s*", equation, maxsplit=1)
         ins = MappingProxyType({n: v[n] for n in _names(rhs, v)})
         outs = MappingProxyType({out: v[out] if value is None else value})
