@@ -1,0 +1,345 @@
+"""The tour: a Textual app that steps one digit through the network and trains it epoch by epoch.
+
+The app drives a :class:`~netviz.session.Session` and paints the frozen snapshots it returns:
+stepping keys call the session directly (each call takes a few ms); epochs run in a thread worker
+that talks back only through messages. The CLI builds the session, calls :func:`run_tour`, and
+closes the session afterwards, which finishes its trace.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ..session import Session, Snapshot
+from .charts import Charts
+from .commands import Ask, NetvizCommands
+from .digit import DigitView
+from .help import HelpScreen
+from .inspector import Inspector, NumbersView
+from .network import NetworkView
+from .timeline import Timeline
+
+PAINT_EVERY = 0.25  # seconds between repaints while epochs run
+# Actions that change what is shown: off while a help or question screen is on top.
+VIEW_ACTIONS = {"step", "layer", "phase", "example", "edge", "move", "epoch", "play", "stop"}
+
+
+class EpochDone(Message):
+    """The worker finished an epoch; a newer one replaces it in the queue (one repaint)."""
+
+    def __init__(self, epoch: int, done: int, total: int | None) -> None:
+        super().__init__()
+        self.epoch, self.done, self.total = epoch, done, total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, EpochDone)
+
+
+class SessionChanged(Message):
+    """A reset finished in a worker: repaint and say what changed."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__()
+        self.note = note
+
+
+class NetvizApp(App[int]):
+    """The tour of one network: input digit, network, inspector, charts and timeline."""
+
+    CSS_PATH = "netviz.tcss"
+    TITLE = "netviz"
+    COMMANDS = App.COMMANDS | {NetvizCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (32, "-tall")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "step(1)", "Step", tooltip="next op of this example's pass"),
+        Binding("S", "step(-1)", "Back", tooltip="previous op"),
+        Binding("n", "layer(1)", "Layer", tooltip="first op of the next layer"),
+        Binding("N", "layer(-1)", "Layer back", show=False, tooltip="of this or the previous one"),
+        Binding("r", "phase(True)", "Phase", tooltip="finish the phase (forward, backward…)"),
+        Binding("R", "phase(False)", "Rewind", show=False, tooltip="rewind it to its first op"),
+        Binding(
+            "right_square_bracket",
+            "example(1)",
+            "Example",
+            key_display="]",
+            tooltip="next example (a new one is computed at the current weights)",
+        ),
+        Binding(
+            "left_square_bracket",
+            "example(-1)",
+            "Prev example",
+            show=False,
+            key_display="[",
+            tooltip="previous example",
+        ),
+        Binding("g", "edge(False)", "First", show=False, tooltip="first recorded step"),
+        Binding("G", "edge(True)", "Last", show=False, tooltip="last recorded step"),
+        Binding("left", "move(-1)", "Timeline back", show=False, key_display="←", tooltip="back"),
+        Binding(
+            "right",
+            "move(1)",
+            "Timeline on",
+            show=False,
+            key_display="→",
+            tooltip="forward along the timeline (example passes and epochs)",
+        ),
+        Binding("e", "epoch", "Epoch", tooltip="run one full-batch epoch"),
+        Binding("space", "play", "Play", tooltip="play / pause full-batch epochs"),
+        Binding("escape", "stop", "Stop", show=False, tooltip="stop running epochs"),
+        Binding("up", "scroll_numbers(-1)", "Scroll up", show=False, tooltip="scroll the numbers"),
+        Binding("down", "scroll_numbers(1)", "Scroll down", show=False, tooltip="scroll them"),
+        Binding("pageup", "page_numbers(-1)", "Page up", show=False, tooltip="page the numbers"),
+        Binding("pagedown", "page_numbers(1)", "Page down", show=False, tooltip="page them"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
+        Binding("q", "quit", "Quit", tooltip="quit (the trace is closed cleanly)"),
+    ]
+
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
+    """The session's state at the cursor, as last painted (the regions repaint themselves)."""
+
+    def __init__(self, session: Session, close_session: bool = False) -> None:
+        super().__init__()
+        self.session = session
+        self.close_session = close_session
+        self.epoch_lock = threading.Lock()  # one thread computes at a time; held for a whole run
+        self.digit, self.network, self.inspector = DigitView(), NetworkView(), Inspector()
+        self.charts, self.timeline = Charts(), Timeline()
+        self._last_paint, self._paint_timer = 0.0, None
+        self._latest: EpochDone | None = None  # the epoch worker's latest report
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield self.digit
+                yield self.charts
+            yield self.network
+            yield self.inspector
+        yield self.timeline
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.snapshot = self.session.snapshot()
+
+    def watch_snapshot(self, snapshot: Snapshot | None) -> None:
+        for region in (self.digit, self.network, self.inspector, self.charts, self.timeline):
+            region.snapshot = snapshot
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action not in VIEW_ACTIONS or len(self.screen_stack) == 1
+
+    # --- stepping: fast session calls, repainted from the snapshot they return ---------------
+
+    def action_step(self, delta: int) -> None:
+        self.snapshot = self.session.step(delta)
+
+    def action_layer(self, delta: int) -> None:
+        self.snapshot = self.session.layer(delta)
+
+    def action_phase(self, finish: bool) -> None:
+        self.snapshot = self.session.phase(finish)
+
+    def action_example(self, delta: int) -> None:
+        self.snapshot = self.session.example(delta)
+
+    def action_edge(self, last: bool) -> None:
+        self.snapshot = self.session.edge(last)
+
+    def action_move(self, delta: int) -> None:
+        self.snapshot = self.session.move(delta)
+
+    def action_scroll_numbers(self, lines: int) -> None:
+        self._numbers.scroll_lines(lines)
+
+    def action_page_numbers(self, pages: int) -> None:
+        self._numbers.scroll_lines(pages * max(1, self._numbers.size.height - 1))
+
+    @property
+    def _numbers(self) -> NumbersView:
+        return self.inspector.query_one(NumbersView)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen([*self.key_help(), ("ctrl+p", "command palette")]))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """Every binding as (keys, what they do); a key and its reverse share a line."""
+        rows: dict[str, tuple[list[str], list[str]]] = {}
+        for b in self.BINDINGS:
+            assert isinstance(b, Binding)
+            keys, texts = rows.setdefault(b.action.split("(")[0], ([], []))
+            keys.append(self.get_key_display(b))
+            if (b.tooltip or b.description) not in texts:
+                texts.append(b.tooltip or b.description)
+        return [(" / ".join(keys), " · ".join(texts)) for keys, texts in rows.values()]
+
+    async def action_quit(self) -> None:
+        self.stop_epochs()
+        if self.close_session:
+            self.session.close()
+        self.exit(0)
+
+    # --- epochs: a thread worker, messages back ---------------------------------------------
+
+    @property
+    def training(self) -> bool:
+        """Whether an epoch worker is pending or running."""
+        return any(
+            w.group == "epochs" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for w in self.workers
+        )
+
+    def action_epoch(self) -> None:
+        self.run_epochs(1)
+
+    def action_play(self) -> None:
+        if self.training:
+            self.stop_epochs()
+        else:
+            self.run_epochs(None)
+
+    def action_stop(self) -> None:
+        self.stop_epochs()
+
+    def run_epochs(self, count: int | None) -> None:
+        """Run ``count`` full-batch epochs (None: until stopped) in the background."""
+        if self.training:
+            self.notify("Epochs are already running: escape stops them.", severity="warning")
+            return
+        self.timeline.add_class("-training")
+        self.timeline.progress = "▶ starting"
+        self._epochs(count)
+
+    def stop_epochs(self) -> None:
+        """Ask the epoch worker to stop at the next epoch boundary."""
+        self.workers.cancel_group(self, "epochs")
+
+    @work(thread=True, exclusive=True, group="epochs", exit_on_error=False)
+    def _epochs(self, count: int | None) -> int:
+        worker = get_current_worker()
+        done = 0
+        with self.epoch_lock:
+            while (count is None or done < count) and not worker.is_cancelled:
+                result = self.session.run_epoch()
+                done += 1
+                self.post_message(EpochDone(result.epoch, done, count))
+        return done
+
+    @on(EpochDone)
+    def _epoch_done(self, message: EpochDone) -> None:
+        self._latest = message
+        # Repaint at most every PAINT_EVERY seconds: painting holds the GIL the epochs need.
+        wait = self._last_paint + PAINT_EVERY - time.monotonic()
+        if wait <= 0:
+            self._paint()
+        elif self._paint_timer is None:
+            self._paint_timer = self.set_timer(wait, self._paint)
+
+    def _paint(self) -> None:
+        """Repaint from the session's current state, with the epoch worker's progress."""
+        if self._paint_timer is not None:
+            self._paint_timer.stop()
+            self._paint_timer = None
+        self._last_paint = time.monotonic()
+        done = self._latest
+        if done is not None and self.training:  # a stopped worker's last epoch lands late
+            of = f"/{done.total}" if done.total else ""
+            self.timeline.progress = f"▶ epoch {done.epoch} ({done.done}{of}) · esc stops"
+        self.snapshot = self.session.snapshot()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Report a failed job, and clear the training state when the last one ends."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}", title="stopped", severity="error")
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            if not self.training:
+                self.timeline.remove_class("-training")
+                self.timeline.progress = ""
+            self._paint()
+
+    # --- palette commands -------------------------------------------------------------------
+
+    def reset_network(self, seed: int | None = None, preset: str | None = None) -> None:
+        """A fresh network (same seed unless given), after any running epochs stop."""
+        self.stop_epochs()
+        self._reset(seed, preset)
+
+    def reset_new_seed(self) -> None:
+        self.reset_network(seed=self.session.snapshot().seed + 1)
+
+    @work(thread=True, group="session", exit_on_error=False)
+    def _reset(self, seed: int | None, preset: str | None) -> None:
+        with self.epoch_lock:  # waits for a stopping epoch worker to finish its epoch
+            snapshot = self.session.reset(seed=seed, preset=preset)
+        self.post_message(
+            SessionChanged(f"New network: preset {snapshot.preset}, seed {snapshot.seed}.")
+        )
+
+    @on(SessionChanged)
+    def _session_changed(self, message: SessionChanged) -> None:
+        self.snapshot = self.session.snapshot()
+        self.notify(message.note)
+
+    def ask_alpha(self) -> None:
+        def answer(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                self.snapshot = self.session.set_alpha(float(text))
+            except ValueError as e:
+                self.notify(str(e), severity="error")
+            else:
+                self.notify(f"Learning rate α = {self.snapshot.alpha:g} from the next epoch.")
+
+        alpha = self.session.snapshot().alpha
+        self.push_screen(Ask(f"Learning rate α (now {alpha:g})", f"{alpha:g}"), answer)
+
+    def ask_example(self) -> None:
+        last = self.session.snapshot().train_size - 1
+
+        def answer(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                self.snapshot = self.session.goto_example(int(text))
+            except ValueError as e:
+                self.notify(str(e), severity="error")
+
+        self.push_screen(Ask(f"Example to open (0–{last})", "", "integer"), answer)
+
+    def ask_epochs(self) -> None:
+        def answer(text: str | None) -> None:
+            if text and int(text) > 0:
+                self.run_epochs(int(text))
+
+        self.push_screen(Ask("How many full-batch epochs?", "10", "integer"), answer)
+
+    def copy_address(self) -> None:
+        address = self.session.snapshot().address
+        self.copy_to_clipboard(address)
+        self.notify(f"Copied {address}")
+
+
+def create_app(session: Session, close_session: bool = False) -> NetvizApp:
+    """The tour app for ``session`` (left open on exit unless ``close_session``)."""
+    return NetvizApp(session, close_session)
+
+
+def run_tour(session: Session) -> int:
+    """Run the tour until the learner quits; the caller closes the session. Returns 0."""
+    app = create_app(session)
+    app.run()
+    with app.epoch_lock:  # an epoch still running in a worker thread ends before we return
+        pass
+    return 0

@@ -1,0 +1,59 @@
+"""The help screen: every key binding, the command palette, and what the colours mean."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+# Content markup (text written here, never from files): $variables are the theme's colours.
+COLOURS = """\
+[b]What the colours mean[/b]
+  input       grey level of each pixel, black 0 to white 255 (▀: two pixels per character)
+  network     forward: activation, dim [$surface-lighten-2]██[/] 0 to bright [$foreground]██[/] 1
+              backward: gradient dZ, [$primary]██[/] negative, [$warning]██[/] positive; \
+brighter = larger
+              [$text-muted] ·[/]  not computed yet at this op (a computed 0 is a dim cell)
+              highlighted column: the layer the current op works on; ◂ the guess
+  inspector   bars: |value| / largest |value| in the array, [$primary]██[/] −  [$warning]██[/] +
+  prediction  [$success]right[/] or [$error]wrong[/]; numbers have 4 significant digits
+
+[b]Command palette[/b] (ctrl+p): run 10 / 100 / N epochs, set the learning rate, reset the
+network (same or new seed), switch preset, go to an example, copy the address."""
+
+
+def key_table(rows: Iterable[tuple[str, str]]) -> Text:
+    """Keys and what they do, one per line, keys in a column."""
+    text = Text(end="")
+    text.append("Keys", "bold")
+    for key, what in rows:
+        text.append(f"\n  {key:<13}", "bold")
+        text.append(what)
+    return text
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding and what the colours mean; escape or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close help"),
+        Binding("question_mark", "dismiss", "Close help", key_display="?"),
+    ]
+
+    def __init__(self, keys: Iterable[tuple[str, str]]) -> None:
+        super().__init__()
+        self.keys = list(keys)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help", can_focus=False):
+            yield Static(key_table(self.keys), id="help-keys")
+            yield Static(COLOURS, id="help-colours")
+            yield Static("escape or ? closes this help", id="help-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "netviz help"

@@ -1,0 +1,187 @@
+"""The network: one column of neuron cells per layer, coloured by activation or by gradient."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.color import Color
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ..session import LayerState, Snapshot
+
+Mode = Literal["activation", "gradient"]
+CELL = "██"
+MISSING = " ·"  # not computed yet: visibly not a value, unlike a dark cell for 0
+FLOOR = 0.15  # a zero still shows as a dim cell, so it is never confused with "not computed"
+
+
+def mode_of(snapshot: Snapshot) -> Mode:
+    """Forward and cost ops colour by activation; backward and update ops by gradient."""
+    if snapshot.op is not None and snapshot.op.phase in ("bwd", "upd"):
+        return "gradient"
+    return "activation"
+
+
+def active_layer(snapshot: Snapshot) -> int | None:
+    """The layer the current op works on (the cost works on the output), None on an epoch."""
+    if snapshot.op is None:
+        return None
+    return snapshot.op.layer if snapshot.op.layer is not None else len(snapshot.layers) - 1
+
+
+class Cells(Widget):
+    """Paints neuron cells in the stylesheet's colours, blended by magnitude."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "layer--zero",
+        "layer--on",
+        "layer--positive",
+        "layer--negative",
+        "layer--missing",
+        "layer--label",
+    }
+
+    def _color(self, name: str) -> Color:
+        return self.get_component_styles(name).color
+
+    def cell(self, value: float, scale: float, mode: Mode) -> Style:
+        """A cell's colour: activation dark → bright; gradient blue (−) or orange (+)."""
+        if mode == "activation":
+            end = self._color("layer--on")
+        else:
+            end = self._color("layer--positive" if value >= 0 else "layer--negative")
+        t = min(abs(value) / scale, 1.0) if scale > 0 else 0.0
+        colour = self._color("layer--zero").blend(end, FLOOR + (1 - FLOOR) * t)
+        return Style(color=colour.rich_color)
+
+
+class LayerColumn(Cells):
+    """One layer's neurons, top to bottom; the input layer only says how many inputs."""
+
+    def __init__(self, index: int, last: int) -> None:
+        super().__init__(classes="-input" if index == 0 else "-output" if index == last else "")
+        self.index, self.last = index, last
+        self.state: LayerState | None = None
+        self.mode: Mode = "activation"
+        self.label: int | None = None
+        self.prediction: int | None = None
+        self._key: tuple | None = None
+
+    @property
+    def title(self) -> str:
+        return "x" if self.index == 0 else "ŷ" if self.index == self.last else f"L{self.index}"
+
+    def show(
+        self,
+        state: LayerState,
+        mode: Mode,
+        active: bool,
+        label: int | None = None,
+        prediction: int | None = None,
+    ) -> None:
+        """Repaint with this layer's values (when they changed)."""
+        self.set_class(active, "-active-layer")
+        values = state.activation if mode == "activation" else state.gradient
+        key = (mode, label, prediction, None if values is None else values.tobytes())
+        if key != self._key:
+            first = self._key is None
+            self._key = key
+            self.state, self.mode, self.label, self.prediction = state, mode, label, prediction
+            self.refresh(layout=first)
+
+    def render(self) -> Text:
+        state = self.state
+        if state is None:
+            return Text()
+        text = Text(self.title, no_wrap=True, end="")
+        if self.index == 0:
+            text.append(f"\n{state.size}\ninputs")
+            return text
+        values = state.activation if self.mode == "activation" else state.gradient
+        missing = self.get_component_rich_style("layer--missing")
+        scale = 0.0
+        if values is not None and values.size:
+            peak = float(np.max(np.abs(values)))
+            scale = max(peak, 1.0) if self.mode == "activation" else peak
+        for i in range(state.size):
+            text.append("\n")
+            if values is None:
+                text.append(MISSING, missing)
+            else:
+                text.append(CELL, self.cell(float(values[i]), scale, self.mode))
+            if self.index == self.last:
+                style = self.get_component_rich_style("layer--label") if i == self.label else ""
+                text.append(f" {i}", style)
+                text.append("◂" if i == self.prediction else " ")
+        return text
+
+
+class Legend(Cells):
+    """What the cells' colours mean in the current phase."""
+
+    mode: reactive[Mode] = reactive("activation")
+    """Which colour scale the columns use."""
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, end="")
+        if self.mode == "activation":
+            text.append(CELL, self.cell(0.0, 1.0, "activation"))
+            text.append(" 0 → ")
+            text.append(CELL, self.cell(1.0, 1.0, "activation"))
+            text.append(" 1")
+        else:
+            text.append(CELL, self.cell(-1.0, 1.0, "gradient"))
+            text.append(" − ")
+            text.append(CELL, self.cell(0.0, 1.0, "gradient"))
+            text.append(" 0 ")
+            text.append(CELL, self.cell(1.0, 1.0, "gradient"))
+            text.append(" +")
+        text.append("\n")
+        text.append(MISSING, self.get_component_rich_style("layer--missing"))
+        text.append(" not computed yet")
+        return text
+
+
+class NetworkView(Widget):
+    """Layers as columns of neuron cells; the current op's layer highlighted."""
+
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
+    """The state to show; set by the app."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="network-mode")
+        yield Horizontal(id="layers")
+        yield Legend()
+
+    def on_mount(self) -> None:
+        self.border_title = "network"
+
+    def watch_snapshot(self, snapshot: Snapshot | None) -> None:
+        if snapshot is None:
+            return
+        layers = self.query_one("#layers", Horizontal)
+        columns = list(layers.query(LayerColumn))
+        last = len(snapshot.layers) - 1
+        if len(columns) != len(snapshot.layers):
+            layers.remove_children()
+            rows = max(s.size for s in snapshot.layers[1:])
+            numbers = Text("\n".join(f"{i:>2}" for i in range(rows)), no_wrap=True)
+            columns = [LayerColumn(i, last) for i in range(len(snapshot.layers))]
+            layers.mount(Static(Text("  \n") + numbers, classes="neuron-numbers"), *columns)
+        mode, active = mode_of(snapshot), active_layer(snapshot)
+        for column, state in zip(columns, snapshot.layers, strict=True):
+            column.show(state, mode, column.index == active, snapshot.label, snapshot.prediction)
+        guess = "not computed" if snapshot.prediction is None else str(snapshot.prediction)
+        subtitle = f"label {snapshot.label} · guess {guess}"
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
+        heading = "activations A" if mode == "activation" else "gradients dZ"
+        self.query_one("#network-mode", Static).update(heading, layout=False)
+        self.query_one(Legend).mode = mode
