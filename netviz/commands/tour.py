@@ -16,8 +16,9 @@ def tour(spec: RunSpec, trace: str | None, record: RecordOptions | None) -> int:
         from ..tui.app import run_tour
 
         status = run_tour(session)
+        path = session.trace_path  # the run's last trace (a reset starts a new one)
     finally:
         session.close()
-    if session.trace_path is not None:
-        print(f"trace: {session.trace_path}")
+    if path is not None:
+        print(f"trace: {path}")
     return status
