@@ -12,7 +12,7 @@ import threading
 import time
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..session import Session, Snapshot
 from .charts import Charts
-from .commands import Ask, NetvizCommands
+from .commands import NetvizCommands
 from .digit import DigitView
 from .help import HelpScreen
 from .inspector import Inspector, NumbersView
@@ -64,7 +64,7 @@ class NetvizApp(App[int]):
     VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (32, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "step(1)", "Step", tooltip="next op of this example's pass"),
-        Binding("S", "step(-1)", "Back", tooltip="previous op"),
+        Binding("S", "step(-1)", "Back", show=False, tooltip="previous op"),
         Binding("n", "layer(1)", "Layer", tooltip="first op of the next layer"),
         Binding("N", "layer(-1)", "Layer back", show=False, tooltip="of this or the previous one"),
         Binding("r", "phase(True)", "Phase", tooltip="finish the phase (forward, backward…)"),
@@ -115,7 +115,7 @@ class NetvizApp(App[int]):
         self.close_session = close_session
         self.epoch_lock = threading.Lock()  # one thread computes at a time; held for a whole run
         self.digit, self.network, self.inspector = DigitView(), NetworkView(), Inspector()
-        self.charts, self.timeline = Charts(), Timeline()
+        self.charts, self.timeline, self.footer = Charts(), Timeline(), Footer()
         self._last_paint, self._paint_timer = 0.0, None
         self._latest: EpochDone | None = None  # the epoch worker's latest report
 
@@ -127,10 +127,13 @@ class NetvizApp(App[int]):
             yield self.network
             yield self.inspector
         yield self.timeline
-        yield Footer(compact=True)
+        yield self.footer
 
     def on_mount(self) -> None:
         self.snapshot = self.session.snapshot()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.footer.compact = event.size.width < 100  # so that q Quit fits in 80 columns
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         for region in (self.digit, self.network, self.inspector, self.charts, self.timeline):
@@ -261,22 +264,21 @@ class NetvizApp(App[int]):
         """Report a failed job, and clear the training state when the last one ends."""
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            self.notify(f"{type(error).__name__}: {error}", title="stopped", severity="error")
+            self.notify(
+                f"{type(error).__name__}: {error}", title="stopped", severity="error", markup=False
+            )
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             if not self.training:
                 self.timeline.remove_class("-training")
                 self.timeline.progress = ""
             self._paint()
 
-    # --- palette commands -------------------------------------------------------------------
+    # --- a new network (the palette's other commands live in commands.py) --------------------
 
     def reset_network(self, seed: int | None = None, preset: str | None = None) -> None:
         """A fresh network (same seed unless given), after any running epochs stop."""
         self.stop_epochs()
         self._reset(seed, preset)
-
-    def reset_new_seed(self) -> None:
-        self.reset_network(seed=self.session.snapshot().seed + 1)
 
     @work(thread=True, group="session", exit_on_error=False)
     def _reset(self, seed: int | None, preset: str | None) -> None:
@@ -289,46 +291,7 @@ class NetvizApp(App[int]):
     @on(SessionChanged)
     def _session_changed(self, message: SessionChanged) -> None:
         self.snapshot = self.session.snapshot()
-        self.notify(message.note)
-
-    def ask_alpha(self) -> None:
-        def answer(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                self.snapshot = self.session.set_alpha(float(text))
-            except ValueError as e:
-                self.notify(str(e), severity="error")
-            else:
-                self.notify(f"Learning rate α = {self.snapshot.alpha:g} from the next epoch.")
-
-        alpha = self.session.snapshot().alpha
-        self.push_screen(Ask(f"Learning rate α (now {alpha:g})", f"{alpha:g}"), answer)
-
-    def ask_example(self) -> None:
-        last = self.session.snapshot().train_size - 1
-
-        def answer(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                self.snapshot = self.session.goto_example(int(text))
-            except ValueError as e:
-                self.notify(str(e), severity="error")
-
-        self.push_screen(Ask(f"Example to open (0–{last})", "", "integer"), answer)
-
-    def ask_epochs(self) -> None:
-        def answer(text: str | None) -> None:
-            if text and int(text) > 0:
-                self.run_epochs(int(text))
-
-        self.push_screen(Ask("How many full-batch epochs?", "10", "integer"), answer)
-
-    def copy_address(self) -> None:
-        address = self.session.snapshot().address
-        self.copy_to_clipboard(address)
-        self.notify(f"Copied {address}")
+        self.notify(message.note, markup=False)
 
 
 def create_app(session: Session, close_session: bool = False) -> NetvizApp:

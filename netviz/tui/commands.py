@@ -37,17 +37,75 @@ class Ask(ModalScreen[str | None]):
         self.dismiss(event.value)
 
 
+def ask_alpha(app: NetvizApp) -> None:
+    """Ask for a learning rate and use it from the next epoch."""
+
+    def answer(text: str | None) -> None:
+        if not text:
+            return
+        try:
+            app.snapshot = app.session.set_alpha(float(text))
+        except ValueError as e:
+            app.notify(str(e), severity="error", markup=False)
+        else:
+            app.notify(f"Learning rate α = {app.session.snapshot().alpha:g} from the next epoch.")
+
+    alpha = app.session.snapshot().alpha
+    app.push_screen(Ask(f"Learning rate α (now {alpha:g})", f"{alpha:g}"), answer)
+
+
+def ask_example(app: NetvizApp) -> None:
+    """Ask for a training example's index and open it at the current weights."""
+    last = app.session.snapshot().train_size - 1
+
+    def answer(text: str | None) -> None:
+        if not text:
+            return
+        try:
+            app.snapshot = app.session.goto_example(int(text))
+        except ValueError as e:
+            app.notify(str(e), severity="error", markup=False)
+
+    app.push_screen(Ask(f"Example to open (0–{last})", "", "integer"), answer)
+
+
+def ask_epochs(app: NetvizApp) -> None:
+    """Ask how many epochs, then run them in the background."""
+
+    def answer(text: str | None) -> None:
+        try:
+            count = int(text or "")
+        except ValueError:
+            return
+        if count > 0:
+            app.run_epochs(count)
+
+    app.push_screen(Ask("How many full-batch epochs?", "10", "integer"), answer)
+
+
+def copy_address(app: NetvizApp) -> None:
+    """Put the cursor's address on the clipboard, to send to someone."""
+    address = app.session.snapshot().address
+    app.copy_to_clipboard(address)
+    app.notify(f"Copied {address}", markup=False)
+
+
 def commands(app: NetvizApp) -> list[tuple[str, Callable[[], object], str]]:
     """(name, callback, help) for every netviz command, each named with a verb."""
+    seed = app.session.snapshot().seed
     found = [
         ("Run 10 epochs", lambda: app.run_epochs(10), "ten full-batch epochs in the background"),
         ("Run 100 epochs", lambda: app.run_epochs(100), "escape stops at the next epoch"),
-        ("Run N epochs…", app.ask_epochs, "type how many full-batch epochs to run"),
-        ("Set learning rate…", app.ask_alpha, "α for the epochs to come"),
-        ("Reset network (same seed)", lambda: app.reset_network(), "the same first weights"),
-        ("Reset network (new seed)", app.reset_new_seed, "other first weights (seed + 1)"),
-        ("Go to example…", app.ask_example, "open a training example by its index"),
-        ("Copy address", app.copy_address, "the cursor's address, to the clipboard"),
+        ("Run N epochs…", lambda: ask_epochs(app), "type how many full-batch epochs to run"),
+        ("Set learning rate…", lambda: ask_alpha(app), "α for the epochs to come"),
+        ("Reset network (same seed)", lambda: app.reset_network(), f"seed {seed} again"),
+        (
+            "Reset network (new seed)",
+            lambda: app.reset_network(seed=seed + 1),
+            f"other first weights: seed {seed + 1}",
+        ),
+        ("Go to example…", lambda: ask_example(app), "open a training example by its index"),
+        ("Copy address", lambda: copy_address(app), "the cursor's address, to the clipboard"),
     ]
     for name, preset in PRESETS.items():
         found.append(

@@ -39,12 +39,14 @@ def bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 
 def stats(a: np.ndarray) -> str:
-    """``min … mean … max …`` and, where some entries are 0, how many are not."""
-    line = f"min {fmt(a.min())}  mean {fmt(a.mean())}  max {fmt(a.max())}"
-    nonzero = int(np.count_nonzero(a))
-    if 0 < a.size and nonzero < a.size:
-        line += f"  nonzero {nonzero}/{a.size}"
-    return line
+    """``min … mean … max …`` of an array."""
+    return f"min {fmt(a.min())}  mean {fmt(a.mean())}  max {fmt(a.max())}"
+
+
+def nonzero(a: np.ndarray) -> str:
+    """How many entries are not 0, where some are (a ReLU's output, dW1 for a sparse digit)."""
+    count = int(np.count_nonzero(a))
+    return f"  nonzero {count}/{a.size}" if count < a.size else ""
 
 
 def array_text(name: str, a: np.ndarray, width: int, styles: Mapping[str, Style]) -> Text:
@@ -59,7 +61,7 @@ def array_text(name: str, a: np.ndarray, width: int, styles: Mapping[str, Style]
     if a.ndim == 0:
         text.append(f"  = {fmt(float(a))}\n")
         return text
-    text.append(f"\n{stats(a)}\n", styles["stats"])
+    text.append(f"{nonzero(a)}\n{stats(a)}\n", styles["stats"])
     if a.ndim == 1 or 1 in a.shape:
         v = a.ravel()
         if v.size > LONG_VECTOR:

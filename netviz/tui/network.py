@@ -178,8 +178,8 @@ class NetworkView(Widget):
         mode, active = mode_of(snapshot), active_layer(snapshot)
         for column, state in zip(columns, snapshot.layers, strict=True):
             column.show(state, mode, column.index == active, snapshot.label, snapshot.prediction)
-        guess = "not computed" if snapshot.prediction is None else str(snapshot.prediction)
-        subtitle = f"label {snapshot.label} · guess {guess}"
+        guess = "no guess yet" if snapshot.prediction is None else f"guess {snapshot.prediction}"
+        subtitle = f"label {snapshot.label} · {guess}"
         if self.border_subtitle != subtitle:
             self.border_subtitle = subtitle
         heading = "activations A" if mode == "activation" else "gradients dZ"

@@ -56,13 +56,12 @@ class RunInfo(Widget):
         s = self.snapshot
         if s is None:
             return Text()
-        return Text(
-            f"α {s.alpha:g} · preset {s.preset} · {s.layout} · seed {s.seed} · "
-            f"trace {s.trace or '(not recorded)'}",
-            no_wrap=True,
-            overflow="ellipsis",
-            end="",
-        )
+        head = f"α {s.alpha:g} · preset {s.preset} · {s.layout} · seed {s.seed} · trace "
+        trace = s.trace or "(not recorded)"
+        room = self.content_region.width - len(head)
+        if len(trace) > room > 1:  # keep the file name: cut the folders, from the left
+            trace = "…" + trace[len(trace) - room + 1 :]
+        return Text(head + trace, no_wrap=True, overflow="ellipsis", end="")
 
 
 class Timeline(Widget):
