@@ -1,0 +1,58 @@
+"""Snapshots of the tour's main screens (pytest-textual-snapshot).
+
+After a deliberate change, read the report's diff, then update with ``--snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from netviz.core.presets import PRESETS
+from netviz.run import RunSpec
+from netviz.session import Session
+from netviz.tui.app import create_app
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """The tour over the seed network on 300 sample digits, seed 0; the trace has the same
+    relative name in every run, so the status bar reads the same."""
+    monkeypatch.chdir(tmp_path)
+    with Session(RunSpec(PRESETS["seed"], train_size=300, test_size=100), trace="t.nvtrace") as s:
+        yield create_app(s)
+
+
+async def run_epochs(pilot, epochs: int = 3) -> None:
+    for _ in range(epochs):
+        await pilot.press("e")
+        await pilot.app.workers.wait_for_complete()
+
+
+class TestTourScreens:
+    """The tour's screens at 120×40, and the smallest supported terminal, 80×24."""
+
+    def test_first_op(self, snap_compare, app):
+        """Z1 = W1·x + b1: no activation computed yet, so every neuron shows a dot."""
+        assert snap_compare(app, terminal_size=SIZE)
+
+    def test_mid_forward(self, snap_compare, app):
+        """A2 = σ(Z2): layers 1 and 2 lit, the output still to come."""
+        assert snap_compare(app, press=["s"] * 3, terminal_size=SIZE)
+
+    def test_mid_backward(self, snap_compare, app):
+        """dZ2 = A2(1−A2)⊙dA2: gradients coloured by sign; layer 1's still dots."""
+        assert snap_compare(app, press=["r", "s", "s", "n"], terminal_size=SIZE)
+
+    def test_after_three_epochs(self, snap_compare, app):
+        """Charts of cost, accuracy and gradient norms; the example reopened at epoch 3."""
+        assert snap_compare(app, run_before=run_epochs, terminal_size=SIZE)
+
+    def test_help(self, snap_compare, app):
+        """Every binding and what the colours mean, over the tour."""
+        assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
+
+    def test_small_terminal(self, snap_compare, app):
+        """80×24: no digit picture or charts; the label and guess on the network's border."""
+        assert snap_compare(app, press=["s"] * 8, terminal_size=(80, 24))
