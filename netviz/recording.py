@@ -129,13 +129,13 @@ class Recorder:
         for op in ops:  # what the pass reads but no earlier op made: x, y, W, b, α
             context.update({n: a for n, a in op.inputs.items() if n not in produced | set(context)})
             produced |= set(op.outputs)
-        steps = []
+        rows = []
         for i, op in enumerate(ops):
             tensors = {**(context if i == 0 else {}), **op.outputs}
             fields = {"phase": op.phase, "layer": op.layer, "op": op.name, "equation": op.equation,
                       "inputs": list(op.inputs), "outputs": list(op.outputs)}  # fmt: skip
-            address = op_address(epoch, example, op.address)
-            steps.append(self.writer.add_op(address, epoch, example, fields, tensors))
+            rows.append((op_address(epoch, example, op.address), fields, tensors))
+        steps = self.writer.add_pass(epoch, example, rows)
         return steps
 
     def full_epoch_bytes(self) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -84,30 +84,33 @@ class TraceWriter:
             )
         return step
 
-    def add_op(
+    def add_pass(
         self,
-        address: str,
         epoch: int,
         example: int,
-        op: Mapping[str, object],
-        tensors: Mapping[str, np.ndarray],
-    ) -> int:
-        """One op step (``op`` has phase, layer, op, equation, inputs, outputs) and its tensors."""
+        ops: Sequence[tuple[str, Mapping[str, object], Mapping[str, np.ndarray]]],
+    ) -> list[int]:
+        """One example's pass, in one transaction (a pass is recorded whole or not at all): for
+        each op its address, its fields (phase, layer, op, equation, inputs, outputs) and its
+        tensors. Returns the ops' step numbers."""
+        steps = []
         with self._transaction():
-            step = self._new_step(
-                address,
-                "op",
-                epoch,
-                example,
-                op["phase"],
-                op["layer"],
-                op["op"],
-                op["equation"],
-                json.dumps(list(op["inputs"]), ensure_ascii=False),
-                json.dumps(list(op["outputs"]), ensure_ascii=False),
-            )
-            self._put_tensors(step, tensors)
-        return step
+            for address, op, tensors in ops:
+                step = self._new_step(
+                    address,
+                    "op",
+                    epoch,
+                    example,
+                    op["phase"],
+                    op["layer"],
+                    op["op"],
+                    op["equation"],
+                    json.dumps(list(op["inputs"]), ensure_ascii=False),
+                    json.dumps(list(op["outputs"]), ensure_ascii=False),
+                )
+                self._put_tensors(step, tensors)
+                steps.append(step)
+        return steps
 
     def close(self) -> None:
         """Finish the file: fold the WAL back in so the trace is one self-contained file."""
