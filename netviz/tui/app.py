@@ -32,7 +32,19 @@ from .timeline import Timeline
 
 PAINT_EVERY = 0.25  # seconds between repaints while epochs run
 # Actions that change what is shown: off while a help or question screen is on top.
-VIEW_ACTIONS = {"step", "layer", "phase", "example", "edge", "move", "epoch", "play", "stop"}
+VIEW_ACTIONS = {
+    "step",
+    "layer",
+    "phase",
+    "example",
+    "edge",
+    "move",
+    "epoch",
+    "play",
+    "stop",
+    "scroll_numbers",
+    "page_numbers",
+}
 
 
 class EpochDone(Message):
@@ -68,13 +80,13 @@ class NetvizApp(App[int]):
         Binding("n", "layer(1)", "Layer", tooltip="first op of the next layer"),
         Binding("N", "layer(-1)", "Layer back", show=False, tooltip="of this or the previous one"),
         Binding("r", "phase(True)", "Phase", tooltip="finish the phase (forward, backward…)"),
-        Binding("R", "phase(False)", "Rewind", show=False, tooltip="rewind it to its first op"),
+        Binding("R", "phase(False)", "Rewind", show=False, tooltip="rewind it"),
         Binding(
             "right_square_bracket",
             "example(1)",
             "Example",
             key_display="]",
-            tooltip="next example (a new one is computed at the current weights)",
+            tooltip="next example, computed at the current weights",
         ),
         Binding(
             "left_square_bracket",
@@ -82,26 +94,35 @@ class NetvizApp(App[int]):
             "Prev example",
             show=False,
             key_display="[",
-            tooltip="previous example",
+            tooltip="previous",
         ),
         Binding("g", "edge(False)", "First", show=False, tooltip="first recorded step"),
         Binding("G", "edge(True)", "Last", show=False, tooltip="last recorded step"),
-        Binding("left", "move(-1)", "Timeline back", show=False, key_display="←", tooltip="back"),
+        Binding(
+            "left",
+            "move(-1)",
+            "Timeline back",
+            show=False,
+            key_display="←",
+            tooltip="timeline back",
+        ),
         Binding(
             "right",
             "move(1)",
             "Timeline on",
             show=False,
             key_display="→",
-            tooltip="forward along the timeline (example passes and epochs)",
+            tooltip="forward (over example passes and epochs)",
         ),
         Binding("e", "epoch", "Epoch", tooltip="run one full-batch epoch"),
         Binding("space", "play", "Play", tooltip="play / pause full-batch epochs"),
         Binding("escape", "stop", "Stop", show=False, tooltip="stop running epochs"),
         Binding("up", "scroll_numbers(-1)", "Scroll up", show=False, tooltip="scroll the numbers"),
-        Binding("down", "scroll_numbers(1)", "Scroll down", show=False, tooltip="scroll them"),
+        Binding(
+            "down", "scroll_numbers(1)", "Scroll down", show=False, tooltip="scroll the numbers"
+        ),
         Binding("pageup", "page_numbers(-1)", "Page up", show=False, tooltip="page the numbers"),
-        Binding("pagedown", "page_numbers(1)", "Page down", show=False, tooltip="page them"),
+        Binding("pagedown", "page_numbers(1)", "Page down", show=False, tooltip="page the numbers"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
         Binding("q", "quit", "Quit", tooltip="quit (the trace is closed cleanly)"),
     ]

@@ -14,17 +14,19 @@ from textual.widgets import Static
 # Content markup (text written here, never from files): $variables are the theme's colours.
 COLOURS = """\
 [b]What the colours mean[/b]
-  input       grey level of each pixel, black 0 to white 255 (▀: two pixels per character)
+  input       grey level of each pixel, 0 black to 255 white
+              (▀ draws two pixels in one character)
   network     forward: activation, dim [$surface-lighten-2]██[/] 0 to bright [$foreground]██[/] 1
-              backward: gradient dZ, [$primary]██[/] negative, [$warning]██[/] positive; \
-brighter = larger
-              [$text-muted] ·[/]  not computed yet at this op (a computed 0 is a dim cell)
-              highlighted column: the layer the current op works on; ◂ the guess
-  inspector   bars: |value| / largest |value| in the array, [$primary]██[/] −  [$warning]██[/] +
+              backward: gradient dZ, [$primary]██[/] negative, [$warning]██[/] positive,
+              brighter = larger (each layer on its own scale)
+              [$text-muted] ·[/]  not computed yet (a computed 0 is a dim cell)
+              highlighted: the current op's layer; ◂ the guess
+  inspector   bars: |value| / largest |value|, [$primary]██[/] − [$warning]██[/] +
   prediction  [$success]right[/] or [$error]wrong[/]; numbers have 4 significant digits
 
-[b]Command palette[/b] (ctrl+p): run 10 / 100 / N epochs, set the learning rate, reset the
-network (same or new seed), switch preset, go to an example, copy the address."""
+[b]Command palette[/b] (ctrl+p): run 10, 100 or N epochs, set the
+learning rate, reset the network (same or new seed), switch
+preset, go to an example, copy the address."""
 
 
 def key_table(rows: Iterable[tuple[str, str]]) -> Text:
@@ -50,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
         self.keys = list(keys)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help", can_focus=False):
+        with VerticalScroll(id="help"):
             yield Static(key_table(self.keys), id="help-keys")
             yield Static(COLOURS, id="help-colours")
             yield Static("escape or ? closes this help", id="help-close")
