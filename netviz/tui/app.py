@@ -32,19 +32,9 @@ from .timeline import Timeline
 
 PAINT_EVERY = 0.25  # seconds between repaints while epochs run
 # Actions that change what is shown: off while a help or question screen is on top.
-VIEW_ACTIONS = {
-    "step",
-    "layer",
-    "phase",
-    "example",
-    "edge",
-    "move",
-    "epoch",
-    "play",
-    "stop",
-    "scroll_numbers",
-    "page_numbers",
-}
+VIEW_ACTIONS = set(
+    "step layer phase example edge move epoch play stop scroll_numbers page_numbers".split()
+)
 
 
 class EpochDone(Message):
