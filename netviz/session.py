@@ -28,7 +28,7 @@ EPOCH_EXPLANATION = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity
 class Pass:
     """One example's ops at the weights after ``epoch`` epochs."""
 
@@ -58,7 +58,7 @@ class Item:
     index: int  # op index within the pass, or the epoch number
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LayerState:
     """What the network view shows for one layer: None where not computed yet."""
 
@@ -67,7 +67,7 @@ class LayerState:
     gradient: Array | None  # backward: dZ
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity
 class Snapshot:
     """Everything the UI shows, frozen: the UI reads it, never changes the session through it."""
 
@@ -106,7 +106,9 @@ class Session:
         record: RecordOptions | None = DEFAULT_RECORDING,
         workers: int | None = None,
     ) -> None:
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the state: timeline, cursor, weights
+        self._epoch_lock = threading.Lock()  # one epoch at a time, and no reset during one
+        self.traces: list[Path] = []  # every trace this session wrote (a reset starts a new one)
         self._workers, self._record, self._trace_arg = workers, record, trace
         self._start(spec)
 
@@ -185,31 +187,43 @@ class Session:
     # --- computing ----------------------------------------------------------------------------
 
     def run_epoch(self) -> EpochResult:
-        """One full-batch epoch (safe from a worker thread): record it, then reopen the current
-        example at the new weights, at the same op, so the learner sees what changed."""
-        with self._lock:
-            params, epoch, trainer = self._params, self._epoch, self._trainer
-        result = trainer.epoch(params, epoch + 1)  # the long part, outside the lock
-        with self._lock:
-            if trainer is not self._trainer:  # reset while it ran: drop it
-                return result
-            if self._recorder:
-                self._recorder.epoch(result, self._run.spec.preset.alpha)
-            self._params, self._epoch = result.params, result.epoch
-            g = result.grads
-            norms = tuple(float(np.sqrt(np.sum(d * d))) / g.m for d in g.dW)
-            self._metrics.append(
-                Metrics(
-                    result.epoch, result.cost, result.train_accuracy, result.test_accuracy, norms
-                )
-            )
-            self._items.append(Item(None, result.epoch))
-            pid, i, _ = self._current_pass()
-            self._open_pass(self._passes[pid].example, i)
-        return result
+        """One full-batch epoch (safe from worker threads; epochs never overlap): record it, then
+        reopen the current example at the new weights, at the same op, so the learner sees what
+        changed. The cursor follows only a learner who was on the newest pass; one browsing the
+        past stays where they are. The reopened pass is recorded when the learner moves in it;
+        one nobody looked at is replaced by the next epoch's (playing 500 epochs records 500
+        epochs, not 500 passes)."""
+        with self._epoch_lock:
+            with self._lock:
+                params, epoch, trainer = self._params, self._epoch, self._trainer
+            result = trainer.epoch(params, epoch + 1)  # the long part, outside the state lock
+            with self._lock:
+                self._commit_epoch(result)
+            return result
+
+    def _commit_epoch(self, result: EpochResult) -> None:
+        following = self._items[self._cursor].pass_id == len(self._passes) - 1
+        pid, i, _ = self._current_pass()
+        example = self._passes[pid].example
+        self._drop_unvisited_pass()
+        if self._recorder:
+            self._recorder.epoch(result, self._run.spec.preset.alpha)
+        self._params, self._epoch = result.params, result.epoch
+        g = result.grads
+        norms = tuple(float(np.sqrt(np.sum(d * d))) / g.m for d in g.dW)
+        accuracies = (result.train_accuracy, result.test_accuracy)
+        self._metrics.append(Metrics(result.epoch, result.cost, *accuracies, norms))
+        self._items.append(Item(None, result.epoch))
+        cursor = self._cursor
+        self._open_pass(example, i, record=False)
+        if not following:
+            self._cursor = cursor
 
     def set_alpha(self, alpha: float) -> Snapshot:
-        """Change the learning rate for the epochs to come (recorded per epoch in the trace)."""
+        """Change the learning rate for the epochs to come (recorded per epoch in the trace).
+
+        Passes already open keep the α they were computed with (their update ops show it); the
+        next pass opened uses the new one."""
         if not alpha > 0:
             raise ValueError("the learning rate must be positive")
         with self._lock:
@@ -224,7 +238,7 @@ class Session:
         """A fresh network (same or another seed or preset), in a new trace."""
         from .run import preset as find_preset
 
-        with self._lock:
+        with self._epoch_lock, self._lock:  # waits for a running epoch to finish
             spec = self._run.spec
             if preset is not None:
                 spec = replace(spec, preset=find_preset(preset))
@@ -256,6 +270,7 @@ class Session:
         if self._record is not None:
             path = self._trace_arg or default_trace_path(run)
             self._recorder = Recorder(path, run, self._record)
+            self.traces.append(self._recorder.path)
         p = spec.preset
         self._trainer = Trainer(
             run.X, run.y, run.hidden, p.alpha, run.X_test, run.y_test, self._workers
@@ -263,6 +278,7 @@ class Session:
         self._passes: list[Pass] = []
         self._items: list[Item] = []
         self._where: dict[tuple[int, int], int] = {}  # (pass, op index) → timeline position
+        self._recorded: set[int] = set()  # passes written to the trace
         self._metrics: list[Metrics] = []
         self._cursor = 0
         self._open_pass(0, 0)
@@ -275,22 +291,47 @@ class Session:
             self._recorder.close()
             self._recorder = None
 
-    def _open_pass(self, example: int, index: int) -> Snapshot:
+    def _open_pass(self, example: int, index: int, record: bool = True) -> Snapshot:
+        """Compute an example's pass at the current weights, append it, put the cursor in it.
+        ``record=False`` leaves the recording to the learner's first move in it."""
+        for pid, p in enumerate(self._passes):  # the weights are the same: revisit, not recompute
+            if (p.epoch, p.example) == (self._epoch, example):
+                return self._to_op(pid, min(index, len(p.ops) - 1))
         run = self._run
         x, label = run.X[:, example], int(run.y[example])
         ops = example_ops(self._params, x, label, run.hidden, alpha=run.spec.preset.alpha)
-        p = Pass(self._epoch, example, ops, label, run.train.images[example])
-        if self._recorder:
-            self._recorder.example_pass(self._epoch, example, ops, p.pixels, label)
-        self._passes.append(p)
+        self._passes.append(Pass(self._epoch, example, ops, label, run.train.images[example]))
         pid = len(self._passes) - 1
         for k in range(len(ops)):
             self._where[pid, k] = len(self._items)
             self._items.append(Item(pid, k))
-        return self._to_op(pid, min(index, len(ops) - 1))
+        self._cursor = self._position(pid, min(index, len(ops) - 1))
+        if record:
+            self._record_pass(pid)
+        return self._snapshot()
+
+    def _record_pass(self, pid: int) -> None:
+        if pid in self._recorded:
+            return
+        self._recorded.add(pid)
+        p = self._passes[pid]
+        if self._recorder:
+            self._recorder.example_pass(p.epoch, p.example, p.ops, p.pixels, p.label)
+
+    def _drop_unvisited_pass(self) -> None:
+        """Forget the newest pass if nobody moved in it (it was opened after an epoch)."""
+        pid = len(self._passes) - 1
+        if pid in self._recorded or self._items[-1].pass_id != pid:
+            return
+        del self._passes[pid]
+        while self._items and self._items[-1].pass_id == pid:
+            self._items.pop()
+        self._where = {k: v for k, v in self._where.items() if k[0] != pid}
+        self._cursor = min(self._cursor, len(self._items) - 1)
 
     def _to_op(self, pid: int, index: int) -> Snapshot:
         self._cursor = self._position(pid, index)
+        self._record_pass(pid)
         return self._snapshot()
 
     def _position(self, pid: int, index: int) -> int:

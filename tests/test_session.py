@@ -116,7 +116,7 @@ def test_an_epoch_is_recorded_and_the_example_reopens_at_the_new_weights(session
     session.step(8)
     before = session.snapshot()
     session.run_epoch()
-    after = session.snapshot()
+    after = session.step(0)  # the learner moves in the reopened pass: now it is recorded
     assert after.epoch == 1 and len(after.metrics) == 1
     assert after.address == "e1/x0/" + before.op.address  # same op, new weights
     assert not np.array_equal(after.op.outputs["dW3"], before.op.outputs["dW3"])
@@ -177,3 +177,51 @@ def test_stepping_answers_while_an_epoch_runs_in_another_thread(session):
     worker.join()
     assert done.is_set() and len(addresses) > 1
     assert session.snapshot().epoch == 3
+
+
+def test_playing_epochs_records_epochs_not_a_pass_per_epoch(session, tmp_path):
+    length = session.snapshot().timeline_length
+    for _ in range(5):
+        session.run_epoch()
+    snap = session.snapshot()
+    assert snap.address == "e5/x0/fwd/L1/Z"  # the view follows the newest weights
+    assert snap.timeline_length == length + 5 + 24  # 5 epochs and one pass: the newest
+    session.close()
+    with TraceReader(tmp_path / "t.nvtrace") as t:
+        assert t.epochs() == [1, 2, 3, 4, 5]
+        assert {s.epoch for s in t.steps("op")} == {0}  # only the pass the learner moved in
+
+
+def test_a_learner_browsing_the_past_is_not_pulled_along_by_epochs(session):
+    session.run_epoch()
+    back = session.edge(False)
+    session.run_epoch()
+    assert session.snapshot().address == back.address == "e0/x0/fwd/L1/Z"
+
+
+def test_epochs_from_two_threads_never_overlap(session):
+    threads = [threading.Thread(target=session.run_epoch) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [m.epoch for m in session.snapshot().metrics] == [1, 2, 3, 4]
+
+
+def test_a_new_learning_rate_shows_in_the_next_passs_update_ops(session):
+    session.set_alpha(0.25)
+    snap = session.example(1)
+    while snap.op.phase != "upd":
+        snap = session.step(1)
+    np.testing.assert_array_equal(snap.op.inputs["α"], 0.25)
+    first = session.example(-1)  # example 0's pass keeps the α it was computed with
+    while first.op.phase != "upd":
+        first = session.step(1)
+    np.testing.assert_array_equal(first.op.inputs["α"], 0.8)
+
+
+def test_opening_an_example_already_open_at_these_weights_revisits_it(session, passes_computed):
+    session.example(1)
+    session.goto_example(0)
+    assert session.snapshot().address == "e0/x0/fwd/L1/Z"
+    assert len(passes_computed) == 1  # example 1 only

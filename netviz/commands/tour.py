@@ -16,9 +16,8 @@ def tour(spec: RunSpec, trace: str | None, record: RecordOptions | None) -> int:
         from ..tui.app import run_tour
 
         status = run_tour(session)
-        path = session.trace_path  # the run's last trace (a reset starts a new one)
     finally:
         session.close()
-    if path is not None:
+    for path in session.traces:  # a reset starts a new trace
         print(f"trace: {path}")
     return status
