@@ -250,8 +250,8 @@ class Session:
             return self._snapshot()
 
     def close(self) -> None:
-        """Finish the trace and stop the worker threads."""
-        with self._lock:
+        """Finish the trace and stop the worker threads (after an epoch still running)."""
+        with self._epoch_lock, self._lock:
             self._stop()
 
     def __enter__(self) -> Session:
