@@ -76,3 +76,23 @@ def trace_maker(tmp_path_factory):
         return RecordedRun(path, run, results, ops, steps)
 
     return make
+
+
+@pytest.fixture
+def plain_wide_console(monkeypatch):
+    """Rich tables one row a line and without colour, whatever the test machine's settings."""
+    monkeypatch.setenv("COLUMNS", "200")
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def lesson_order() -> list[str]:
+    """The addresses of one example's ops, in the order of the lesson (DESIGN.md §3)."""
+    return [
+        "fwd/L1/Z", "fwd/L1/A", "fwd/L2/Z", "fwd/L2/A", "fwd/L3/Z", "fwd/L3/A", "cost",
+        "bwd/L3/dZ", "bwd/L3/dW", "bwd/L3/db", "bwd/L3/dA",
+        "bwd/L2/dZ", "bwd/L2/dW", "bwd/L2/db", "bwd/L2/dA",
+        "bwd/L1/dZ", "bwd/L1/dW", "bwd/L1/db",
+        "upd/L1/W", "upd/L1/b", "upd/L2/W", "upd/L2/b", "upd/L3/W", "upd/L3/b",
+    ]  # fmt: skip

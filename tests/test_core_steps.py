@@ -9,14 +9,6 @@ from netviz.core.activations import SEED_SIGMOID, TANH
 from netviz.core.network import init_params
 from netviz.core.steps import example_ops
 
-ORDER = [
-    "fwd/L1/Z", "fwd/L1/A", "fwd/L2/Z", "fwd/L2/A", "fwd/L3/Z", "fwd/L3/A", "cost",
-    "bwd/L3/dZ", "bwd/L3/dW", "bwd/L3/db", "bwd/L3/dA",
-    "bwd/L2/dZ", "bwd/L2/dW", "bwd/L2/db", "bwd/L2/dA",
-    "bwd/L1/dZ", "bwd/L1/dW", "bwd/L1/db",
-    "upd/L1/W", "upd/L1/b", "upd/L2/W", "upd/L2/b", "upd/L3/W", "upd/L3/b",
-]  # fmt: skip
-
 
 @pytest.fixture(scope="module")
 def ops():
@@ -25,9 +17,9 @@ def ops():
     return p, x, example_ops(p, x, 3, SEED_SIGMOID, alpha=0.8)
 
 
-def test_ops_come_in_the_order_of_the_lesson(ops):
-    assert [op.address for op in ops[2]] == ORDER
-    assert [op.address for op in example_ops(ops[0], ops[1], 3, SEED_SIGMOID)] == ORDER[:18]
+def test_ops_come_in_the_order_of_the_lesson(ops, lesson_order):
+    assert [op.address for op in ops[2]] == lesson_order
+    assert [op.address for op in example_ops(ops[0], ops[1], 3, SEED_SIGMOID)] == lesson_order[:18]
 
 
 def test_every_op_output_is_its_equation_applied_to_its_inputs(ops):

@@ -15,19 +15,13 @@ from netviz.trace import TraceReader, TraceWriter
 
 EPOCHS, ALPHA, EXAMPLE = 12, 0.8, 3
 
+pytestmark = pytest.mark.usefixtures("plain_wide_console")
+
 
 @pytest.fixture(scope="module")
 def trace(trace_maker) -> Path:
     """12 full-batch epochs of the seed network on 300 sample digits, then example 3's pass."""
     return trace_maker(epochs=EPOCHS, example=EXAMPLE, alpha=ALPHA).path
-
-
-@pytest.fixture(autouse=True)
-def plain_wide_console(monkeypatch):
-    """Rich tables one row a line and without colour, whatever the test machine's settings."""
-    monkeypatch.setenv("COLUMNS", "200")
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

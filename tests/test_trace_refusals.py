@@ -15,6 +15,8 @@ import pytest
 from netviz.cli import main
 from netviz.trace import TraceReader
 
+pytestmark = pytest.mark.usefixtures("plain_wide_console")
+
 
 @pytest.fixture(scope="module")
 def real(trace_maker) -> Path:
@@ -25,13 +27,6 @@ def real(trace_maker) -> Path:
 def page_size(real: Path) -> int:
     """The trace's SQLite page size, from its header."""
     return int.from_bytes(real.read_bytes()[16:18], "big")
-
-
-@pytest.fixture(autouse=True)
-def plain_wide_console(monkeypatch):
-    monkeypatch.setenv("COLUMNS", "200")
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 # --- how to spoil a file: (folder, real trace) -> the file to open ------------------------------
