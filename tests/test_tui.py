@@ -361,6 +361,20 @@ async def test_the_palette_runs_a_command_found_by_typing(session):
         assert app.snapshot.epoch == 10 and len(app.snapshot.metrics) == 10
 
 
+@pilot_test
+async def test_the_keys_are_in_the_palette_too(session):
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"step to the next op")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: session.snapshot().address == "e0/x0/fwd/L1/A")
+        await pilot.pause()
+        assert app.snapshot.address == "e0/x0/fwd/L1/A"
+
+
 def run(app: NetvizApp, name: str) -> None:
     dict((n, c) for n, c, _ in commands(app))[name]()
 

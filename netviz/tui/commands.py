@@ -90,10 +90,33 @@ def copy_address(app: NetvizApp) -> None:
     app.notify(f"Copied {address}", markup=False)
 
 
+# The keys' actions, in the palette too, named with a verb (STYLE.md: everything is there).
+KEY_COMMANDS = [
+    ("Step to the next op", "step(1)", "s"),
+    ("Step back one op", "step(-1)", "S"),
+    ("Go to the next layer", "layer(1)", "n"),
+    ("Go back a layer", "layer(-1)", "N"),
+    ("Finish the phase", "phase(True)", "r"),
+    ("Rewind the phase", "phase(False)", "R"),
+    ("Open the next example", "example(1)", "]"),
+    ("Go to the previous example", "example(-1)", "["),
+    ("Go to the first recorded step", "edge(False)", "g"),
+    ("Go to the last recorded step", "edge(True)", "G"),
+    ("Run one epoch", "epoch", "e"),
+    ("Play or pause epochs", "play", "space"),
+    ("Stop the epochs", "stop", "escape"),
+    ("Show the help", "help", "?"),
+]
+
+
 def commands(app: NetvizApp) -> list[tuple[str, Callable[[], object], str]]:
     """(name, callback, help) for every netviz command, each named with a verb."""
     seed = app.session.snapshot().seed
     found = [
+        (name, lambda action=action: app.call_later(app.run_action, action), f"key {key}")
+        for name, action, key in KEY_COMMANDS
+    ]
+    found += [
         ("Run 10 epochs", lambda: app.run_epochs(10), "ten full-batch epochs in the background"),
         ("Run 100 epochs", lambda: app.run_epochs(100), "escape stops at the next epoch"),
         ("Run N epochs…", lambda: ask_epochs(app), "type how many full-batch epochs to run"),
