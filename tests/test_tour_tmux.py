@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from netviz.cli import main
 from netviz.trace import TraceReader
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -70,3 +71,4 @@ def test_the_installed_tour_steps_through_an_example_in_a_real_terminal(tmp_path
         tmux.kill()
     with TraceReader(tmp_path / "tour.nvtrace") as trace:
         assert trace.step("e0/x0/fwd/L3/A").equation == "ŷ = softmax(Z3)"
+    assert main(["trace", "info", str(tmp_path / "tour.nvtrace")]) == 0

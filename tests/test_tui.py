@@ -417,6 +417,12 @@ async def test_palette_commands_set_alpha_open_an_example_and_reset(session):
         await pilot.pause()
         assert app.snapshot.preset == "tuned" and "preset tuned" in screen_text(app)
 
+        run(app, "Reset network with seed…")
+        await pilot.press(*"42", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.snapshot.seed == 42 and "seed 42" in screen_text(app)
+
 
 @pilot_test
 async def test_a_bad_learning_rate_is_refused_with_a_message(session):

@@ -83,6 +83,25 @@ def ask_epochs(app: NetvizApp) -> None:
     app.push_screen(Ask("How many full-batch epochs?", "10", "integer"), answer)
 
 
+def ask_seed(app: NetvizApp) -> None:
+    """Ask for an RNG seed and start a fresh network drawn with it."""
+
+    def answer(text: str | None) -> None:
+        try:
+            seed = int(text or "")
+        except ValueError:
+            return
+        if seed < 0:
+            app.notify("The seed must be 0 or more.", severity="error")
+            return
+        app.reset_network(seed=seed)
+
+    seed = app.session.snapshot().seed
+    app.push_screen(
+        Ask(f"Seed of the new network's first weights (now {seed})", "", "integer"), answer
+    )
+
+
 def copy_address(app: NetvizApp) -> None:
     """Put the cursor's address on the clipboard, to send to someone."""
     address = app.session.snapshot().address
@@ -127,6 +146,7 @@ def commands(app: NetvizApp) -> list[tuple[str, Callable[[], object], str]]:
             lambda: app.reset_network(seed=seed + 1),
             f"other first weights: seed {seed + 1}",
         ),
+        ("Reset network with seed…", lambda: ask_seed(app), "type the seed of the first weights"),
         ("Go to example…", lambda: ask_example(app), "open a training example by its index"),
         ("Copy address", lambda: copy_address(app), "the cursor's address, to the clipboard"),
     ]
