@@ -8,12 +8,15 @@ full-batch epoch run. Moving back only moves the cursor; moving forward past the
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from .breakpoints import Breakpoint, EpochFacts, check, parse_breakpoint
+from .core.network import forward
 from .core.steps import Op, example_ops
 from .explain import explain
 from .recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
@@ -48,6 +51,15 @@ class Metrics:
     train_accuracy: float
     test_accuracy: float
     grad_norms: tuple[float, ...]  # ‖ΣdWl‖/m per layer
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A breakpoint that fired: at which epoch, which condition, and why."""
+
+    epoch: int
+    condition: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,7 @@ class Snapshot:
     layers: tuple[LayerState, ...]
     metrics: tuple[Metrics, ...]
     epoch_metrics: Metrics | None  # the epoch under the cursor, on an epoch step
+    hits: tuple[Hit, ...]  # breakpoints that fired at the epoch under the cursor
     alpha: float
     preset: str
     layout: str
@@ -109,6 +122,8 @@ class Session:
         self._lock = threading.RLock()  # the state: timeline, cursor, weights
         self._epoch_lock = threading.Lock()  # one epoch at a time, and no reset during one
         self.traces: list[Path] = []  # every trace this session wrote (a reset starts a new one)
+        self.breakpoints: list[Breakpoint] = []  # kept across resets: they describe the lesson
+        self.hits: list[Hit] = []
         self._workers, self._record, self._trace_arg = workers, record, trace
         self._start(spec)
 
@@ -213,11 +228,95 @@ class Session:
         norms = tuple(float(np.sqrt(np.sum(d * d))) / g.m for d in g.dW)
         accuracies = (result.train_accuracy, result.test_accuracy)
         self._metrics.append(Metrics(result.epoch, result.cost, *accuracies, norms))
+        self._check_breakpoints(result)
         self._items.append(Item(None, result.epoch))
         cursor = self._cursor
         self._open_pass(example, i, record=False)
         if not following:
             self._cursor = cursor
+
+    # --- breakpoints ----------------------------------------------------------------------------
+
+    def add_breakpoint(self, text: str) -> Breakpoint:
+        """Add the condition ``text`` (see :mod:`netviz.breakpoints`); BreakpointError if bad."""
+        with self._lock:
+            bp = parse_breakpoint(text, layers=len(self._params.W))
+            if bp.kind == "flip" and not 0 <= bp.example < len(self._run.train):
+                from .breakpoints import BreakpointError
+
+                raise BreakpointError(f"{text!r}: examples are x0–x{len(self._run.train) - 1}")
+            self.breakpoints.append(bp)
+            self._save_breakpoints()
+            return bp
+
+    def toggle_breakpoint(self, index: int) -> None:
+        with self._lock:
+            self.breakpoints[index] = self.breakpoints[index].toggled()
+            self._save_breakpoints()
+
+    def remove_breakpoint(self, index: int) -> None:
+        with self._lock:
+            del self.breakpoints[index]
+            self._save_breakpoints()
+
+    def run_until_break(self, max_epochs: int, cancelled=lambda: False) -> Hit | None:
+        """``c``: epochs until a breakpoint fires (its hit), ``max_epochs`` pass, or
+        ``cancelled()`` says stop (None)."""
+        for _ in range(max_epochs):
+            if cancelled():
+                return None
+            result = self.run_epoch()
+            with self._lock:
+                hits = [h for h in self.hits if h.epoch == result.epoch]
+            if hits:
+                return hits[0]
+        return None
+
+    def previous_hit(self) -> Snapshot:
+        """``C``: back to the latest epoch before the cursor where a breakpoint fired."""
+        with self._lock:
+            here = self._items[self._cursor]
+            now = here.index if here.pass_id is None else self._passes[here.pass_id].epoch + 1
+            earlier = [h.epoch for h in self.hits if h.epoch < now]
+            if earlier:
+                self._cursor = next(
+                    k for k, item in enumerate(self._items)
+                    if item.pass_id is None and item.index == earlier[-1]
+                )  # fmt: skip
+            return self._snapshot()
+
+    def _save_breakpoints(self) -> None:
+        if self._recorder:
+            saved = [{"condition": b.text, "enabled": b.enabled} for b in self.breakpoints]
+            self._recorder.writer.set_meta({"breakpoints": saved})
+
+    def _check_breakpoints(self, result: EpochResult) -> None:
+        g = result.grads
+        params = result.params
+        finite = math.isfinite(result.cost) and all(
+            np.isfinite(a).all() for a in (*params.W, *params.b)
+        )
+        flips = sorted({b.example for b in self.breakpoints if b.kind == "flip"})
+        predictions = {}
+        if flips and finite:
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = forward(params, self._run.X[:, flips], self._run.hidden)[f"A{len(params.W)}"]
+            predictions = dict(zip(flips, (int(d) for d in out.argmax(axis=0)), strict=True))
+        facts = EpochFacts(
+            result.epoch,
+            result.cost,
+            result.train_accuracy,
+            result.test_accuracy,
+            self._metrics[-1].grad_norms,
+            tuple(float(np.mean(s)) for s in g.saturated_fraction),
+            finite,
+            predictions,
+        )
+        for bp in self.breakpoints:
+            reason = check(bp, facts, self._facts)
+            if reason:
+                self.hits.append(Hit(result.epoch, bp.text, reason))
+        self._facts = facts
 
     def set_alpha(self, alpha: float) -> Snapshot:
         """Change the learning rate for the epochs to come (recorded per epoch in the trace).
@@ -271,11 +370,14 @@ class Session:
             path = self._trace_arg or default_trace_path(run)
             self._recorder = Recorder(path, run, self._record)
             self.traces.append(self._recorder.path)
+            self._save_breakpoints()
         p = spec.preset
         self._trainer = Trainer(
             run.X, run.y, run.hidden, p.alpha, run.X_test, run.y_test, self._workers
         )
         self._passes: list[Pass] = []
+        self._facts: EpochFacts | None = None  # the last epoch's, for "went up" and "flipped"
+        self.hits = []
         self._items: list[Item] = []
         self._where: dict[tuple[int, int], int] = {}  # (pass, op index) → timeline position
         self._recorded: set[int] = set()  # passes written to the trace
@@ -299,7 +401,8 @@ class Session:
                 return self._to_op(pid, min(index, len(p.ops) - 1))
         run = self._run
         x, label = run.X[:, example], int(run.y[example])
-        ops = example_ops(self._params, x, label, run.hidden, alpha=run.spec.preset.alpha)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged run shows its infs
+            ops = example_ops(self._params, x, label, run.hidden, alpha=run.spec.preset.alpha)
         self._passes.append(Pass(self._epoch, example, ops, label, run.train.images[example]))
         pid = len(self._passes) - 1
         for k in range(len(ops)):
@@ -396,6 +499,7 @@ class Session:
             layers=tuple(layers),
             metrics=tuple(self._metrics),
             epoch_metrics=epoch_metrics,
+            hits=tuple(h for h in self.hits if item.pass_id is None and h.epoch == item.index),
             alpha=spec.preset.alpha,
             preset=spec.preset.name,
             layout=spec.layout,

@@ -1,0 +1,146 @@
+"""Breakpoints: typed conditions, each firing where it must (and only there)."""
+
+from __future__ import annotations
+
+import pytest
+
+from netviz.breakpoints import Breakpoint, BreakpointError, EpochFacts, check, parse_breakpoint
+from netviz.core.presets import PRESETS
+from netviz.run import RunSpec
+from netviz.session import Session
+from netviz.trace import TraceReader
+
+PARSED = [
+    ("cost up", Breakpoint("cost-up")),
+    ("NaN", Breakpoint("nonfinite")),
+    ("vanish L1 < 1e-6", Breakpoint("vanish", layer=1, threshold=1e-6)),
+    ("explode L3 > 10", Breakpoint("explode", layer=3, threshold=10.0)),
+    ("sat L1 > 30%", Breakpoint("sat", layer=1, threshold=0.3)),
+    ("acc >= 90%", Breakpoint("acc", threshold=0.9)),
+    ("test acc >= 85.5 %", Breakpoint("test-acc", threshold=0.855)),
+    ("flip x17", Breakpoint("flip", example=17)),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), PARSED, ids=[t for t, _ in PARSED])
+def test_conditions_are_read_as_typed_and_written_back_the_same(text, want):
+    bp = parse_breakpoint(text, layers=3)
+    assert bp == want
+    assert parse_breakpoint(bp.text, layers=3) == bp
+
+
+BAD = [
+    ("cost down", "not a condition; write one of: cost up"),
+    ("sat L3 > 30%", "hidden layers are L1–L2"),
+    ("vanish L4 < 1e-6", "layers are L1–L3"),
+    ("acc >= 120%", "an accuracy is 0–100 %"),
+    ("sat L1 > 30", "not a condition"),
+    ("", "not a condition"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD, ids=[t or "empty" for t, _ in BAD])
+def test_bad_conditions_are_refused_with_the_forms_that_would_work(text, message):
+    with pytest.raises(BreakpointError, match=message):
+        parse_breakpoint(text, layers=3)
+
+
+def facts(epoch=2, cost=1.0, acc=0.5, norms=(0.1, 0.1, 0.1), sat=(0.1, 0.1), **kw):
+    return EpochFacts(epoch, cost, acc, kw.pop("test", acc), norms, sat, **kw)
+
+
+TABLE = [
+    ("cost up", facts(cost=1.1), facts(cost=0.9)),
+    ("nan", facts(cost=float("nan")), facts()),
+    ("nan", facts(finite=False), facts()),
+    ("vanish L2 < 1e-3", facts(norms=(0.1, 1e-4, 0.1)), facts()),
+    ("explode L1 > 5", facts(norms=(7.0, 0.1, 0.1)), facts()),
+    ("sat L2 > 30%", facts(sat=(0.1, 0.4)), facts(sat=(0.9, 0.3))),
+    ("acc >= 90%", facts(acc=0.9), facts(acc=0.89)),
+    ("test acc >= 80%", facts(test=0.81), facts(acc=0.95, test=0.5)),
+    ("flip x3", facts(predictions={3: 7}), facts(predictions={3: 4})),
+]
+
+
+@pytest.mark.parametrize(("text", "fires", "quiet"), TABLE, ids=[t for t, _, _ in TABLE])
+def test_each_condition_fires_where_it_must_and_not_elsewhere(text, fires, quiet):
+    bp = parse_breakpoint(text, layers=3)
+    before = facts(epoch=1, cost=1.0, predictions={3: 4})
+    assert check(bp, fires, before)
+    assert check(bp, quiet, before) is None
+    assert check(bp.toggled(), fires, before) is None  # a disabled breakpoint never fires
+
+
+def session(tmp_path, preset="seed", **changes):
+    spec = RunSpec(PRESETS[preset].with_(**changes), train_size=600, test_size=200)
+    return Session(spec, trace=tmp_path / "t.nvtrace")
+
+
+def test_a_huge_learning_rate_stops_at_the_epoch_the_cost_went_up(tmp_path):
+    with session(tmp_path, alpha=40.0) as s:
+        s.add_breakpoint("cost up")
+        hit = s.run_until_break(30)
+        costs = [m.cost for m in s.snapshot().metrics]
+        assert hit is not None and hit.condition == "cost up"
+        assert costs[hit.epoch - 1] > costs[hit.epoch - 2]
+        assert all(b <= a for a, b in zip(costs[:-2], costs[1:-1], strict=True))  # not before
+        snap = s.previous_hit()
+        assert snap.address == f"e{hit.epoch}" and snap.hits[0].reason.startswith(
+            "the cost went up"
+        )
+
+
+def test_a_small_learning_rate_never_makes_the_cost_go_up(tmp_path):
+    with session(tmp_path, "tuned", alpha=0.1) as s:
+        s.add_breakpoint("cost up")
+        assert s.run_until_break(8) is None
+        assert s.snapshot().epoch == 8
+
+
+def test_overflowing_weights_stop_at_nan(tmp_path):
+    with session(tmp_path, activation="relu", init="he", alpha=1e200) as s:
+        s.add_breakpoint("nan")
+        hit = s.run_until_break(10)
+        assert hit is not None and hit.condition == "nan" and hit.epoch <= 3
+
+
+def test_raw_pixels_saturate_the_seed_networks_first_layer_and_not_the_tuned_one(tmp_path):
+    with session(tmp_path) as s:
+        s.add_breakpoint("sat L1 > 30%")
+        hit = s.run_until_break(3)
+        assert hit is not None and hit.epoch == 1 and "layer 1's outputs saturated" in hit.reason
+    with session(tmp_path / "tuned", "tuned") as s:
+        s.add_breakpoint("sat L1 > 30%")
+        assert s.run_until_break(3) is None
+
+
+def test_gradient_norms_stop_where_they_cross_their_bounds(tmp_path):
+    with session(tmp_path) as s:
+        s.add_breakpoint("vanish L2 < 0.1")
+        hit = s.run_until_break(10)
+        norms = [m.grad_norms[1] for m in s.snapshot().metrics]
+        assert hit is not None and norms[-1] < 0.1 and all(n >= 0.1 for n in norms[:-1])
+
+
+def test_accuracy_and_a_flipped_prediction(tmp_path):
+    with session(tmp_path, "tuned") as s:
+        s.add_breakpoint("acc >= 50%")
+        hit = s.run_until_break(40)
+        assert hit is not None and s.snapshot().metrics[-1].train_accuracy >= 0.5
+        assert s.snapshot().metrics[-2].train_accuracy < 0.5
+    with session(tmp_path / "flip", "tuned") as s:
+        s.add_breakpoint("flip x3")
+        hit = s.run_until_break(40)
+        assert hit is not None and "example 3's prediction flipped" in hit.reason
+
+
+def test_breakpoints_persist_with_the_trace(tmp_path):
+    with session(tmp_path) as s:
+        s.add_breakpoint("cost up")
+        s.add_breakpoint("sat L1 > 30%")
+        s.toggle_breakpoint(0)
+    with TraceReader(tmp_path / "t.nvtrace") as t:
+        assert t.meta["breakpoints"] == [
+            {"condition": "cost up", "enabled": False},
+            {"condition": "sat L1 > 30%", "enabled": True},
+        ]
