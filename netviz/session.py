@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .breakpoints import Breakpoint, EpochFacts, check, parse_breakpoint
-from .core.network import forward
+from .core.network import Params, forward
 from .core.steps import Op, example_ops
 from .explain import explain
 from .recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
@@ -77,6 +77,7 @@ class LayerState:
     size: int
     activation: Array | None  # forward: A (ŷ for the last layer), x for layer 0
     gradient: Array | None  # backward: dZ
+    slope: Array | None = None  # hidden layers: f′(Z), where gradient can still flow
 
 
 @dataclass(frozen=True, eq=False)  # arrays inside: compare by identity
@@ -234,6 +235,98 @@ class Session:
         self._open_pass(example, i, record=False)
         if not following:
             self._cursor = cursor
+
+    # --- debugger tools ---------------------------------------------------------------------------
+
+    def goto(self, target: str) -> Snapshot:
+        """``:``: an address (``e3/x17/bwd/L2/dZ``), an example (``17`` or ``x17``, opened at
+        the current weights) or an epoch (``e3``). ValueError says what it could not find."""
+        from .trace.schema import parse_address
+
+        text = target.strip()
+        with self._lock:
+            if text.lstrip("x").isdigit():
+                return self.goto_example(int(text.lstrip("x")))
+            where = parse_address(text)
+            if where is None:
+                raise ValueError(f"{text!r}: go to an address (e3/x17/bwd/L2/dZ), an example "
+                                 "(17) or an epoch (e3)")  # fmt: skip
+            epoch, example, rest = where["epoch"], where["example"], where["rest"]
+            if example is None:
+                for k, item in enumerate(self._items):
+                    if item.pass_id is None and item.index == epoch:
+                        self._cursor = k
+                        return self._snapshot()
+                raise ValueError(f"epoch {epoch} has not been run (epochs run: {self._epoch})")
+            pid = self._find_pass(epoch, example)
+            if pid is None and epoch == self._epoch and 0 <= example < len(self._run.train):
+                self._open_pass(example, 0)
+                pid = self._find_pass(epoch, example)
+            if pid is None:
+                raise ValueError(
+                    f"{text}: example {example} was not opened at epoch {epoch}, and the "
+                    f"network is now at epoch {self._epoch}"
+                )
+            ops = self._passes[pid].ops
+            index = 0 if rest is None else next(
+                (k for k, op in enumerate(ops) if op.address == rest), None
+            )  # fmt: skip
+            if index is None:
+                raise ValueError(f"{text}: no op {rest} in a pass")
+            return self._to_op(pid, index)
+
+    def next_misclassified(self) -> Snapshot:
+        """``m``: the next training example (after the current one) the network gets wrong at
+        the current weights; the current one if there is none."""
+        from .debugger import misclassified
+
+        with self._lock:
+            run, p = self._run, self._passes[self._current_pass()[0]]
+            wrong = misclassified(self._params, run.X, run.y, run.hidden)
+            if wrong.size == 0:
+                return self._snapshot()
+            later = wrong[wrong > p.example]
+            return self._open_pass(int(later[0] if later.size else wrong[0]), 0)
+
+    def check_gradients(self, layer: int | None = None):
+        """``v``: backprop against central differences on the current example for a layer's
+        W and b (default: the current op's layer, else the last). A list of core Checks."""
+        from .debugger import check_layer
+
+        with self._lock:
+            pid, index, ops = self._current_pass()
+            p = self._passes[pid]
+            weights = self._weights_at(p.epoch)
+            layer = layer or ops[index].layer or len(weights.W)
+            x = self._run.X[:, p.example]
+            rng = np.random.default_rng(p.example)
+            return check_layer(weights, x, p.label, self._run.hidden, layer, rng)
+
+    def chain_rule(self, name: str, index: tuple[int, ...]):
+        """The chain-rule card of gradient entry ``name[index]`` in the current pass."""
+        from .debugger import chain_rule
+
+        with self._lock:
+            return chain_rule(self._current_pass()[2], self._run.hidden, name, index)
+
+    def _find_pass(self, epoch: int, example: int) -> int | None:
+        return next(
+            (k for k, p in enumerate(self._passes) if (p.epoch, p.example) == (epoch, example)),
+            None,
+        )
+
+    def _weights_at(self, epoch: int) -> Params:
+        """The weights a pass at ``epoch`` used (the current ones if none is open)."""
+        from .debugger import pass_values
+
+        pid = next((k for k, p in enumerate(self._passes) if p.epoch == epoch), None)
+        if pid is None:
+            return self._params
+        values = pass_values(self._passes[pid].ops)
+        L = len(self._params.W)
+        return Params.from_named(
+            {f"{w}{l}": values[f"{w}{l}"] for l in range(1, L + 1) for w in "Wb"}
+        )
 
     # --- breakpoints ----------------------------------------------------------------------------
 
@@ -396,9 +489,9 @@ class Session:
     def _open_pass(self, example: int, index: int, record: bool = True) -> Snapshot:
         """Compute an example's pass at the current weights, append it, put the cursor in it.
         ``record=False`` leaves the recording to the learner's first move in it."""
-        for pid, p in enumerate(self._passes):  # the weights are the same: revisit, not recompute
-            if (p.epoch, p.example) == (self._epoch, example):
-                return self._to_op(pid, min(index, len(p.ops) - 1))
+        pid = self._find_pass(self._epoch, example)  # the same weights: revisit, not recompute
+        if pid is not None:
+            return self._to_op(pid, min(index, len(self._passes[pid].ops) - 1))
         run = self._run
         x, label = run.X[:, example], int(run.y[example])
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged run shows its infs
@@ -472,9 +565,13 @@ class Session:
             a = values.get("ŷ" if l == L else f"A{l}")
             dz = values.get(f"dZ{l}")
             size = self._params.W[l - 1].shape[0]
+            slope = None if a is None or l == L else self._run.hidden.slope(a).ravel()
             layers.append(
                 LayerState(
-                    size, None if a is None else a.ravel(), None if dz is None else dz.ravel()
+                    size,
+                    None if a is None else a.ravel(),
+                    None if dz is None else dz.ravel(),
+                    slope,
                 )
             )
         epoch_metrics = None

@@ -1,0 +1,108 @@
+"""Debugger tools: go-to, next misclassified, the gradient check in the session, the chain-rule
+card, and the local-derivative overlay's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from netviz.core.gradcheck import gradient_check
+from netviz.core.network import Params, forward
+from netviz.core.presets import PRESETS
+from netviz.run import RunSpec
+from netviz.session import Session
+
+
+@pytest.fixture
+def session(tmp_path):
+    s = Session(
+        RunSpec(PRESETS["tuned"], train_size=300, test_size=100), trace=tmp_path / "t.nvtrace"
+    )
+    s.run_epoch()  # weights that are no longer the initial ones
+    s.phase(True)
+    s.step(2)
+    s.phase(True)  # the end of backprop: every gradient of the pass reached
+    yield s
+    s.close()
+
+
+ENTRIES = [("dW3", (4, 7)), ("dW2", (3, 5)), ("dW1", (2, 300)), ("db2", (6,)), ("dZ2", (9,)),
+           ("dZ3", (1,)), ("dA1", (11,))]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "index"), ENTRIES, ids=[f"{n}{list(i)}" for n, i in ENTRIES])
+def test_the_chain_rule_cards_factors_give_the_recorded_gradient_entry(session, name, index):
+    snap = session.snapshot()
+    card = session.chain_rule(name, index)
+    ops = {k: v for op in session._passes[-1].ops for k, v in op.outputs.items()}
+    assert card.value == ops[name][index].item()  # dZ2[9] of a (16, 1) vector
+    assert card.result == pytest.approx(card.value, rel=1e-12, abs=1e-300)
+    level = card.expansion
+    while level is not None:  # each step down the chain is right too
+        assert level.result == pytest.approx(level.value, rel=1e-12, abs=1e-300)
+        level = level.expansion
+    assert snap.address.endswith("bwd/L1/db")
+
+
+def test_the_chain_rule_card_reads_like_the_lesson(session):
+    card = session.chain_rule("dW2", (3, 5))
+    assert card.equation == "∂cost/∂W2[3, 5] = dZ2[3]·A1[5]"
+    assert [f.name for f in card.factors] == ["dZ2[3]", "A1[5]"]
+    assert card.expansion.equation == "dZ2[3] = A2[3](1−A2[3])·(W3ᵀ·dZ3)[3]"
+    assert [f.source for f in card.factors] == [(2, 3), (1, 5)]
+    with pytest.raises(ValueError, match="not a gradient"):
+        session.chain_rule("Z2", (1,))
+
+
+@pytest.mark.parametrize("layer", [1, 2, 3])
+def test_the_sessions_gradient_check_agrees_with_the_core_check(session, layer):
+    checks = session.check_gradients(layer)
+    assert checks and all(c.ok for c in checks)
+    assert {c.name for c in checks} == {f"W{layer}", f"b{layer}"}
+    p = session._passes[-1]
+    run = session._run
+    weights = session._weights_at(p.epoch)
+    core = {(c.name, c.index): c for c in gradient_check(
+        weights, run.X[:, [p.example]], np.array([p.label]), run.hidden,
+        [(c.name, c.index) for c in checks])}  # fmt: skip
+    for c in checks:
+        assert c.analytic == core[c.name, c.index].analytic
+        assert c.ok == core[c.name, c.index].ok
+    if layer > 1:
+        assert len(checks) == weights.W[layer - 1].size + weights.b[layer - 1].size  # every entry
+
+
+def test_go_to_an_address_an_example_or_an_epoch(session):
+    assert session.goto("e1/x0/bwd/L2/dW").address == "e1/x0/bwd/L2/dW"
+    assert session.goto("17").address == "e1/x17/fwd/L1/Z"
+    assert session.goto("x17").address == "e1/x17/fwd/L1/Z"
+    assert session.goto("e1").kind == "epoch"
+    assert session.goto("e0/x0/cost").address == "e0/x0/cost"
+    for bad, message in [("e0/x5/cost", "not opened at epoch 0"), ("e9", "has not been run"),
+                         ("banana", "go to an address"), ("5000", "example must be")]:  # fmt: skip
+        with pytest.raises(ValueError, match=message):
+            session.goto(bad)
+
+
+def test_next_misclassified_finds_the_next_example_the_network_gets_wrong(session):
+    run = session._run
+    snap = session.next_misclassified()
+    out = forward(session._params, run.X, run.hidden)["A3"].argmax(axis=0)
+    wrong = np.flatnonzero(out != run.y)
+    assert snap.example == wrong[wrong > 0][0]
+    assert session.next_misclassified().example == wrong[wrong > snap.example][0]
+    assert snap.prediction is None  # opened at its first op: ŷ not reached yet
+
+
+def test_the_overlay_shows_each_hidden_neurons_local_derivative(session):
+    snap = session.snapshot()
+    for l in (1, 2):
+        A = snap.layers[l].activation
+        np.testing.assert_array_equal(snap.layers[l].slope, A * (1 - A))
+        assert snap.layers[l].slope.max() <= 0.25
+    assert snap.layers[3].slope is None  # the softmax output has no σ′ to show
+
+
+def test_weights_of_a_pass_are_the_ones_it_used(session):
+    first = session._weights_at(0)
+    assert isinstance(first, Params) and not np.array_equal(first.W[0], session._params.W[0])
