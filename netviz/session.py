@@ -63,6 +63,17 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class WatchValue:
+    """A watch as shown at the cursor: its text, its value (or why it has none), and whether
+    the value differs from the one at the previous stop."""
+
+    text: str
+    shown: str
+    changed: bool
+    error: bool = False
+
+
+@dataclass(frozen=True)
 class Item:
     """A timeline entry: op ``index`` of pass ``pass_id``, or an epoch (``pass_id`` None)."""
 
@@ -102,6 +113,7 @@ class Snapshot:
     metrics: tuple[Metrics, ...]
     epoch_metrics: Metrics | None  # the epoch under the cursor, on an epoch step
     hits: tuple[Hit, ...]  # breakpoints that fired at the epoch under the cursor
+    watches: tuple[WatchValue, ...]
     alpha: float
     preset: str
     layout: str
@@ -125,6 +137,10 @@ class Session:
         self.traces: list[Path] = []  # every trace this session wrote (a reset starts a new one)
         self.breakpoints: list[Breakpoint] = []  # kept across resets: they describe the lesson
         self.hits: list[Hit] = []
+        self.watches: list = []  # netviz.watch.Watch, evaluated at every stop
+        self._watch_shown: dict[str, str] = {}  # at the cursor last shown
+        self._watch_before: dict[str, str] = {}  # at the stop before it
+        self._watch_cursor: int | None = None
         self._workers, self._record, self._trace_arg = workers, record, trace
         self._start(spec)
 
@@ -308,6 +324,42 @@ class Session:
 
         with self._lock:
             return chain_rule(self._current_pass()[2], self._run.hidden, name, index)
+
+    def add_watch(self, text: str):
+        """``w``: watch an expression over the current step's tensors (netviz.watch's safe
+        language); WatchError (a ValueError) says what is wrong with it."""
+        from .watch import Watch
+
+        with self._lock:
+            watch = Watch.parse(text)
+            self.watches.append(watch)
+            return watch
+
+    def remove_watch(self, index: int) -> None:
+        with self._lock:
+            del self.watches[index]
+
+    def _watch_values(self, ops: tuple[Op, ...], index: int) -> tuple[WatchValue, ...]:
+        """Every watch at op ``index``: what the pass has computed so far, by name."""
+        if not self.watches:
+            return ()
+        from .debugger import op_tensors
+        from .watch import WatchError, format_value
+
+        if self._cursor != self._watch_cursor:  # a new stop: what was shown becomes "before"
+            self._watch_before, self._watch_cursor = self._watch_shown, self._cursor
+        tensors = op_tensors(ops, index)
+        shown, out = {}, []
+        for watch in self.watches:
+            try:
+                text, error = format_value(watch.evaluate(tensors)), False
+            except WatchError as e:
+                text, error = str(e), True
+            shown[watch.text] = text
+            before = self._watch_before.get(watch.text)
+            out.append(WatchValue(watch.text, text, before is not None and before != text, error))
+        self._watch_shown = shown
+        return tuple(out)
 
     def _find_pass(self, epoch: int, example: int) -> int | None:
         return next(
@@ -597,6 +649,7 @@ class Session:
             metrics=tuple(self._metrics),
             epoch_metrics=epoch_metrics,
             hits=tuple(h for h in self.hits if item.pass_id is None and h.epoch == item.index),
+            watches=self._watch_values(ops, index if op is not None else len(ops) - 1),
             alpha=spec.preset.alpha,
             preset=spec.preset.name,
             layout=spec.layout,
