@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_presets_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    tour.add_argument(
+        "--goto", metavar="WHERE", help="start at an example (17) or address (e0/x17/bwd/L2/dZ)"
+    )
     _trace_options(tour)
     tour.set_defaults(command=_tour)
 
@@ -232,7 +235,7 @@ def _recording(args: argparse.Namespace):
 def _tour(args: argparse.Namespace) -> int:
     from .commands.tour import tour
 
-    return tour(_spec(args), trace=args.trace, record=_recording(args))
+    return tour(_spec(args), trace=args.trace, record=_recording(args), goto=args.goto)
 
 
 def _gradcheck(args: argparse.Namespace) -> int:

@@ -92,6 +92,9 @@ BAD = [
     (["gradcheck", "--eps", "1e-12"], "--eps: must be from 1e-8 to 1e-3"),
     (["predict", "--weights", "missing.npz", "--data", "sample"], "missing.npz: no such weights"),
     (["trace", "info"], "the following arguments are required: file"),
+    (["tour", "--no-trace", "--goto", "banana"], "--goto 'banana': go to an address"),
+    (["tour", "--no-trace", "--goto", "e3"], "--goto epoch 3 has not been run"),
+    (["tour", "--data", "no/such.csv"], "no/such.csv"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ]
 
