@@ -144,3 +144,14 @@ def test_breakpoints_persist_with_the_trace(tmp_path):
             {"condition": "cost up", "enabled": False},
             {"condition": "sat L1 > 30%", "enabled": True},
         ]
+
+
+def test_an_exploding_bound_stops_at_the_first_epoch_above_it_and_a_high_one_never(tmp_path):
+    with session(tmp_path) as s:
+        s.add_breakpoint("explode L3 > 10")
+        s.add_breakpoint("explode L3 > 0.3")
+        hit = s.run_until_break(5)
+        norms = [m.grad_norms[2] for m in s.snapshot().metrics]
+        assert hit is not None and hit.condition == "explode L3 > 0.3"
+        assert norms[hit.epoch - 1] > 0.3
+        assert [h.condition for h in s.hits] == ["explode L3 > 0.3"]  # 10 never fired
