@@ -177,4 +177,7 @@ def op_tensors(ops: tuple[Op, ...], index: int) -> Mapping[str, Array]:
         for name, a in op.inputs.items():
             values.setdefault(name, a)
         values.update(op.outputs)
+    for name, alias in ((YHAT, "yhat"), ("α", "alpha")):  # easier to type
+        if name in values:
+            values[alias] = values[name]
     return values

@@ -106,3 +106,24 @@ def test_the_overlay_shows_each_hidden_neurons_local_derivative(session):
 def test_weights_of_a_pass_are_the_ones_it_used(session):
     first = session._weights_at(0)
     assert isinstance(first, Params) and not np.array_equal(first.W[0], session._params.W[0])
+
+
+def test_watches_show_their_value_at_every_stop_and_mark_changes(tmp_path):
+    from netviz.watch import WatchError
+
+    with Session(RunSpec(PRESETS["seed"], train_size=300, test_size=100), record=None) as s:
+        s.add_watch("argmax(yhat)")
+        s.add_watch("norm(A1)")
+        with pytest.raises(WatchError):
+            s.add_watch("__import__('os')")
+        first = s.snapshot().watches
+        assert [w.text for w in first] == ["argmax(yhat)", "norm(A1)"]
+        assert all(w.error for w in first)  # nothing of them computed yet at fwd/L1/Z
+        snap = s.step(1)  # A1 now exists
+        A1 = snap.op.outputs["A1"]
+        assert (
+            snap.watches[1].shown == f"{float(np.linalg.norm(A1)):.6g}" and snap.watches[1].changed
+        )
+        snap = s.phase(True)  # ŷ reached
+        assert snap.watches[0].shown == str(int(np.argmax(snap.op.outputs["ŷ"])))
+        assert not snap.watches[1].changed  # A1 did not move between these stops
