@@ -96,3 +96,13 @@ def lesson_order() -> list[str]:
         "bwd/L1/dZ", "bwd/L1/dW", "bwd/L1/db",
         "upd/L1/W", "upd/L1/b", "upd/L2/W", "upd/L2/b", "upd/L3/W", "upd/L3/b",
     ]  # fmt: skip
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_traces_left_in_the_repository():
+    """Tests write their traces under tmp_path: the repository's traces/ must stay as it was."""
+    folder = Path(__file__).parents[1] / "traces"
+    before = set(folder.iterdir()) if folder.is_dir() else set()
+    yield
+    after = set(folder.iterdir()) if folder.is_dir() else set()
+    assert after <= before, f"tests wrote into {folder}: {sorted(p.name for p in after - before)}"
