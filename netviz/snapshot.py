@@ -1,0 +1,102 @@
+"""The records a session hands out: frozen, read-only views of its state for the UI and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .core.steps import Op
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity
+class Pass:
+    """One example's ops at the weights after ``epoch`` epochs."""
+
+    epoch: int
+    example: int
+    ops: tuple[Op, ...]
+    label: int
+    pixels: Array  # (784,) uint8
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """One epoch's figures, at the weights it started from."""
+
+    epoch: int
+    cost: float
+    train_accuracy: float
+    test_accuracy: float
+    grad_norms: tuple[float, ...]  # ‖ΣdWl‖/m per layer
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A breakpoint that fired: at which epoch, which condition, and why."""
+
+    epoch: int
+    condition: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WatchValue:
+    """A watch as shown at the cursor: its text, its value (or why it has none), and whether
+    the value differs from the one at the previous stop."""
+
+    text: str
+    shown: str
+    changed: bool
+    error: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """A timeline entry: op ``index`` of pass ``pass_id``, or an epoch (``pass_id`` None)."""
+
+    pass_id: int | None
+    index: int  # op index within the pass, or the epoch number
+
+
+@dataclass(frozen=True, eq=False)
+class LayerState:
+    """What the network view shows for one layer: None where not computed yet."""
+
+    size: int
+    activation: Array | None  # forward: A (ŷ for the last layer), x for layer 0
+    gradient: Array | None  # backward: dZ
+    slope: Array | None = None  # hidden layers: f′(Z), where gradient can still flow
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity
+class Snapshot:
+    """Everything the UI shows, frozen: the UI reads it, never changes the session through it."""
+
+    epoch: int  # epochs trained so far
+    cursor: int
+    timeline_length: int
+    address: str
+    kind: str  # "op" or "epoch"
+    op: Op | None
+    op_index: int
+    ops_in_pass: int
+    explanation: str
+    example: int
+    label: int
+    pixels: Array
+    prediction: int | None  # None until the forward pass reached ŷ
+    confidence: float | None
+    layers: tuple[LayerState, ...]
+    metrics: tuple[Metrics, ...]
+    epoch_metrics: Metrics | None  # the epoch under the cursor, on an epoch step
+    hits: tuple[Hit, ...]  # breakpoints that fired at the epoch under the cursor
+    watches: tuple[WatchValue, ...]
+    alpha: float
+    preset: str
+    layout: str
+    seed: int
+    trace: str
+    train_size: int
