@@ -56,3 +56,21 @@ class TestTourScreens:
     def test_small_terminal(self, snap_compare, app):
         """80×24: no digit picture or charts; the label and guess on the network's border."""
         assert snap_compare(app, press=["s"] * 8, terminal_size=(80, 24))
+
+    def test_breakpoint_hit(self, snap_compare, app):
+        """c stopped at e1 where `sat L1 > 30%` fired: the reason in the inspector and the status
+        bar, layer 1 highlighted in red."""
+
+        async def break_and_continue(pilot) -> None:
+            pilot.app.session.add_breakpoint("sat L1 > 30%")
+            await pilot.press("c")
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+
+        assert snap_compare(app, run_before=break_and_continue, terminal_size=SIZE)
+
+    def test_chain_rule_card(self, snap_compare, app):
+        """dW2[2, 3] = dZ2[2]·A1[3], selected with k and the arrows: each factor with its
+        number, the entry, dZ2[2] one step down; the factors' neurons marked ◂."""
+        keys = ["r", "s", "s", "n", "s", "k", "down", "down", "right", "right", "right"]
+        assert snap_compare(app, press=keys, terminal_size=SIZE)

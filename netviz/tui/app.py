@@ -21,19 +21,24 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..session import Session, Snapshot
+from ..session import Hit, Session, Snapshot
+from .chain import card_marks, clamp, entry_index, gradient_output
 from .charts import Charts
-from .commands import NetvizCommands
+from .commands import NetvizCommands, ask_breakpoint, ask_goto, ask_watch
 from .digit import DigitView
 from .help import HelpScreen
 from .inspector import Inspector, NumbersView
 from .network import NetworkView
+from .screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
 from .timeline import Timeline
 
+SELECT_TIP = "in select mode: move the selected entry"
+CONTINUE_MAX = 10_000  # epochs ``c`` runs at most before giving up on a breakpoint
 PAINT_EVERY = 0.25  # seconds between repaints while epochs run
 # Actions that change what is shown: off while a help or question screen is on top.
 VIEW_ACTIONS = set(
-    "step layer phase example edge move epoch play stop scroll_numbers page_numbers".split()
+    "step layer phase example edge move epoch play stop scroll_numbers page_numbers hit "
+    "breakpoints watches goto misclassified verify select select_mode overlay".split()
 )
 
 
@@ -46,6 +51,14 @@ class EpochDone(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, EpochDone)
+
+
+class BreakpointHit(Message):
+    """The continue worker stopped at a breakpoint that fired."""
+
+    def __init__(self, hit: Hit) -> None:
+        super().__init__()
+        self.hit = hit
 
 
 class SessionChanged(Message):
@@ -89,6 +102,21 @@ class NetvizApp(App[int]):
         Binding("g", "edge(False)", "First", show=False, tooltip="first recorded step"),
         Binding("G", "edge(True)", "Last", show=False, tooltip="last recorded step"),
         Binding(
+            "k",
+            "select_mode(None)",
+            "Chain rule",
+            tooltip="chain-rule card of a gradient entry",
+        ),
+        # In select mode the arrows move the selected gradient entry (these come first; off
+        # otherwise, so the same keys fall through to the timeline and the scrolling below).
+        Binding("up", "select(-1, 0)", "Select ↑", show=False, tooltip=SELECT_TIP),
+        Binding("down", "select(1, 0)", "Select ↓", show=False, tooltip=SELECT_TIP),
+        Binding("left", "select(0, -1)", "Select ←", show=False, tooltip=SELECT_TIP),
+        Binding("right", "select(0, 1)", "Select →", show=False, tooltip=SELECT_TIP),
+        Binding(
+            "escape", "select_mode(False)", "Leave select", show=False, tooltip="leave select mode"
+        ),
+        Binding(
             "left",
             "move(-1)",
             "Timeline back",
@@ -105,6 +133,37 @@ class NetvizApp(App[int]):
             tooltip="forward (over example passes and epochs)",
         ),
         Binding("e", "epoch", "Epoch", tooltip="run one full-batch epoch"),
+        Binding("c", "hit(True)", "Continue", tooltip="run epochs to a breakpoint"),
+        Binding("C", "hit(False)", "Prev hit", show=False, tooltip="back to the previous hit"),
+        Binding(
+            "b",
+            "breakpoints(True)",
+            "Break",
+            show=False,
+            tooltip="add a breakpoint (typed)",
+        ),
+        Binding(
+            "B",
+            "breakpoints(False)",
+            "Breakpoints",
+            show=False,
+            tooltip="list: on / off, delete",
+        ),
+        Binding("w", "watches(True)", "Watch", show=False, tooltip="add a watch expression"),
+        Binding("W", "watches(False)", "Watches", show=False, tooltip="list and remove watches"),
+        Binding(
+            "colon",
+            "goto",
+            "Go to",
+            show=False,
+            key_display=":",
+            tooltip="go to an address, an example or an epoch",
+        ),
+        Binding(
+            "m", "misclassified", "Misclassified", show=False, tooltip="next misclassified example"
+        ),
+        Binding("v", "verify", "Verify", show=False, tooltip="check this layer's gradients"),
+        Binding("o", "overlay", "Slopes", show=False, tooltip="overlay: colour neurons by σ′(Z)"),
         Binding("space", "play", "Play", tooltip="play / pause full-batch epochs"),
         Binding("escape", "stop", "Stop", show=False, tooltip="stop running epochs"),
         Binding("up", "scroll_numbers(-1)", "Scroll up", show=False, tooltip="scroll the numbers"),
@@ -119,6 +178,10 @@ class NetvizApp(App[int]):
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
     """The session's state at the cursor, as last painted (the regions repaint themselves)."""
+    selecting: reactive[bool] = reactive(False, init=False)
+    """Select mode: the arrows move the selected gradient entry, whose chain-rule card shows."""
+    overlay: reactive[bool] = reactive(False, init=False)
+    """Whether hidden neurons are coloured by their local slope σ′(Z) instead."""
 
     def __init__(self, session: Session, close_session: bool = False) -> None:
         super().__init__()
@@ -129,6 +192,7 @@ class NetvizApp(App[int]):
         self.charts, self.timeline, self.footer = Charts(), Timeline(), Footer()
         self._last_paint, self._paint_timer = 0.0, None
         self._latest: EpochDone | None = None  # the epoch worker's latest report
+        self.selection = (0, 0)  # (row, column) of the selected gradient entry
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -147,10 +211,27 @@ class NetvizApp(App[int]):
         self.footer.compact = event.size.width < 100  # so that q Quit fits in 80 columns
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
+        card, index = self._card(snapshot)
+        self.network.marks = card_marks(card)
+        self.network.overlay = self.overlay
+        self.inspector.selected = (card, index)
         for region in (self.digit, self.network, self.inspector, self.charts, self.timeline):
             region.snapshot = snapshot
 
+    def _card(self, snapshot: Snapshot | None):
+        """The chain-rule card of the selected entry (and its index), in select mode."""
+        target = None if snapshot is None else gradient_output(snapshot.op)
+        if not self.selecting or target is None:
+            return None, None
+        name, shape = target
+        self.selection = clamp(shape, *self.selection)
+        index = entry_index(shape, *self.selection)
+        return self.session.chain_rule(name, index), index
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select" or (action == "select_mode" and parameters == (False,)):
+            if not self.selecting:
+                return False  # the arrows and escape fall through to their other bindings
         return action not in VIEW_ACTIONS or len(self.screen_stack) == 1
 
     # --- stepping: fast session calls, repainted from the snapshot they return ---------------
@@ -182,6 +263,86 @@ class NetvizApp(App[int]):
     @property
     def _numbers(self) -> NumbersView:
         return self.inspector.query_one(NumbersView)
+
+    # --- the debugger: breakpoints, watches, go to, checks, the chain rule ------------------
+
+    def action_breakpoints(self, add: bool) -> None:
+        if add:
+            ask_breakpoint(self)
+        else:
+            self.push_screen(BreakpointsScreen(self.session), lambda _: self._refresh())
+
+    def action_watches(self, add: bool) -> None:
+        if add:
+            ask_watch(self)
+        else:
+            self.push_screen(WatchesScreen(self.session), lambda _: self._refresh())
+
+    def _refresh(self) -> None:
+        self.snapshot = self.session.snapshot()
+
+    def action_hit(self, forward: bool) -> None:
+        """``c``: continue until a breakpoint fires; ``C``: back to the previous hit."""
+        if forward:
+            self.continue_to_breakpoint()
+            return
+        before = self.session.snapshot().cursor
+        snapshot = self.session.previous_hit()
+        if snapshot.cursor == before:
+            said = "No breakpoint fired before this step." if self.session.hits else "No hits yet."
+            self.notify(said, severity="warning")
+            return
+        self.snapshot = snapshot
+        self.notify(hit_note(snapshot), markup=False)
+
+    def action_goto(self) -> None:
+        ask_goto(self)
+
+    def action_misclassified(self) -> None:
+        before = self.session.snapshot().example
+        self.snapshot = self.session.next_misclassified()
+        if self.snapshot.example == before:
+            self.notify("No other misclassified example at these weights.")
+
+    def action_verify(self) -> None:
+        """A gradient check of the current op's layer (≤ 40 ms: W1 samples 40 entries)."""
+        snapshot = self.session.snapshot()
+        layer = snapshot.op.layer if snapshot.op is not None else None
+        checks = self.session.check_gradients(layer)
+        name = f"layer {layer or len(snapshot.layers) - 1}"
+        self.push_screen(GradCheckScreen(checks, f"{name} · {snapshot.address}"))
+
+    def action_select_mode(self, on: bool | None) -> None:
+        """``k`` toggles select mode (a gradient entry and its chain-rule card); escape leaves."""
+        on = not self.selecting if on is None else on
+        if on and gradient_output(self.session.snapshot().op) is None:
+            self.notify(
+                "The chain rule is for a gradient (dZ, dW, db, dA): step into backprop first "
+                "(r finishes the forward pass).",
+                severity="warning",
+            )
+            return
+        if on and not self.selecting:
+            self.selection = (0, 0)
+        self.selecting = on
+
+    def watch_selecting(self) -> None:
+        self.inspector.set_class(self.selecting, "-selecting")
+        self.refresh_bindings()
+        self._refresh()
+
+    def action_select(self, rows: int, columns: int) -> None:
+        row, column = self.selection
+        self.selection = (row + rows, column + columns)
+        self.snapshot = self.snapshot  # clamped and shown by watch_snapshot
+
+    def action_overlay(self) -> None:
+        self.overlay = not self.overlay
+
+    def watch_overlay(self) -> None:
+        self.snapshot = self.snapshot
+        if self.overlay:
+            self.notify("Slope overlay: σ′(Z) = A(1−A), 0 to 0.25, where gradient can still flow.")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([*self.key_help(), ("ctrl+p", "command palette")]))
@@ -233,6 +394,45 @@ class NetvizApp(App[int]):
         self.timeline.add_class("-training")
         self.timeline.progress = "▶ starting"
         self._epochs(count)
+
+    def continue_to_breakpoint(self) -> None:
+        """``c``: run epochs in the background until a breakpoint fires (escape stops)."""
+        if not any(bp.enabled for bp in self.session.breakpoints):
+            none = "No breakpoints are on" if self.session.breakpoints else "No breakpoints yet"
+            self.notify(f"{none}: b adds one, B lists them.", severity="warning")
+            return
+        if self.training:
+            self.notify("Epochs are already running: escape stops them.", severity="warning")
+            return
+        self.timeline.add_class("-training")
+        self.timeline.progress = "▶ continuing to a breakpoint"
+        self._continue()
+
+    @work(thread=True, exclusive=True, group="epochs", exit_on_error=False)
+    def _continue(self) -> Hit | None:
+        worker = get_current_worker()
+        start = self.session.snapshot().epoch
+        done = 0
+
+        def cancelled() -> bool:
+            """Asked before each epoch: report the one before it, then say whether to stop."""
+            nonlocal done
+            if done:
+                self.post_message(EpochDone(start + done, done, None))
+            done += 1
+            return worker.is_cancelled
+
+        with self.epoch_lock:
+            hit = self.session.run_until_break(CONTINUE_MAX, cancelled=cancelled)
+        if hit is not None:
+            self.post_message(BreakpointHit(hit))
+        return hit
+
+    @on(BreakpointHit)
+    def _breakpoint_hit(self, message: BreakpointHit) -> None:
+        """Stop at the epoch that fired, and say which condition and where."""
+        self.snapshot = self.session.goto(f"e{message.hit.epoch}")
+        self.notify(hit_note(self.snapshot), title="breakpoint", severity="warning", markup=False)
 
     def stop_epochs(self) -> None:
         """Ask the epoch worker to stop at the next epoch boundary."""
@@ -303,6 +503,12 @@ class NetvizApp(App[int]):
     def _session_changed(self, message: SessionChanged) -> None:
         self.snapshot = self.session.snapshot()
         self.notify(message.note, markup=False)
+
+
+def hit_note(snapshot: Snapshot) -> str:
+    """What fired at the cursor's epoch, and where."""
+    reasons = "; ".join(f"{h.condition}: {h.reason}" for h in snapshot.hits)
+    return f"Breakpoint hit at {snapshot.address}: {reasons}"
 
 
 def create_app(session: Session, close_session: bool = False) -> NetvizApp:

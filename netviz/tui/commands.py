@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from ..breakpoints import FORMS, BreakpointError
 from ..core.presets import PRESETS
 
 if TYPE_CHECKING:
@@ -102,6 +103,57 @@ def ask_seed(app: NetvizApp) -> None:
     )
 
 
+def ask_breakpoint(app: NetvizApp) -> None:
+    """Ask for a breakpoint's condition, typed; a wrong one gets a message saying the forms."""
+
+    def answer(text: str | None) -> None:
+        if not text or not text.strip():
+            return
+        try:
+            bp = app.session.add_breakpoint(text)
+        except BreakpointError as e:
+            app.notify(str(e), title="not a breakpoint", severity="error", markup=False)
+        else:
+            count = len(app.session.breakpoints)
+            app.notify(f"Breakpoint {bp.text} added ({count} in all): c continues to it.")
+
+    forms = "\n".join(f"  {form}" for form in FORMS.split(" · "))
+    app.push_screen(Ask(f"Break when… (after each epoch)\n{forms}", "", "text"), answer)
+
+
+def ask_watch(app: NetvizApp) -> None:
+    """Ask for a watch expression; a refused one gets a message saying why."""
+
+    def answer(text: str | None) -> None:
+        if not text or not text.strip():
+            return
+        try:
+            watch = app.session.add_watch(text)
+        except ValueError as e:  # WatchError
+            app.notify(str(e), title="not a watch", severity="error", markup=False)
+        else:
+            app.snapshot = app.session.snapshot()
+            app.notify(f"Watching {watch.text}", markup=False)
+
+    question = "Watch an expression over this step's tensors\n  e.g. norm(dW1)/norm(W1)  argmax(ŷ)"
+    app.push_screen(Ask(question, "", "text"), answer)
+
+
+def ask_goto(app: NetvizApp) -> None:
+    """Ask where to go: an address, an example or an epoch."""
+
+    def answer(text: str | None) -> None:
+        if not text or not text.strip():
+            return
+        try:
+            app.snapshot = app.session.goto(text)
+        except ValueError as e:
+            app.notify(str(e), title="cannot go there", severity="error", markup=False)
+
+    question = "Go to an address (e3/x17/bwd/L2/dZ), an example (17) or an epoch (e3)"
+    app.push_screen(Ask(question, "", "text"), answer)
+
+
 def copy_address(app: NetvizApp) -> None:
     """Put the cursor's address on the clipboard, to send to someone."""
     address = app.session.snapshot().address
@@ -124,6 +176,17 @@ KEY_COMMANDS = [
     ("Run one epoch", "epoch", "e"),
     ("Play or pause epochs", "play", "space"),
     ("Stop the epochs", "stop", "escape"),
+    ("Add a breakpoint…", "breakpoints(True)", "b"),
+    ("List breakpoints", "breakpoints(False)", "B"),
+    ("Continue to a breakpoint", "hit(True)", "c"),
+    ("Go back to the previous hit", "hit(False)", "C"),
+    ("Add a watch…", "watches(True)", "w"),
+    ("List or remove watches", "watches(False)", "W"),
+    ("Go to an address, example or epoch…", "goto", ":"),
+    ("Go to the next misclassified example", "misclassified", "m"),
+    ("Verify gradients numerically", "verify", "v"),
+    ("Select a gradient entry (chain rule)", "select_mode", "k"),
+    ("Toggle the local-slope overlay", "overlay", "o"),
     ("Show the help", "help", "?"),
 ]
 

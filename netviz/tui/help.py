@@ -7,26 +7,34 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 # Content markup (text written here, never from files): $variables are the theme's colours.
 COLOURS = """\
 [b]What the colours mean[/b]
-  input       grey level of each pixel, 0 black to 255 white
-              (▀ draws two pixels in one character)
-  network     forward: activation, dim [$surface-lighten-2]██[/] 0 to bright [$foreground]██[/] 1
-              backward: gradient dZ, [$primary]██[/] negative, [$warning]██[/] positive,
-              brighter = larger (each layer on its own scale)
-              [$text-muted] ·[/]  not computed yet (a computed 0 is a dim cell)
-              highlighted: the current op's layer; ◂ the guess
-  inspector   bars: |value| / largest |value|, [$primary]██[/] − [$warning]██[/] +
-  prediction  [$success]right[/] or [$error]wrong[/]; numbers have 4 significant digits
+[b]input[/b]  grey level of each pixel,
+  0 black to 255 white (▀: two pixels)
+[b]network[/b]  forward: activation A,
+  dim [$surface-lighten-2]██[/] 0 to bright [$foreground]██[/] 1
+  backward: gradient dZ, [$primary]██[/] − [$warning]██[/] +,
+  brighter = larger (per layer)
+  [$text-muted] ·[/] not computed yet (a computed 0
+  is a dim cell); highlighted: the
+  current op's layer; ◂ the guess
+  [$error]red layer[/]: a breakpoint fired there,
+  or a chain-rule factor sums over it
+  [$accent]◂[/] a chain-rule factor's neuron
+[b]slopes[/b] (o)  σ′(Z) = A(1−A), [$surface-lighten-2]██[/] 0 to
+  [$success]██[/] 0.25: where gradient can still
+  flow back (a saturated neuron's ≈ 0)
+[b]inspector[/b]  bars: |value| / max |value|,
+  [$primary]██[/] − [$warning]██[/] +; ● a watch that changed
 
-[b]Command palette[/b] (ctrl+p): run 10, 100 or N epochs, set the
-learning rate, reset the network (same or new seed), switch
-preset, go to an example, copy the address."""
+[b]Command palette[/b] (ctrl+p): epochs,
+α, reset, presets, go to, copy the
+address, and every key's action."""
 
 
 def key_table(rows: Iterable[tuple[str, str]]) -> Text:
@@ -53,8 +61,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(key_table(self.keys), id="help-keys")
-            yield Static(COLOURS, id="help-colours")
+            with Horizontal(id="help-columns"):
+                yield Static(key_table(self.keys), id="help-keys")
+                yield Static(COLOURS, id="help-colours")
             yield Static("escape or ? closes this help", id="help-close")
 
     def on_mount(self) -> None:

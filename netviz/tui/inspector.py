@@ -17,7 +17,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ..core.steps import Op
-from ..session import Metrics, Snapshot
+from ..debugger import ChainCard
+from ..session import Metrics, Snapshot, WatchValue
 
 PHASE_NAMES = {"fwd": "forward", "cost": "cost", "bwd": "backward", "upd": "update"}
 BAR_WIDTH = 12
@@ -49,12 +50,19 @@ def nonzero(a: np.ndarray) -> str:
     return f"  nonzero {count}/{a.size}" if count < a.size else ""
 
 
-def array_text(name: str, a: np.ndarray, width: int, styles: Mapping[str, Style]) -> Text:
+def array_text(
+    name: str,
+    a: np.ndarray,
+    width: int,
+    styles: Mapping[str, Style],
+    selected: tuple[int, ...] | None = None,
+) -> Text:
     """One array: a heading with shape and statistics, then its values.
 
     A vector (n,), (n, 1) or (1, n) entry by entry with a bar of |value| / max|value| coloured
     by sign (a long one several entries a line); a matrix as its first rows, as many columns as
-    fit; a scalar as one number.
+    fit (or the rows and columns around the ``selected`` entry); a scalar as one number. The
+    ``selected`` entry is marked.
     """
     text = Text(no_wrap=True, end="")
     text.append(f"{name} {a.shape}", styles["name"])
@@ -68,19 +76,30 @@ def array_text(name: str, a: np.ndarray, width: int, styles: Mapping[str, Style]
             return text.append_text(long_vector(v, width, styles))
         peak = float(np.max(np.abs(v))) if v.size else 0.0
         for i, x in enumerate(v.tolist()):
+            start = len(text)
             text.append(f"{i:>5} {fmt(x):>11} ")
+            if selected is not None and selected[0] == i:
+                text.stylize(styles["selected"], start, len(text) - 1)
             text.append(bar(abs(x) / peak if peak else 0.0), styles["pos" if x >= 0 else "neg"])
             text.append("\n")
         return text
     columns = max(1, (width - 8 - 6 + 1) // 11)  # row label, values, " …+n"
-    for r in range(min(MATRIX_ROWS, a.shape[0])):
+    row0, col0 = 0, 0
+    if selected is not None:  # keep the selected entry in view
+        row0 = max(0, selected[0] - MATRIX_ROWS + 1)
+        col0 = max(0, selected[1] - columns + 1)
+        if col0:
+            text.append(f"        columns {col0}–{col0 + columns - 1}\n", styles["stats"])
+    for r in range(row0, min(row0 + MATRIX_ROWS, a.shape[0])):
         text.append(f"{'row ' + str(r):>7} ", styles["stats"])
-        text.append(" ".join(f"{fmt(x):>10}" for x in a[r, :columns].tolist()))
-        if a.shape[1] > columns:
-            text.append(f" …+{a.shape[1] - columns}", styles["stats"])
+        for k, x in enumerate(a[r, col0 : col0 + columns].tolist()):
+            style = styles["selected"] if selected == (r, col0 + k) else ""
+            text.append(("" if k == 0 else " ") + f"{fmt(x):>10}", style)
+        if a.shape[1] > col0 + columns:
+            text.append(f" …+{a.shape[1] - col0 - columns}", styles["stats"])
         text.append("\n")
-    if a.shape[0] > MATRIX_ROWS:
-        text.append(f"        … {a.shape[0] - MATRIX_ROWS} more rows\n", styles["stats"])
+    if a.shape[0] > row0 + MATRIX_ROWS:
+        text.append(f"        … {a.shape[0] - row0 - MATRIX_ROWS} more rows\n", styles["stats"])
     return text
 
 
@@ -207,16 +226,26 @@ class Inspector(Widget):
         "inspector--stats",
         "inspector--positive",
         "inspector--negative",
+        "inspector--selected",
+        "inspector--muted",
+        "inspector--result",
     }
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
     """The state to show; set by the app."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected: tuple[ChainCard | None, tuple[int, ...] | None] = (None, None)
+        """The selected gradient entry's chain-rule card and index; set by the app."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="op-title")
         yield Static(id="equation")
         yield Static(id="shapes")
         yield Static(id="explanation")
+        yield Static(id="watches")
+        yield Static(id="card")
         yield NumbersView()
 
     def on_mount(self) -> None:
@@ -226,20 +255,30 @@ class Inspector(Widget):
         if snapshot is None:
             return
         op = snapshot.op
+        card, index = self.selected
         if op is None:
             m = snapshot.epoch_metrics
             title = f"epoch {m.epoch} · full batch" if m else "epoch"
+            if snapshot.hits:
+                title += " · ● breakpoint hit"
             parts = ("W ← W − α·ΣdW/m", f"α {snapshot.alpha:g}, m {snapshot.train_size}")
             numbers = epoch_text(m, snapshot.train_size) if m else Text()
         else:
             title, parts = op_title(snapshot, op), (op.equation, op.shapes)
-            numbers = self.numbers(op)
+            numbers = self.numbers(op, index)
+        explanation = self.query_one("#explanation", Static)
+        explanation.set_class(bool(snapshot.hits), "-hit")
+        if snapshot.hits:
+            explanation.update(hits_text(snapshot), layout=False)
+        else:
+            explanation.update(Text(snapshot.explanation), layout=False)
+        self._show_watches(snapshot)
+        self._show_card(card)
         # Fixed heights (see the stylesheet): no layout pass, so only these widgets repaint.
         for name, text in (
             ("#op-title", title),
             ("#equation", parts[0]),
             ("#shapes", parts[1]),
-            ("#explanation", snapshot.explanation),
         ):
             self.query_one(name, Static).update(Text(text), layout=False)
         self.query_one(NumbersView).show(numbers)
@@ -247,14 +286,41 @@ class Inspector(Widget):
     def on_resize(self) -> None:
         self.watch_snapshot(self.snapshot)  # matrices show as many columns as fit
 
-    def numbers(self, op: Op) -> Text:
-        """The op's outputs, then its inputs, each with its values."""
-        styles = {
-            "name": self.get_component_rich_style("inspector--name"),
-            "stats": self.get_component_rich_style("inspector--stats"),
-            "pos": self.get_component_rich_style("inspector--positive"),
-            "neg": self.get_component_rich_style("inspector--negative"),
+    def _show_watches(self, snapshot: Snapshot) -> None:
+        """Each watch as ``text = value``; ● marks one that changed since the last stop."""
+        view = self.query_one("#watches", Static)
+        view.display = bool(snapshot.watches)
+        if snapshot.watches:
+            view.update(watches_text(snapshot.watches, self.styles_()))
+
+    def _show_card(self, card: ChainCard | None) -> None:
+        from .chain import card_text  # chain formats numbers with this module's fmt
+
+        view = self.query_one("#card", Static)
+        view.display = card is not None
+        if card is not None:
+            view.update(card_text(card, self.styles_()))
+
+    def styles_(self) -> dict[str, Style]:
+        """The component styles by short name."""
+        get = self.get_component_rich_style
+        return {
+            "name": get("inspector--name"),
+            "stats": get("inspector--stats"),
+            "pos": get("inspector--positive"),
+            "neg": get("inspector--negative"),
+            "selected": get("inspector--selected"),
+            "muted": get("inspector--muted"),
+            "title": get("inspector--name"),
+            "equation": get("inspector--name"),
+            "value": Style(),
+            "result": get("inspector--result"),
         }
+
+    def numbers(self, op: Op, selected: tuple[int, ...] | None = None) -> Text:
+        """The op's outputs, then its inputs, each with its values; ``selected``: an entry of
+        the first output, marked."""
+        styles = self.styles_()
         width = self.query_one(NumbersView).content_region.width or 60
         blocks = [(f"result {n}", a) for n, a in op.outputs.items()]
         blocks += [
@@ -265,5 +331,33 @@ class Inspector(Widget):
         for k, (name, a) in enumerate(blocks):
             if k:
                 text.append("\n")
-            text.append_text(array_text(name, np.asarray(a), width, styles))
+            mark = selected if k == 0 else None
+            text.append_text(array_text(name, np.asarray(a), width, styles, mark))
         return text
+
+
+def hits_text(snapshot: Snapshot) -> Text:
+    """The breakpoints that fired at this epoch, each with why."""
+    text = Text(end="")
+    for k, hit in enumerate(snapshot.hits):
+        if k:
+            text.append("\n")
+        text.append(f"● breakpoint {hit.condition}", "bold")
+        text.append(f" fired at {snapshot.address}: {hit.reason}")
+    text.append("\nC goes back to the previous hit, c continues.")
+    return text
+
+
+def watches_text(watches: tuple[WatchValue, ...], styles: Mapping[str, Style]) -> Text:
+    """``text = value`` a line: changed ones marked ●, errors muted."""
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    for k, w in enumerate(watches):
+        if k:
+            text.append("\n")
+        if w.error:
+            text.append(f"  {w.text}: {w.shown}", styles["muted"])
+        elif w.changed:
+            text.append(f"● {w.text} = {w.shown}", styles["result"])
+        else:
+            text.append(f"  {w.text} = {w.shown}")
+    return text

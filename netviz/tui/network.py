@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -16,7 +18,8 @@ from textual.widgets import Static
 
 from ..session import LayerState, Snapshot
 
-Mode = Literal["activation", "gradient"]
+Mode = Literal["activation", "gradient", "slope"]
+SLOPE_TOP = 0.25  # σ′(Z) = A(1−A) is at most 1/4, at A = 1/2
 CELL = "██"
 MISSING = " ·"  # not computed yet: visibly not a value, unlike a dark cell for 0
 FLOOR = 0.15  # a zero still shows as a dim cell, so it is never confused with "not computed"
@@ -36,6 +39,11 @@ def active_layer(snapshot: Snapshot) -> int | None:
     return snapshot.op.layer if snapshot.op.layer is not None else len(snapshot.layers) - 1
 
 
+def hit_layers(snapshot: Snapshot) -> set[int]:
+    """The layers named by the breakpoints that fired at the cursor (``sat L1 > 30%`` → 1)."""
+    return {int(m) for hit in snapshot.hits for m in re.findall(r"\bL(\d+)\b", hit.condition)}
+
+
 class Cells(Widget):
     """Paints neuron cells in the stylesheet's colours, blended by magnitude."""
 
@@ -46,6 +54,8 @@ class Cells(Widget):
         "layer--negative",
         "layer--missing",
         "layer--label",
+        "layer--slope",
+        "layer--mark",
     }
 
     def _color(self, name: str) -> Color:
@@ -55,6 +65,8 @@ class Cells(Widget):
         """A cell's colour: activation dark → bright; gradient blue (−) or orange (+)."""
         if mode == "activation":
             end = self._color("layer--on")
+        elif mode == "slope":
+            end = self._color("layer--slope")
         else:
             end = self._color("layer--positive" if value >= 0 else "layer--negative")
         t = min(abs(value) / scale, 1.0) if scale > 0 else 0.0
@@ -72,6 +84,7 @@ class LayerColumn(Cells):
         self.mode: Mode = "activation"
         self.label: int | None = None
         self.prediction: int | None = None
+        self.marked: frozenset[int] = frozenset()
         self._key: tuple | None = None
 
     @property
@@ -85,16 +98,19 @@ class LayerColumn(Cells):
         active: bool,
         label: int | None = None,
         prediction: int | None = None,
+        marked: frozenset[int] = frozenset(),
     ) -> None:
-        """Repaint with this layer's values (when they changed)."""
+        """Repaint with this layer's values (when they changed); ``marked`` neurons get a ◂
+        (an input layer, a whole-layer highlight instead)."""
         self.set_class(active, "-active-layer")
-        values = state.activation if mode == "activation" else state.gradient
-        key = (mode, label, prediction, None if values is None else values.tobytes())
+        values = layer_values(state, mode)
+        key = (mode, label, prediction, marked, None if values is None else values.tobytes())
         if key != self._key:
-            first = self._key is None
+            relayout = self._key is None or bool(marked) != bool(self.marked)
             self._key = key
             self.state, self.mode, self.label, self.prediction = state, mode, label, prediction
-            self.refresh(layout=first)
+            self.marked = marked
+            self.refresh(layout=relayout)
 
     def render(self) -> Text:
         state = self.state
@@ -104,12 +120,16 @@ class LayerColumn(Cells):
         if self.index == 0:
             text.append(f"\n{state.size}\ninputs")
             return text
-        values = state.activation if self.mode == "activation" else state.gradient
+        values = layer_values(state, self.mode)
         missing = self.get_component_rich_style("layer--missing")
+        mark = self.get_component_rich_style("layer--mark")
         scale = 0.0
         if values is not None and values.size:
             peak = float(np.max(np.abs(values)))
-            scale = max(peak, 1.0) if self.mode == "activation" else peak
+            if self.mode == "slope":
+                scale = max(peak, SLOPE_TOP)
+            else:
+                scale = max(peak, 1.0) if self.mode == "activation" else peak
         for i in range(state.size):
             text.append("\n")
             if values is None:
@@ -117,10 +137,21 @@ class LayerColumn(Cells):
             else:
                 text.append(CELL, self.cell(float(values[i]), scale, self.mode))
             if self.index == self.last:
-                style = self.get_component_rich_style("layer--label") if i == self.label else ""
-                text.append(f" {i}", style)
+                style = (
+                    self.get_component_rich_style("layer--label") if i == self.label else Style()
+                )
+                text.append(f" {i}", style + mark if i in self.marked else style)
                 text.append("◂" if i == self.prediction else " ")
+            elif self.marked:
+                text.append("◂" if i in self.marked else " ", mark)
         return text
+
+
+def layer_values(state: LayerState, mode: Mode):
+    """What a column shows in ``mode``: A, dZ, or σ′(Z) (None where not computed)."""
+    if mode == "slope":
+        return state.slope
+    return state.activation if mode == "activation" else state.gradient
 
 
 class Legend(Cells):
@@ -136,6 +167,11 @@ class Legend(Cells):
             text.append(" 0 → ")
             text.append(CELL, self.cell(1.0, 1.0, "activation"))
             text.append(" 1")
+        elif self.mode == "slope":
+            text.append(CELL, self.cell(0.0, SLOPE_TOP, "slope"))
+            text.append(" 0 → ")
+            text.append(CELL, self.cell(SLOPE_TOP, SLOPE_TOP, "slope"))
+            text.append(f" {SLOPE_TOP:g} σ′: flow")
         else:
             text.append(CELL, self.cell(-1.0, 1.0, "gradient"))
             text.append(" − ")
@@ -154,6 +190,14 @@ class NetworkView(Widget):
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
     """The state to show; set by the app."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: Mapping[int, frozenset[int] | None] = {}
+        """Neurons to point at (a chain-rule card's sources), None for a whole layer; set by
+        the app before the snapshot."""
+        self.overlay = False
+        """Whether hidden layers show their local slope σ′(Z); set by the app."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="network-mode")
@@ -175,13 +219,31 @@ class NetworkView(Widget):
             numbers = Text("\n".join(f"{i:>2}" for i in range(rows)), no_wrap=True)
             columns = [LayerColumn(i, last) for i in range(len(snapshot.layers))]
             layers.mount(Static(Text("  \n") + numbers, classes="neuron-numbers"), *columns)
-        mode, active = mode_of(snapshot), active_layer(snapshot)
+        base, active = mode_of(snapshot), active_layer(snapshot)
+        mode: Mode = "slope" if self.overlay else base
+        hit = hit_layers(snapshot)
         for column, state in zip(columns, snapshot.layers, strict=True):
-            column.show(state, mode, column.index == active, snapshot.label, snapshot.prediction)
+            marked = self.marks.get(column.index, frozenset())
+            whole = column.index in hit or (column.index in self.marks and marked is None)
+            column.set_class(whole or (column.index == 0 and bool(marked)), "-marked-layer")
+            column.show(
+                state,
+                base if column.index == last else mode,  # the output has no slope overlay
+                column.index == active,
+                snapshot.label,
+                snapshot.prediction,
+                marked or frozenset(),
+            )
         guess = "no guess yet" if snapshot.prediction is None else f"guess {snapshot.prediction}"
         subtitle = f"label {snapshot.label} · {guess}"
         if self.border_subtitle != subtitle:
             self.border_subtitle = subtitle
-        heading = "activations A" if mode == "activation" else "gradients dZ"
+        heading = {
+            "activation": "activations A",
+            "gradient": "gradients dZ",
+            "slope": "slopes σ′(Z) = A(1−A)",
+        }[mode]
+        if hit:
+            heading = "breakpoint: " + ", ".join(f"L{k}" for k in sorted(hit))
         self.query_one("#network-mode", Static).update(heading, layout=False)
         self.query_one(Legend).mode = mode

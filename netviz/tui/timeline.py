@@ -23,7 +23,12 @@ def track(cursor: int, length: int, width: int) -> str:
 class Where(Widget):
     """One line: the address, step k/n and epochs, the timeline track, the worker's progress."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"where--address", "where--track", "where--progress"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "where--address",
+        "where--track",
+        "where--progress",
+        "where--hit",
+    }
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
     """The state to show."""
@@ -38,6 +43,10 @@ class Where(Widget):
         text.append(snapshot.address, self.get_component_rich_style("where--address"))
         text.append(f"  step {snapshot.cursor + 1}/{snapshot.timeline_length}")
         text.append(f" · epoch {snapshot.epoch}  ")
+        if snapshot.hits:
+            fired = ", ".join(h.condition for h in snapshot.hits)
+            text.append(f"● hit: {fired}", self.get_component_rich_style("where--hit"))
+            text.append("  ")
         progress = f"  {self.progress}" if self.progress else ""
         room = self.content_region.width - text.cell_len - len(progress)
         line = track(snapshot.cursor, snapshot.timeline_length, room)

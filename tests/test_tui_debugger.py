@@ -1,0 +1,446 @@
+"""The debugger keys under Pilot: breakpoints (b, B, c, C), watches (w, W), go to (:, m), the
+gradient check (v), the chain-rule card (k and the arrows) and the slope overlay (o). Each test
+checks what the session did first, then what the screen and the notifications say."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+
+import numpy as np
+import pytest
+from textual.widgets import DataTable, OptionList, Static
+
+from netviz.core.presets import PRESETS
+from netviz.run import RunSpec
+from netviz.session import Session
+from netviz.tui.app import NetvizApp, create_app
+from netviz.tui.commands import Ask, commands
+from netviz.tui.inspector import fmt
+from netviz.tui.network import LayerColumn
+from netviz.tui.screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
+
+SIZE = (120, 40)
+SPEC = RunSpec(PRESETS["seed"], train_size=300, test_size=100)
+
+
+@pytest.fixture
+def session(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with Session(SPEC, trace=tmp_path / "t.nvtrace") as s:
+        yield s
+
+
+def pilot_test(scenario):
+    """Run an async Pilot scenario as a plain test (no asyncio plugin needed)."""
+
+    @functools.wraps(scenario)
+    def test(*args, **kwargs):
+        asyncio.run(scenario(*args, **kwargs))
+
+    return test
+
+
+def screen_text(app: NetvizApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def notes(posted: list) -> list:
+    return [m.notification for m in posted if type(m).__name__ == "Notify"]
+
+
+async def answer(pilot, text: str) -> None:
+    """Type into the open question and submit it."""
+    assert isinstance(pilot.app.screen, Ask)
+    await pilot.press(*text, "enter")
+    await pilot.pause()
+
+
+async def wait_until(pilot, condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.02)
+
+
+def static(app: NetvizApp, selector: str) -> str:
+    return str(app.inspector.query_one(selector, Static).render())
+
+
+# --- breakpoints -----------------------------------------------------------------------------
+
+
+@pilot_test
+async def test_b_adds_a_typed_condition_and_shows_the_forms(session):
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        assert "sat L1 > 30%" in screen_text(app) and "flip x17" in screen_text(app)
+        await answer(pilot, "sat L1 > 30%")
+        assert [b.text for b in session.breakpoints] == ["sat L1 > 30%"]
+        assert "sat L1 > 30%" in notes(posted)[-1].message
+
+
+@pilot_test
+async def test_a_bad_breakpoint_gets_a_message_and_adds_nothing(session):
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("b")
+        await answer(pilot, "sat L9 > 30%")
+        await pilot.press("b")
+        await answer(pilot, "when it feels right")
+        assert session.breakpoints == []
+        said = notes(posted)
+        assert [n.severity for n in said] == ["error", "error"]
+        assert "L1–L2" in said[0].message and "cost up" in said[1].message
+        assert len(app.screen_stack) == 1  # back at the tour, not crashed
+
+
+@pilot_test
+async def test_B_lists_breakpoints_toggles_and_deletes_them(session):
+    session.add_breakpoint("cost up")
+    session.add_breakpoint("acc >= 90%")
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("B")
+        await pilot.pause()
+        assert isinstance(app.screen, BreakpointsScreen)
+        text = screen_text(app)
+        assert "● on  cost up" in text and "acc >= 90%" in text and "no hits yet" in text
+        await pilot.press("space")
+        assert [b.enabled for b in session.breakpoints] == [False, True]
+        assert "○ off cost up" in screen_text(app)
+        await pilot.press("enter")  # enter toggles too
+        assert [b.enabled for b in session.breakpoints] == [True, True]
+        await pilot.press("down", "d")
+        await pilot.pause()
+        assert [b.text for b in session.breakpoints] == ["cost up"]
+        assert app.screen.query_one(OptionList).option_count == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+
+
+@pilot_test
+async def test_c_without_breakpoints_says_so(session):
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert not app.training and session.snapshot().epoch == 0
+        assert "No breakpoints" in notes(posted)[-1].message
+
+
+@pilot_test
+async def test_c_stops_where_a_breakpoint_fires_and_says_which_and_where(session):
+    session.add_breakpoint("sat L1 > 30%")  # raw pixels saturate layer 1 at once
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("c")
+        await wait_until(pilot, lambda: any(type(m).__name__ == "BreakpointHit" for m in posted))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert session.snapshot().epoch == 1
+        snapshot = app.snapshot
+        assert snapshot.address == "e1" and snapshot.kind == "epoch"
+        assert [h.condition for h in snapshot.hits] == ["sat L1 > 30%"]
+        note = notes(posted)[-1]
+        assert "e1" in note.message and "sat L1 > 30%" in note.message
+        assert snapshot.hits[0].reason in note.message
+        text = screen_text(app)
+        assert "● hit: sat L1 > 30%" in text  # the status bar
+        assert "breakpoint sat L1 > 30% fired at e1" in text  # the inspector
+        columns = {c.index: c for c in app.network.query(LayerColumn)}
+        assert columns[1].has_class("-marked-layer")
+        assert not columns[2].has_class("-marked-layer")
+
+
+@pilot_test
+async def test_c_runs_until_escape_when_nothing_fires(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tuned = RunSpec(PRESETS["tuned"].with_(alpha=0.1), train_size=300, test_size=100)
+    with Session(tuned, trace=tmp_path / "t.nvtrace") as session:
+        session.add_breakpoint("cost up")
+        app = create_app(session)
+        async with app.run_test(size=SIZE) as pilot:
+            app.post_message_no_wait = None
+            await pilot.press("c")
+            await wait_until(pilot, lambda: session.snapshot().epoch >= 3)
+            assert app.training
+            await wait_until(pilot, lambda: "epoch" in app.timeline.progress)
+            await pilot.press("escape")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            stopped = session.snapshot().epoch
+            assert not app.training and session.hits == []
+            await pilot.pause(0.2)
+            assert session.snapshot().epoch == stopped
+
+
+@pilot_test
+async def test_C_goes_back_to_the_previous_hit_or_says_there_is_none(session):
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("C")
+        await pilot.pause()
+        assert "No hits" in notes(posted)[-1].message
+        session.add_breakpoint("sat L1 > 30%")
+        for _ in range(3):
+            session.run_epoch()
+        app.snapshot = session.snapshot()
+        await pilot.press("C")
+        await pilot.pause()
+        assert app.snapshot.address == "e3" and app.snapshot.hits
+        await pilot.press("C")
+        await pilot.pause()
+        assert app.snapshot.address == "e2"
+        assert "e2" in notes(posted)[-1].message
+
+
+# --- watches ---------------------------------------------------------------------------------
+
+
+@pilot_test
+async def test_w_shows_a_watch_equal_to_its_value_on_the_ops_arrays(session):
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")  # A1 = σ(Z1)
+        await pilot.press("w")
+        await answer(pilot, "mean(A1)")
+        A1 = app.snapshot.op.outputs["A1"]
+        shown = app.snapshot.watches[0]
+        assert shown.text == "mean(A1)" and not shown.error
+        assert float(shown.shown) == pytest.approx(float(np.mean(A1)), rel=1e-5)
+        assert f"mean(A1) = {shown.shown}" in screen_text(app)
+        await pilot.press("w")
+        await answer(pilot, "norm(W1)")
+        await pilot.press("e")  # an epoch changes the weights, so the norm
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        norm = app.snapshot.watches[1]
+        assert norm.changed and not app.snapshot.watches[0].changed
+        assert f"● norm(W1) = {norm.shown}" in screen_text(app)
+        await pilot.press("S")  # Z1 = W1·x + b1, whose inputs hold the new W1
+        W1 = app.snapshot.op.inputs["W1"]
+        assert app.snapshot.watches[1].shown == norm.shown
+        assert float(norm.shown) == pytest.approx(float(np.linalg.norm(W1)), rel=1e-5)
+
+
+@pilot_test
+async def test_a_hostile_watch_gets_a_message_and_is_not_added(session):
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        for hostile in ("__import__('os')", "A1.T"):
+            await pilot.press("w")
+            await answer(pilot, hostile)
+        assert session.watches == []
+        said = notes(posted)
+        assert [n.severity for n in said] == ["error", "error"]
+        assert "attribute" in said[1].message
+
+
+@pilot_test
+async def test_W_lists_watches_and_deletes_one(session):
+    session.add_watch("mean(x)")
+    session.add_watch("argmax(x)")
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("W")
+        await pilot.pause()
+        assert isinstance(app.screen, WatchesScreen)
+        await pilot.press("d", "escape")
+        await pilot.pause()
+        assert [w.text for w in session.watches] == ["argmax(x)"]
+        assert [w.text for w in app.snapshot.watches] == ["argmax(x)"]
+
+
+# --- go to -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "address"),
+    [("e0/x4/bwd/L2/dZ", "e0/x4/bwd/L2/dZ"), ("17", "e0/x17/fwd/L1/Z"), ("x9", "e0/x9/fwd/L1/Z")],
+    ids=["address", "example", "x-example"],
+)
+@pilot_test
+async def test_colon_goes_to_an_address_or_an_example(session, typed, address):
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await answer(pilot, typed)
+        assert app.snapshot.address == address == session.snapshot().address
+        assert address in screen_text(app)
+
+
+@pilot_test
+async def test_colon_goes_to_an_epoch_and_refuses_nonsense(session):
+    session.run_epoch()
+    session.run_epoch()
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("colon")
+        await answer(pilot, "e1")
+        assert app.snapshot.address == "e1" and app.snapshot.kind == "epoch"
+        for bad in ("e9", "somewhere"):
+            await pilot.press("colon")
+            await answer(pilot, bad)
+        assert app.snapshot.address == "e1"
+        said = notes(posted)
+        assert [n.severity for n in said] == ["error", "error"]
+        assert "epoch 9 has not been run" in said[0].message
+
+
+@pilot_test
+async def test_m_opens_the_next_misclassified_example(session):
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+        first = app.snapshot.example
+        assert first > 0
+        await pilot.press("r")  # to the guess
+        await pilot.pause()
+        assert app.snapshot.prediction != app.snapshot.label
+        await pilot.press("m")
+        await pilot.pause()
+        assert app.snapshot.example > first
+
+
+# --- gradient check ----------------------------------------------------------------------------
+
+
+@pilot_test
+async def test_v_checks_the_layers_gradients_and_gives_a_verdict(session):
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await answer(pilot, "e0/x0/bwd/L3/dW")
+        started = time.perf_counter()
+        await pilot.press("v")
+        await pilot.pause()
+        assert time.perf_counter() - started < 2.0
+        assert isinstance(app.screen, GradCheckScreen)
+        checks = app.screen.checks
+        assert len(checks) == 170 and all(c.ok for c in checks)  # W3 (10×16) and b3
+        assert {c.name for c in checks} == {"W3", "b3"}
+        assert "all 170 entries agree" in screen_text(app)
+        assert app.screen.query_one(DataTable).row_count == 170
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+
+
+# --- chain-rule card -----------------------------------------------------------------------------
+
+
+@pilot_test
+async def test_k_outside_backprop_says_where_the_chain_rule_applies(session):
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("k")
+        await pilot.pause()
+        assert not app.selecting and "gradient" in notes(posted)[-1].message
+
+
+@pilot_test
+async def test_the_chain_rule_card_shows_the_factors_numbers_and_the_entry(session):
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await answer(pilot, "e0/x0/bwd/L2/dW")
+        await pilot.press("k", "down", "down", "right", "right", "right")
+        await pilot.pause()
+        assert app.selecting and app.selection == (2, 3)
+        assert app.snapshot.address == "e0/x0/bwd/L2/dW"  # the arrows did not move the cursor
+        card = session.chain_rule("dW2", (2, 3))
+        dW2 = app.snapshot.op.outputs["dW2"]
+        shown = static(app, "#card")
+        assert card.equation in shown and card.entry == "dW2[2, 3]"
+        for factor in (*card.factors, *card.expansion.factors):
+            assert f"{factor.name}" in shown and fmt(factor.value) in shown
+        assert fmt(card.result) == fmt(float(dW2[2, 3])) and fmt(float(dW2[2, 3])) in shown
+        assert card.expansion.equation in shown
+        # the factors' neurons: dZ2[2] in layer 2, A1[3] in layer 1; layer 3 summed over
+        marks = app.network.marks
+        assert marks[1] == {3} and 2 in marks[2] and marks[3] is None
+        columns = {c.index: c for c in app.network.query(LayerColumn)}
+        assert columns[3].has_class("-marked-layer") and columns[1].marked == {3}
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.selecting and not app.inspector.query_one("#card").display
+        await pilot.press("right")  # the arrows are the timeline's again
+        await pilot.pause()
+        assert app.snapshot.address == "e0/x0/bwd/L2/db"
+
+
+@pilot_test
+async def test_the_card_follows_steps_through_backprop_and_ends_outside_it(session):
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await answer(pilot, "e0/x0/bwd/L3/dZ")
+        await pilot.press("k", "down")
+        await pilot.pause()
+        shown = static(app, "#card")
+        card = session.chain_rule("dZ3", (1,))
+        assert "dZ3[1] = ŷ[1] − y[1]" in shown and fmt(card.value) in shown
+        await pilot.press("s", "s", "s")  # dW3, db3, dA2: vectors and a matrix
+        await pilot.pause()
+        assert "dA2[1]" in static(app, "#card")
+        await pilot.press("G")  # an update op has no gradient: no card
+        await pilot.pause()
+        assert not app.inspector.query_one("#card").display
+
+
+# --- slope overlay ------------------------------------------------------------------------------
+
+
+@pilot_test
+async def test_o_colours_hidden_neurons_by_their_slope(session):
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")  # the forward pass done: slopes known
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.overlay
+        columns = {c.index: c for c in app.network.query(LayerColumn)}
+        assert columns[1].mode == "slope" and columns[3].mode == "activation"
+        text = screen_text(app)
+        assert "slopes σ′(Z) = A(1−A)" in text and "0.25" in text
+        await pilot.press("o")
+        await pilot.pause()
+        assert columns[1].mode == "activation"
+
+
+# --- palette and help ----------------------------------------------------------------------------
+
+
+def test_every_debugger_key_is_in_the_palette_and_the_help(session):
+    app = create_app(session)
+    names = {n for n, _, _ in commands(app)}
+    assert names >= {
+        "Add a breakpoint…",
+        "List breakpoints",
+        "Continue to a breakpoint",
+        "Go back to the previous hit",
+        "Add a watch…",
+        "List or remove watches",
+        "Go to an address, example or epoch…",
+        "Go to the next misclassified example",
+        "Verify gradients numerically",
+        "Select a gradient entry (chain rule)",
+        "Toggle the local-slope overlay",
+    }
+    keys = " ".join(k for k, _ in app.key_help())
+    for key in ("b / B", "c / C", "w / W", ":", "m", "v", "k", "o"):
+        assert key in keys
