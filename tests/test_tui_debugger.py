@@ -169,7 +169,6 @@ async def test_c_runs_until_escape_when_nothing_fires(tmp_path, monkeypatch):
         session.add_breakpoint("cost up")
         app = create_app(session)
         async with app.run_test(size=SIZE) as pilot:
-            app.post_message_no_wait = None
             await pilot.press("c")
             await wait_until(pilot, lambda: session.snapshot().epoch >= 3)
             assert app.training
@@ -332,7 +331,8 @@ async def test_v_checks_the_layers_gradients_and_gives_a_verdict(session):
         checks = app.screen.checks
         assert len(checks) == 170 and all(c.ok for c in checks)  # W3 (10×16) and b3
         assert {c.name for c in checks} == {"W3", "b3"}
-        assert "all 170 entries agree" in screen_text(app)
+        text = screen_text(app)
+        assert "all 170 entries agree" in text and "layer 3 · e0/x0/bwd/L3/dW" in text
         assert app.screen.query_one(DataTable).row_count == 170
         await pilot.press("escape")
         await pilot.pause()
@@ -444,3 +444,14 @@ def test_every_debugger_key_is_in_the_palette_and_the_help(session):
     keys = " ".join(k for k, _ in app.key_help())
     for key in ("b / B", "c / C", "w / W", ":", "m", "v", "k", "o"):
         assert key in keys
+
+
+@pilot_test
+async def test_the_palette_continues_to_a_breakpoint_like_c(session):
+    session.add_breakpoint("sat L1 > 30%")
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        dict((n, c) for n, c, _ in commands(app))["Continue to a breakpoint"]()
+        await wait_until(pilot, lambda: app.snapshot.address == "e1")
+        await app.workers.wait_for_complete()
+        assert app.snapshot.hits and session.snapshot().epoch == 1

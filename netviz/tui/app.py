@@ -21,7 +21,8 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..session import Hit, Session, Snapshot
+from ..session import Session
+from ..snapshot import Hit, Snapshot
 from .chain import card_marks, clamp, entry_index, gradient_output
 from .charts import Charts
 from .commands import NetvizCommands, ask_breakpoint, ask_goto, ask_watch
@@ -307,10 +308,9 @@ class NetvizApp(App[int]):
     def action_verify(self) -> None:
         """A gradient check of the current op's layer (≤ 40 ms: W1 samples 40 entries)."""
         snapshot = self.session.snapshot()
-        layer = snapshot.op.layer if snapshot.op is not None else None
-        checks = self.session.check_gradients(layer)
-        name = f"layer {layer or len(snapshot.layers) - 1}"
-        self.push_screen(GradCheckScreen(checks, f"{name} · {snapshot.address}"))
+        checks = self.session.check_gradients()  # the session picks the op's layer
+        layer = checks[0].name.lstrip("Wb") if checks else "?"
+        self.push_screen(GradCheckScreen(checks, f"layer {layer} · {snapshot.address}"))
 
     def action_select_mode(self, on: bool | None) -> None:
         """``k`` toggles select mode (a gradient entry and its chain-rule card); escape leaves."""

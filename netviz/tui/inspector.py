@@ -18,7 +18,8 @@ from textual.widgets import Static
 
 from ..core.steps import Op
 from ..debugger import ChainCard
-from ..session import Metrics, Snapshot, WatchValue
+from ..session import Metrics, Snapshot
+from ..snapshot import WatchValue
 
 PHASE_NAMES = {"fwd": "forward", "cost": "cost", "bwd": "backward", "upd": "update"}
 BAR_WIDTH = 12
