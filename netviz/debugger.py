@@ -22,7 +22,8 @@ Array = np.ndarray
 @dataclass(frozen=True)
 class Factor:
     """One factor of a chain-rule product: its name as written, its value, and the neuron it
-    comes from (layer, index) for the network view to highlight (layer 0: the input)."""
+    comes from, (layer, index), for the network view to highlight (layer 0 is the input; index
+    −1 means the whole layer, for a factor that sums over it)."""
 
     name: str
     value: float

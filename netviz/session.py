@@ -314,17 +314,26 @@ class Session:
             del self.breakpoints[index]
             self._save_breakpoints()
 
-    def run_until_break(self, max_epochs: int, cancelled=lambda: False) -> Hit | None:
-        """``c``: epochs until a breakpoint fires (its hit), ``max_epochs`` pass, or
-        ``cancelled()`` says stop (None)."""
+    def run_until_break(
+        self, max_epochs: int, cancelled=lambda: False, on_epoch=None
+    ) -> Hit | None:
+        """``c``: epochs until a breakpoint fires, ``max_epochs`` pass, or ``cancelled()`` says
+        stop. A hit puts the cursor on the epoch that fired and is returned; else None.
+        ``on_epoch(result)`` is called after each epoch (for progress)."""
         for _ in range(max_epochs):
             if cancelled():
                 return None
             result = self.run_epoch()
+            if on_epoch is not None:
+                on_epoch(result)
             with self._lock:
                 hits = [h for h in self.hits if h.epoch == result.epoch]
-            if hits:
-                return hits[0]
+                if hits:
+                    self._cursor = next(
+                        k for k, item in enumerate(self._items)
+                        if item.pass_id is None and item.index == result.epoch
+                    )  # fmt: skip
+                    return hits[0]
         return None
 
     def previous_hit(self) -> Snapshot:
@@ -370,7 +379,7 @@ class Session:
         for bp in self.breakpoints:
             reason = check(bp, facts, self._facts)
             if reason:
-                self.hits.append(Hit(result.epoch, bp.text, reason))
+                self.hits.append(Hit(result.epoch, bp.text, reason, bp.layer))
         self._facts = facts
 
     def set_alpha(self, alpha: float) -> Snapshot:

@@ -40,6 +40,7 @@ class Hit:
     epoch: int
     condition: str
     reason: str
+    layer: int | None = None  # the layer the condition names (sat L1, vanish L2…), if any
 
 
 @dataclass(frozen=True)

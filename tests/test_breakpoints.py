@@ -109,6 +109,7 @@ def test_raw_pixels_saturate_the_seed_networks_first_layer_and_not_the_tuned_one
         s.add_breakpoint("sat L1 > 30%")
         hit = s.run_until_break(3)
         assert hit is not None and hit.epoch == 1 and "layer 1's outputs saturated" in hit.reason
+        assert hit.layer == 1 and s.snapshot().address == "e1"  # the cursor on the epoch
     with session(tmp_path / "tuned", "tuned") as s:
         s.add_breakpoint("sat L1 > 30%")
         assert s.run_until_break(3) is None
