@@ -3,14 +3,13 @@ screen shows the current op's equation, address and the very numbers the op comp
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import time
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 from textual import events
+from tuihelpers import pilot_test, screen_text
 
 from netviz.core.presets import PRESETS
 from netviz.run import RunSpec
@@ -38,21 +37,6 @@ def twin(tmp_path):
     """A second session of the same run: the reference each key is checked against."""
     with Session(SPEC, trace=tmp_path / "twin.nvtrace") as s:
         yield s
-
-
-def pilot_test(scenario):
-    """Run an async Pilot scenario as a plain test (no asyncio plugin needed)."""
-
-    @functools.wraps(scenario)
-    def test(*args, **kwargs):
-        asyncio.run(scenario(*args, **kwargs))
-
-    return test
-
-
-def screen_text(app: NetvizApp) -> str:
-    """What the terminal shows, as plain lines."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def numbers_lines(app: NetvizApp) -> list[str]:

@@ -4,13 +4,12 @@ checks what the session did first, then what the screen and the notifications sa
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import time
 
 import numpy as np
 import pytest
 from textual.widgets import DataTable, OptionList, Static
+from tuihelpers import pilot_test, screen_text
 
 from netviz.core.presets import PRESETS
 from netviz.run import RunSpec
@@ -30,20 +29,6 @@ def session(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with Session(SPEC, trace=tmp_path / "t.nvtrace") as s:
         yield s
-
-
-def pilot_test(scenario):
-    """Run an async Pilot scenario as a plain test (no asyncio plugin needed)."""
-
-    @functools.wraps(scenario)
-    def test(*args, **kwargs):
-        asyncio.run(scenario(*args, **kwargs))
-
-    return test
-
-
-def screen_text(app: NetvizApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def notes(posted: list) -> list:
