@@ -8,8 +8,9 @@
     acc >= 90%           training accuracy reached 90 % (``test acc >= 85%`` for the test set)
     flip x17             example 17's prediction changed
 
-Each is checked after every epoch against :class:`EpochFacts`; a hit says which condition fired
-and with what numbers. Numpy and the standard library only.
+Each is checked after every epoch against :class:`EpochFacts`; ``nan`` and ``sat`` are also
+checked at every op of each example pass the session computes (:func:`check_op`). A hit says
+which condition fired and with what numbers. Numpy and the standard library only.
 """
 
 from __future__ import annotations
@@ -158,4 +159,23 @@ def check(bp: Breakpoint, facts: EpochFacts, previous: EpochFacts | None) -> str
         after = facts.predictions.get(bp.example)
         if before is not None and after is not None and before != after:
             return f"example {bp.example}'s prediction flipped: {before} → {after}"
+    return None
+
+
+def check_op(bp: Breakpoint, op, saturated: float | None = None) -> str | None:
+    """Why ``bp`` fires at one op of an example's pass, or None: ``nan`` when an output holds a
+    NaN or an infinity; ``sat Ll`` at layer l's activation op when more than the threshold of
+    its neurons are saturated (``saturated``: that share, computed by the caller)."""
+    import numpy as np
+
+    if not bp.enabled:
+        return None
+    if bp.kind == "nonfinite":
+        bad = [name for name, a in op.outputs.items() if not np.isfinite(a).all()]
+        if bad:
+            return f"a NaN or an infinity in {', '.join(bad)}"
+    elif bp.kind == "sat" and op.phase == "fwd" and op.name == "A" and op.layer == bp.layer:
+        if saturated is not None and saturated > bp.threshold:
+            limit = f"{100 * bp.threshold:g} %"
+            return f"{100 * saturated:.1f} % of layer {bp.layer}'s neurons saturated (> {limit})"
     return None

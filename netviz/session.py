@@ -15,14 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .breakpoints import Breakpoint, EpochFacts, check, parse_breakpoint
+from .breakpoints import Breakpoint, EpochFacts, check, check_op, parse_breakpoint
 from .core.network import Params, forward
 from .core.steps import Op, example_ops
 from .explain import explain
 from .recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
 from .run import Run, RunSpec, prepare
 from .snapshot import Hit, Item, LayerState, Metrics, Pass, Snapshot, WatchValue
-from .trace.schema import op_address
+from .trace.schema import op_address, parse_address
 from .training import EpochResult, Trainer
 
 Array = np.ndarray
@@ -167,7 +167,6 @@ class Session:
     def goto(self, target: str) -> Snapshot:
         """``:``: an address (``e3/x17/bwd/L2/dZ``), an example (``17`` or ``x17``, opened at
         the current weights) or an epoch (``e3``). ValueError says what it could not find."""
-        from .trace.schema import parse_address
 
         text = target.strip()
         with self._lock:
@@ -329,25 +328,41 @@ class Session:
             with self._lock:
                 hits = [h for h in self.hits if h.epoch == result.epoch]
                 if hits:
-                    self._cursor = next(
-                        k for k, item in enumerate(self._items)
-                        if item.pass_id is None and item.index == result.epoch
-                    )  # fmt: skip
+                    self._go_to_hit(hits[0])
                     return hits[0]
         return None
 
     def previous_hit(self) -> Snapshot:
-        """``C``: back to the latest epoch before the cursor where a breakpoint fired."""
+        """``C``: back to the latest step before the cursor where a breakpoint fired (the
+        cursor stays where it is if there is none)."""
         with self._lock:
-            here = self._items[self._cursor]
-            now = here.index if here.pass_id is None else self._passes[here.pass_id].epoch + 1
-            earlier = [h.epoch for h in self.hits if h.epoch < now]
+            positions = [self._hit_position(h) for h in self.hits]
+            earlier = [k for k in positions if k is not None and k < self._cursor]
             if earlier:
-                self._cursor = next(
-                    k for k, item in enumerate(self._items)
-                    if item.pass_id is None and item.index == earlier[-1]
-                )  # fmt: skip
+                self._cursor = max(earlier)
             return self._snapshot()
+
+    def _hit_position(self, hit: Hit) -> int | None:
+        """Where a hit's address is on the timeline (None: a pass nobody kept)."""
+        where = parse_address(hit.address)
+        if where is None:
+            return None
+        if where["example"] is None:
+            epochs = (k for k, item in enumerate(self._items) if item.pass_id is None)
+            return next((k for k in epochs if self._items[k].index == where["epoch"]), None)
+        pid = self._find_pass(where["epoch"], where["example"])
+        if pid is None:
+            return None
+        index = next(k for k, op in enumerate(self._passes[pid].ops) if op.address == where["rest"])
+        return self._position(pid, index)
+
+    def _go_to_hit(self, hit: Hit) -> None:
+        position = self._hit_position(hit)
+        if position is not None:
+            item = self._items[position]
+            if item.pass_id is not None:
+                self._record_pass(item.pass_id)  # a pass that stopped a run is worth keeping
+            self._cursor = position
 
     def _save_breakpoints(self) -> None:
         if self._recorder:
@@ -379,7 +394,7 @@ class Session:
         for bp in self.breakpoints:
             reason = check(bp, facts, self._facts)
             if reason:
-                self.hits.append(Hit(result.epoch, bp.text, reason, bp.layer))
+                self.hits.append(Hit(result.epoch, bp.text, reason, bp.layer, f"e{result.epoch}"))
         self._facts = facts
 
     def set_alpha(self, alpha: float) -> Snapshot:
@@ -473,9 +488,23 @@ class Session:
             self._where[pid, k] = len(self._items)
             self._items.append(Item(pid, k))
         self._cursor = self._position(pid, min(index, len(ops) - 1))
+        self._check_ops(pid)
         if record:
             self._record_pass(pid)
         return self._snapshot()
+
+    def _check_ops(self, pid: int) -> None:
+        """Op-level breakpoints (nan, sat) over a pass just computed: a hit per op that fires."""
+        p = self._passes[pid]
+        for op in p.ops:
+            saturated = None
+            if op.phase == "fwd" and op.name == "A" and f"A{op.layer}" in op.outputs:
+                saturated = float(np.mean(self._run.hidden.saturated(op.outputs[f"A{op.layer}"])))
+            for bp in self.breakpoints:
+                reason = check_op(bp, op, saturated)
+                if reason:
+                    address = op_address(p.epoch, p.example, op.address)
+                    self.hits.append(Hit(p.epoch, bp.text, reason, bp.layer, address))
 
     def _record_pass(self, pid: int) -> None:
         if pid in self._recorded:
@@ -567,7 +596,7 @@ class Session:
             layers=tuple(layers),
             metrics=tuple(self._metrics),
             epoch_metrics=epoch_metrics,
-            hits=tuple(h for h in self.hits if item.pass_id is None and h.epoch == item.index),
+            hits=tuple(h for h in self.hits if h.address == address),
             watches=self._watch_values(ops, index if op is not None else len(ops) - 1),
             alpha=spec.preset.alpha,
             preset=spec.preset.name,

@@ -35,12 +35,13 @@ class Metrics:
 
 @dataclass(frozen=True)
 class Hit:
-    """A breakpoint that fired: at which epoch, which condition, and why."""
+    """A breakpoint that fired: at which epoch (or op of a pass), which condition, and why."""
 
     epoch: int
     condition: str
     reason: str
     layer: int | None = None  # the layer the condition names (sat L1, vanish L2…), if any
+    address: str = ""  # where: ``e12`` for an epoch, ``e12/x3/fwd/L1/A`` for an op
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,24 @@ def test_an_exploding_bound_stops_at_the_first_epoch_above_it_and_a_high_one_nev
         assert hit is not None and hit.condition == "explode L3 > 0.3"
         assert norms[hit.epoch - 1] > 0.3
         assert [h.condition for h in s.hits] == ["explode L3 > 0.3"]  # 10 never fired
+
+
+def test_nan_and_sat_are_also_checked_at_every_op_of_a_pass(tmp_path):
+    with session(tmp_path) as s:
+        s.add_breakpoint("sat L1 > 30%")
+        s.add_breakpoint("sat L2 > 99%")  # layer 2 of the seed network is not saturated
+        s.example(1)  # a new pass: its ops are checked as it is computed
+        op_hits = [h for h in s.hits if "/x1/" in h.address]
+        assert [h.address for h in op_hits] == ["e0/x1/fwd/L1/A"]
+        assert "of layer 1's neurons saturated" in op_hits[0].reason
+        s.edge(True)  # the end of the timeline, then back to the hit
+        snap = s.previous_hit()
+        assert snap.address == "e0/x1/fwd/L1/A" and snap.hits[0].condition == "sat L1 > 30%"
+
+
+def test_a_run_that_overflows_stops_at_the_first_op_or_epoch_with_an_infinity(tmp_path):
+    with session(tmp_path, activation="relu", init="he", alpha=1e200) as s:
+        s.add_breakpoint("nan")
+        hit = s.run_until_break(10)
+        assert hit is not None and s.snapshot().address == hit.address
+        assert any("/fwd/" in h.address and "a NaN or an infinity in" in h.reason for h in s.hits)

@@ -430,8 +430,8 @@ class NetvizApp(App[int]):
 
     @on(BreakpointHit)
     def _breakpoint_hit(self, message: BreakpointHit) -> None:
-        """Stop at the epoch that fired, and say which condition and where."""
-        self.snapshot = self.session.goto(f"e{message.hit.epoch}")
+        """Stop where it fired (the session has put the cursor there), and say which and where."""
+        self.snapshot = self.session.snapshot()
         self.notify(hit_note(self.snapshot), title="breakpoint", severity="warning", markup=False)
 
     def stop_epochs(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import ClassVar, Literal
 
@@ -41,7 +40,7 @@ def active_layer(snapshot: Snapshot) -> int | None:
 
 def hit_layers(snapshot: Snapshot) -> set[int]:
     """The layers named by the breakpoints that fired at the cursor (``sat L1 > 30%`` → 1)."""
-    return {int(m) for hit in snapshot.hits for m in re.findall(r"\bL(\d+)\b", hit.condition)}
+    return {hit.layer for hit in snapshot.hits if hit.layer is not None}
 
 
 class Cells(Widget):
