@@ -97,16 +97,7 @@ def chain_rule(
         )
     if kind == "dZ":
         return _dz_card(v, hidden, layer, index[0], L)
-    j = index[0]
-    W, dZ = v[f"W{layer + 1}"], v[f"dZ{layer + 1}"]
-    factors = tuple(
-        Factor(
-            f"W{layer + 1}[{i}, {j}]·dZ{layer + 1}[{i}]", float(W[i, j] * dZ[i, 0]), (layer + 1, i)
-        )
-        for i in range(W.shape[0])
-    )
-    equation = f"∂cost/∂A{layer}[{j}] = Σ_i W{layer + 1}[i, {j}]·dZ{layer + 1}[i]"
-    return ChainCard(f"dA{layer}[{j}]", value, equation, factors, combine="sum")
+    return _da_card(v, layer, index[0])
 
 
 def _dz_card(v, hidden: Activation, layer: int, i: int, L: int) -> ChainCard:
@@ -131,6 +122,7 @@ def _dz_card(v, hidden: Activation, layer: int, i: int, L: int) -> ChainCard:
 
 
 def _da_card(v, layer: int, i: int) -> ChainCard:
+    """dAl[i] = Σ_k W(l+1)[k, i]·dZ(l+1)[k]: the error sent back from the layer above."""
     W, dZ = v[f"W{layer + 1}"], v[f"dZ{layer + 1}"]
     factors = tuple(
         Factor(
@@ -138,7 +130,8 @@ def _da_card(v, layer: int, i: int) -> ChainCard:
         )
         for k in range(W.shape[0])
     )
-    equation = f"(W{layer + 1}ᵀ·dZ{layer + 1})[{i}] = Σ_k W{layer + 1}[k, {i}]·dZ{layer + 1}[k]"
+    up = layer + 1
+    equation = f"dA{layer}[{i}] = (W{up}ᵀ·dZ{up})[{i}] = Σ_k W{up}[k, {i}]·dZ{up}[k]"
     return ChainCard(f"dA{layer}[{i}]", float(v[f"dA{layer}"][i, 0]), equation, factors, "sum")
 
 
