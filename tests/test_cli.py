@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import run_cli
 
 from netviz.cli import main
 from netviz.weights import load_weights
@@ -18,15 +19,9 @@ def in_tmp_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_train_on_the_sample_reports_accuracies_in_the_walkthroughs_form(capsys, tmp_path):
     out_file = tmp_path / "w.npz"
-    status, out, err = run(capsys, "train", "--epochs", "5", "--out", str(out_file))
+    status, out, err = run_cli(capsys, "train", "--epochs", "5", "--out", str(out_file))
     assert status == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("seed preset on sample: 3,000 train / 1,200 test")
@@ -43,7 +38,7 @@ def test_train_on_the_sample_reports_accuracies_in_the_walkthroughs_form(capsys,
 def test_options_override_the_preset(capsys, tmp_path):
     out_file = tmp_path / "w.npz"
     argv = ["train", "--preset", "tuned", "--epochs", "2", "--layers", "8", "--lr", "0.5"]
-    status, out, _ = run(capsys, *argv, "--train-size", "300", "--test-size", "100",
+    status, out, _ = run_cli(capsys, *argv, "--train-size", "300", "--test-size", "100",
                          "--dtype", "float32", "--out", str(out_file))  # fmt: skip
     assert status == 0
     assert "300 train / 100 test, 784-8-10 sigmoid" in out and "α 0.5, 2 epochs" in out
@@ -55,9 +50,10 @@ def test_options_override_the_preset(capsys, tmp_path):
 def test_predict_with_saved_weights_writes_kaggle_rows(capsys, tmp_path):
     weights, out_csv = tmp_path / "w.npz", tmp_path / "pred.csv"
     assert (
-        run(capsys, "train", "--preset", "tuned", "--epochs", "20", "--out", str(weights))[0] == 0
+        run_cli(capsys, "train", "--preset", "tuned", "--epochs", "20", "--out", str(weights))[0]
+        == 0
     )
-    status, out, _ = run(capsys, "predict", "--weights", str(weights), "--data", "sample",
+    status, out, _ = run_cli(capsys, "predict", "--weights", str(weights), "--data", "sample",
                          "-o", str(out_csv))  # fmt: skip
     assert status == 0 and "accuracy: " in out
     rows = out_csv.read_text().splitlines()
@@ -66,7 +62,7 @@ def test_predict_with_saved_weights_writes_kaggle_rows(capsys, tmp_path):
 
 
 def test_gradcheck_passes_on_the_seed_network(capsys):
-    status, out, _ = run(capsys, "gradcheck", "--examples", "5", "--entries", "5")
+    status, out, _ = run_cli(capsys, "gradcheck", "--examples", "5", "--entries", "5")
     assert status == 0
     assert (
         "W1 " in out and "MISMATCH" not in out and out.rstrip().splitlines()[-1].startswith("all")
@@ -173,19 +169,19 @@ def test_gradcheck_reports_a_wrong_gradient_and_exits_1(capsys, monkeypatch):
 
     wrong = replace(activations.SEED_SIGMOID, slope=lambda A: A)  # forgets the (1 − A)
     monkeypatch.setitem(activations.ACTIVATIONS, "seed-sigmoid", wrong)
-    status, out, _ = run(capsys, "gradcheck", "--examples", "5", "--entries", "5")
+    status, out, _ = run_cli(capsys, "gradcheck", "--examples", "5", "--entries", "5")
     assert status == 1
     assert "MISMATCH" in out and "differ by more than 1e-06" in out
 
 
 def test_predict_on_an_unlabelled_csv_shows_kaggle_rows(capsys, tmp_path, sample):
     weights = tmp_path / "w.npz"
-    assert run(capsys, "train", "--epochs", "3", "--no-trace", "--out", str(weights))[0] == 0
+    assert run_cli(capsys, "train", "--epochs", "3", "--no-trace", "--out", str(weights))[0] == 0
     csv = tmp_path / "test.csv"
     pixels = sample.images[:25]
     header = ",".join(f"pixel{i}" for i in range(784))
     csv.write_text(header + "\n" + "\n".join(",".join(map(str, r)) for r in pixels) + "\n")
-    status, out, _ = run(capsys, "predict", "--weights", str(weights), "--data", str(csv))
+    status, out, _ = run_cli(capsys, "predict", "--weights", str(weights), "--data", str(csv))
     assert status == 0 and "accuracy" not in out
     lines = out.splitlines()
     assert "ImageId,Label" in lines and "1," in out and "the first 20 of 25" in out
@@ -194,7 +190,7 @@ def test_predict_on_an_unlabelled_csv_shows_kaggle_rows(capsys, tmp_path, sample
 def test_predict_refuses_weights_that_do_not_end_in_ten_digits(capsys, tmp_path):
     path = tmp_path / "w.npz"
     np.savez(path, W1=np.zeros((16, 784)), b1=np.zeros(16))
-    status, _, err = run(capsys, "predict", "--weights", str(path), "--data", "sample")
+    status, _, err = run_cli(capsys, "predict", "--weights", str(path), "--data", "sample")
     assert status == 2 and "the last layer has 16 outputs, not 10 digits" in err
 
 
@@ -205,7 +201,7 @@ def test_an_interrupt_anywhere_is_one_line_and_status_130(capsys, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(netviz.commands.gradcheck, "prepare", interrupted)
-    status, _, err = run(capsys, "gradcheck")
+    status, _, err = run_cli(capsys, "gradcheck")
     assert status == 130 and err == "netviz: interrupted\n"
 
 
@@ -216,7 +212,9 @@ def test_written_files_get_ordinary_permissions(capsys, tmp_path):
     weights = tmp_path / "w.npz"
     old = os.umask(0o022)
     try:
-        assert run(capsys, "train", "--epochs", "1", "--no-trace", "--out", str(weights))[0] == 0
+        assert (
+            run_cli(capsys, "train", "--epochs", "1", "--no-trace", "--out", str(weights))[0] == 0
+        )
     finally:
         os.umask(old)
     assert stat.S_IMODE(weights.stat().st_mode) == 0o644
@@ -226,5 +224,5 @@ def test_written_files_get_ordinary_permissions(capsys, tmp_path):
 def test_a_run_that_overflows_in_its_last_epoch_is_not_saved(tmp_path, capsys):
     out_file = tmp_path / "w.npz"
     argv = ["train", "--activation", "relu", "--init", "he", "--lr", "1e300", "--epochs", "1"]
-    status, _, err = run(capsys, *argv, "--no-trace", "--out", str(out_file))
+    status, _, err = run_cli(capsys, *argv, "--no-trace", "--out", str(out_file))
     assert status == 1 and "training diverged" in err and not out_file.exists()

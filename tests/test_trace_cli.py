@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_cli, table_rows
 
-from netviz.cli import main
 from netviz.trace import TraceReader, TraceWriter
 
 EPOCHS, ALPHA, EXAMPLE = 12, 0.8, 3
@@ -24,27 +24,11 @@ def trace(trace_maker) -> Path:
     return trace_maker(epochs=EPOCHS, example=EXAMPLE, alpha=ALPHA).path
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def table_rows(out: str) -> dict[str, str]:
-    """``│ field │ value │`` lines of a rich table as {field: value}."""
-    rows = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.split("│")]
-        if len(cells) == 4:
-            rows[cells[1]] = cells[2]
-    return rows
-
-
 # --- info ---------------------------------------------------------------------------------------
 
 
 def test_info_shows_preset_counts_epochs_size_and_final_accuracy(capsys, trace):
-    status, out, err = run(capsys, "trace", "info", str(trace))
+    status, out, err = run_cli(capsys, "trace", "info", str(trace))
     assert status == 0 and err == ""
     rows = table_rows(out)
     with TraceReader(trace) as reader:
@@ -69,7 +53,7 @@ def test_info_counts_the_wal_file_of_a_trace_still_being_written(capsys, tmp_pat
     try:
         writer.add_examples([(0, 1, np.zeros(784, np.uint8))])
         main_size, wal_size = path.stat().st_size, Path(f"{path}-wal").stat().st_size
-        status, out, err = run(capsys, "trace", "info", str(path))
+        status, out, err = run_cli(capsys, "trace", "info", str(path))
     finally:
         writer.close()
     assert wal_size > 0 and status == 0
@@ -90,7 +74,7 @@ def test_info_shows_metadata_literally_never_as_markup(capsys, tmp_path):
         "escape": "a\x1b[2Jb",
     }
     TraceWriter(path, meta, layers=3).close()
-    status, out, err = run(capsys, "trace", "info", str(path))
+    status, out, err = run_cli(capsys, "trace", "info", str(path))
     assert status == 0, err
     rows = table_rows(out)
     assert rows["title"] == "[red]x[/red]"
@@ -105,7 +89,7 @@ def test_info_shows_metadata_literally_never_as_markup(capsys, tmp_path):
 
 def test_metrics_csv_round_trips_to_the_readers_frame(capsys, trace, tmp_path):
     out_file = tmp_path / "metrics.csv"
-    status, out, _ = run(capsys, "trace", "metrics", str(trace), "-o", str(out_file))
+    status, out, _ = run_cli(capsys, "trace", "metrics", str(trace), "-o", str(out_file))
     assert status == 0
     assert out == f"wrote {EPOCHS} epochs of metrics to {out_file}\n"
     with TraceReader(trace) as reader:
@@ -118,13 +102,13 @@ def test_metrics_csv_round_trips_to_the_readers_frame(capsys, trace, tmp_path):
 def test_metrics_replaces_an_existing_file_whole(capsys, trace, tmp_path):
     out_file = tmp_path / "metrics.csv"
     out_file.write_text("old contents, much longer than a header line\n" * 1000)
-    assert run(capsys, "trace", "metrics", str(trace), "-o", str(out_file))[0] == 0
+    assert run_cli(capsys, "trace", "metrics", str(trace), "-o", str(out_file))[0] == 0
     assert out_file.read_text().startswith("epoch,step,m,alpha,cost,")
     assert len(out_file.read_text().splitlines()) == EPOCHS + 1
 
 
 def test_metrics_without_out_prints_the_csv(capsys, trace):
-    status, out, _ = run(capsys, "trace", "metrics", str(trace))
+    status, out, _ = run_cli(capsys, "trace", "metrics", str(trace))
     assert status == 0
     printed = pd.read_csv(io.StringIO(out), index_col="epoch", engine="python")  # exact floats
     with TraceReader(trace) as reader:
@@ -135,7 +119,7 @@ def test_metrics_without_out_prints_the_csv(capsys, trace):
 
 
 def test_tensors_at_an_epoch_lists_every_array_with_its_shape(capsys, trace):
-    status, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", f"e{EPOCHS}")
+    status, out, _ = run_cli(capsys, "trace", "tensors", str(trace), "--at", f"e{EPOCHS}")
     assert status == 0
     lines = out.splitlines()
     assert lines[0] == f"e{EPOCHS}  (step {EPOCHS}, epoch)"
@@ -149,7 +133,7 @@ def test_tensors_at_an_epoch_lists_every_array_with_its_shape(capsys, trace):
 
 def test_tensors_at_an_op_shows_its_equation_inputs_and_outputs(capsys, trace):
     address = f"e{EPOCHS}/x{EXAMPLE}/bwd/L2/dZ"
-    status, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", address)
+    status, out, _ = run_cli(capsys, "trace", "tensors", str(trace), "--at", address)
     assert status == 0
     with TraceReader(trace) as reader:
         step = reader.step(address)
@@ -163,7 +147,7 @@ def test_tensors_at_an_op_shows_its_equation_inputs_and_outputs(capsys, trace):
 
 def test_tensors_prints_the_recorded_values(capsys, trace):
     address = f"e{EPOCHS}/x{EXAMPLE}/bwd/L2/dZ"
-    _, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", address)
+    _, out, _ = run_cli(capsys, "trace", "tensors", str(trace), "--at", address)
     block = out.split("  dZ2  (16, 1)  float64\n")[1]
     printed = np.array([float(v) for v in block.replace("[", " ").replace("]", " ").split()])
     with TraceReader(trace) as reader:
@@ -173,7 +157,7 @@ def test_tensors_prints_the_recorded_values(capsys, trace):
 
 def test_tensors_prints_the_cost_of_the_pass(capsys, trace):
     address = f"e{EPOCHS}/x{EXAMPLE}/cost"
-    _, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", address)
+    _, out, _ = run_cli(capsys, "trace", "tensors", str(trace), "--at", address)
     value = out.split("  cost  ()  float64\n")[1].split()[0]
     with TraceReader(trace) as reader:
         assert float(value) == pytest.approx(float(reader.tensors(address)["cost"]), abs=5e-7)
@@ -181,7 +165,7 @@ def test_tensors_prints_the_cost_of_the_pass(capsys, trace):
 
 def test_tensors_summarises_large_arrays(capsys, trace):
     address = f"e{EPOCHS}/x{EXAMPLE}/fwd/L1/Z"
-    status, out, _ = run(capsys, "trace", "tensors", str(trace), "--at", address)
+    status, out, _ = run_cli(capsys, "trace", "tensors", str(trace), "--at", address)
     assert status == 0
     assert "  W1  (16, 784)  float64" in out and "  x  (784, 1)  float64" in out
     assert "..." in out and len(out.splitlines()) < 60
@@ -190,6 +174,6 @@ def test_tensors_summarises_large_arrays(capsys, trace):
 def test_tensors_by_step_number_is_the_same_as_by_address(capsys, trace):
     with TraceReader(trace) as reader:
         step = reader.steps(kind="op")[0]
-    by_address = run(capsys, "trace", "tensors", str(trace), "--at", step.address)
-    by_number = run(capsys, "trace", "tensors", str(trace), "--at", str(step.step))
+    by_address = run_cli(capsys, "trace", "tensors", str(trace), "--at", step.address)
+    by_number = run_cli(capsys, "trace", "tensors", str(trace), "--at", str(step.step))
     assert by_number == by_address and by_number[0] == 0

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_cli, table_rows
 
-from netviz.cli import main
 from netviz.trace import TraceReader
 
 pytestmark = pytest.mark.usefixtures("plain_wide_console")
@@ -119,21 +119,6 @@ def sizes(real: Path, path: Path) -> dict[str, str]:
     return {"size": f"{real.stat().st_size:,}", "cut": f"{cut:,}"}
 
 
-def status_line(capsys, argv: list[str]) -> tuple[int, str, str]:
-    status = main(argv)
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def table_rows(out: str) -> dict[str, str]:
-    rows = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.split("│")]
-        if len(cells) == 4:
-            rows[cells[1]] = cells[2]
-    return rows
-
-
 # --- refusals: one line, status 2 -----------------------------------------------------------------
 
 INFO = ("info",)
@@ -195,7 +180,7 @@ REFUSALS = [
 )
 def test_refusal_is_one_line_and_status_2(capsys, tmp_path, real, make, command, message):
     path = make(tmp_path, real)
-    status, out, err = status_line(capsys, ["trace", command[0], str(path), *command[1:]])
+    status, out, err = run_cli(capsys, *["trace", command[0], str(path), *command[1:]])
     expected = message.format(path=path, **sizes(real, path))
     assert (status, err) == (2, f"netviz: error: {expected}\n")
     assert out == ""
@@ -214,7 +199,7 @@ METRICS_OUT = [
 def test_metrics_refuses_a_path_it_cannot_write(capsys, tmp_path, real, out, message):
     target = tmp_path / out if out != "." else tmp_path
     before = sorted(tmp_path.iterdir())
-    status, _, err = status_line(capsys, ["trace", "metrics", str(real), "-o", str(target)])
+    status, _, err = run_cli(capsys, *["trace", "metrics", str(real), "-o", str(target)])
     assert (status, err) == (2, f"netviz: error: {message.format(tmp=tmp_path)}\n")
     assert sorted(tmp_path.iterdir()) == before  # nothing left behind
 
@@ -247,7 +232,7 @@ def test_info_on_a_damaged_trace_shows_what_is_intact(
 ):
     path = make(tmp_path, real)
     fill = sizes(real, path)
-    status, out, err = status_line(capsys, ["trace", "info", str(path)])
+    status, out, err = run_cli(capsys, *["trace", "info", str(path)])
     assert status == 0
     if warning is None:
         assert err == ""
@@ -265,7 +250,7 @@ def test_info_on_a_damaged_trace_shows_what_is_intact(
 
 def test_metrics_of_a_truncated_trace_warns_that_rows_may_be_missing(capsys, tmp_path, real):
     path = half(tmp_path, real)
-    status, out, err = status_line(capsys, ["trace", "metrics", str(path)])
+    status, out, err = run_cli(capsys, *["trace", "metrics", str(path)])
     assert status == 0 and out.startswith("epoch,step,")
     warning = f"truncated: {sizes(real, path)['cut']} of its {sizes(real, path)['size']} bytes"
     assert err == f"netviz: warning: {path}: {warning} are left; showing what could be read\n"
@@ -280,7 +265,7 @@ def test_junk_in_the_middle_is_refused_or_read_never_a_traceback(capsys, tmp_pat
     runs = [["info"], ["metrics"]] + [["tensors", "--at", a] for a in addresses]
     outcomes = set()
     for command in runs:
-        status, out, err = status_line(capsys, ["trace", command[0], str(path), *command[1:]])
+        status, out, err = run_cli(capsys, *["trace", command[0], str(path), *command[1:]])
         if status == 0:
             assert out and (err == "" or err.startswith(f"netviz: warning: {path}: damaged"))
         else:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from helpers import pilot_test, screen_text
 from textual import events
-from tuihelpers import pilot_test, screen_text
 
 from netviz.core.presets import PRESETS
 from netviz.run import RunSpec

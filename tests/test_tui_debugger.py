@@ -8,8 +8,8 @@ import time
 
 import numpy as np
 import pytest
+from helpers import pilot_test, screen_text
 from textual.widgets import DataTable, OptionList, Static
-from tuihelpers import pilot_test, screen_text
 
 from netviz.core.presets import PRESETS
 from netviz.run import RunSpec
