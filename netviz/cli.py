@@ -120,6 +120,66 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tensors.set_defaults(command=_trace_tensors)
 
+    replay = sub.add_parser(
+        "replay",
+        help="step through a saved trace in the terminal UI (read-only; follows a growing one)",
+        description="The walkthrough over a saved trace: every recorded op, epoch and chart, "
+        "read-only. Keys that would compute something new say so.",
+    )
+    replay.add_argument("file")
+    replay.add_argument(
+        "--goto", metavar="ADDRESS", help="start at an address (e12, e0/x17/bwd/L2/dZ)"
+    )
+    replay.set_defaults(command=_replay)
+
+    export = sub.add_parser("export", help="draw figures from a trace: heatmaps, animations…")
+    export_sub = export.add_subparsers(title="export commands", metavar="COMMAND", required=True)
+    heatmap = export_sub.add_parser(
+        "heatmap",
+        help="one layer's weights, gradients or update as a heatmap (PNG, SVG or PDF)",
+        description="Layer 1 is drawn as one 28×28 tile per hidden neuron (its incoming "
+        "weights); other layers as matrices. Colours are centred on zero. At an epoch: weight "
+        "is W after that epoch, grad is ΣdW/m of that epoch, update is −α·ΣdW/m (the change "
+        "the epoch made). At an op address: the values of that example's pass.",
+    )
+    heatmap.add_argument("file")
+    at = heatmap.add_mutually_exclusive_group()
+    at.add_argument("--at", metavar="ADDRESS", help="an address: e12 or e12/x4821/bwd/L2/dW")
+    at.add_argument("--epoch", type=_count, metavar="E", help="an epoch (default: the last)")
+    heatmap.add_argument("--layer", type=_positive, default=1, metavar="L", help="default 1")
+    heatmap.add_argument("--what", choices=["grad", "weight", "update"], default="grad")
+    heatmap.add_argument(
+        "-o", "--out", metavar="OUT", help=".png, .svg or .pdf (default: named by the address)"
+    )
+    heatmap.set_defaults(command=_export_heatmap)
+    animation = export_sub.add_parser(
+        "animation", help="a GIF of a layer's weights or gradients, one frame per epoch"
+    )
+    animation.add_argument("file")
+    animation.add_argument("--what", choices=["grad", "weight"], required=True)
+    animation.add_argument("--layer", type=_positive, default=1, metavar="L", help="default 1")
+    animation.add_argument(
+        "--epochs", metavar="A:B", help="epochs A to B, both included (default: all recorded)"
+    )
+    animation.add_argument("-o", "--out", required=True, metavar="OUT.gif")
+    animation.set_defaults(command=_export_animation)
+    curves = export_sub.add_parser("curves", help="cost and accuracy per epoch")
+    curves.add_argument("file")
+    curves.add_argument(
+        "--compare", nargs="+", default=[], metavar="OTHER", help="overlay other runs' traces"
+    )
+    curves.add_argument("-o", "--out", required=True, metavar="OUT", help=".png, .svg or .pdf")
+    curves.set_defaults(command=_export_curves)
+    card = export_sub.add_parser(
+        "card", help="one step on a page: its equation and numbers, W, dW and the update"
+    )
+    card.add_argument("file")
+    card.add_argument("--at", required=True, metavar="ADDRESS", help="e0/x17/bwd/L2/dW")
+    card.add_argument(
+        "-o", "--out", metavar="OUT", help=".png or .md (default: named by the address)"
+    )
+    card.set_defaults(command=_export_card)
+
     data = sub.add_parser("data", help="data sets: fetch MNIST")
     data_sub = data.add_subparsers(title="data commands", metavar="COMMAND", required=True)
     fetch = data_sub.add_parser("fetch", help="download a data set into the cache")
@@ -266,6 +326,38 @@ def _trace_tensors(args: argparse.Namespace) -> int:
     from .commands.trace import tensors
 
     return tensors(args.file, args.at)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from .commands.replay import replay
+
+    return replay(args.file, goto=args.goto)
+
+
+def _export_heatmap(args: argparse.Namespace) -> int:
+    from .commands.export import heatmap
+
+    return heatmap(args.file, at=args.at, epoch=args.epoch, layer=args.layer, what=args.what,
+                   out=args.out)  # fmt: skip
+
+
+def _export_animation(args: argparse.Namespace) -> int:
+    from .commands.export import animation
+
+    return animation(args.file, what=args.what, layer=args.layer, epochs=args.epochs,
+                     out=args.out)  # fmt: skip
+
+
+def _export_curves(args: argparse.Namespace) -> int:
+    from .commands.export import curves
+
+    return curves(args.file, compare=args.compare, out=args.out)
+
+
+def _export_card(args: argparse.Namespace) -> int:
+    from .commands.export import card
+
+    return card(args.file, at=args.at, out=args.out)
 
 
 def _fetch(args: argparse.Namespace) -> int:
