@@ -1,9 +1,10 @@
-"""The session: one network, its data, a timeline of what was computed, and a cursor over it.
+"""The session: one live network, its data, and the history of what it computed.
 
 The terminal UI, the CLI and the tests all drive this small API and read frozen snapshots. The
-timeline holds, in order, every example pass the learner opened (all of its ops) and every
-full-batch epoch run. Moving back only moves the cursor; moving forward past the end computes
-(a new pass, or an epoch) and records it in the session's trace.
+timeline (:class:`~netviz.history.History`) holds, in order, every example pass the learner
+opened (all of its ops) and every full-batch epoch run. Moving back only moves the cursor;
+moving forward past the end computes (a new pass, or an epoch) and records it in the session's
+trace.
 """
 
 from __future__ import annotations
@@ -15,24 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .breakpoints import Breakpoint, EpochFacts, check, check_op, parse_breakpoint
+from .breakpoints import EpochFacts, check, check_op
 from .core.network import Params, forward
-from .core.steps import Op, example_ops
-from .explain import explain
+from .core.steps import example_ops
+from .history import History, pass_weights
 from .recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
 from .run import Run, RunSpec, prepare
-from .snapshot import Hit, Item, LayerState, Metrics, Pass, Snapshot, WatchValue
-from .trace.schema import op_address, parse_address
+from .snapshot import Hit, Item, Metrics, Pass, Snapshot
+from .trace.schema import op_address
 from .training import EpochResult, Trainer
 
-Array = np.ndarray
-EPOCH_EXPLANATION = (
-    "A full-batch epoch: every training example's gradient is computed and summed, then the "
-    "weights take one step W ← W − α·ΣdW/m."
-)
 
-
-class Session:
+class Session(History):
     """A live run: stepping through example passes, and full-batch epochs, all recorded."""
 
     def __init__(
@@ -42,70 +37,17 @@ class Session:
         record: RecordOptions | None = DEFAULT_RECORDING,
         workers: int | None = None,
     ) -> None:
-        self._lock = threading.RLock()  # the state: timeline, cursor, weights
+        super().__init__()  # breakpoints and watches are kept across resets: they are the lesson
         self._epoch_lock = threading.Lock()  # one epoch at a time, and no reset during one
         self.traces: list[Path] = []  # every trace this session wrote (a reset starts a new one)
-        self.breakpoints: list[Breakpoint] = []  # kept across resets: they describe the lesson
-        self.hits: list[Hit] = []
-        self.watches: list = []  # netviz.watch.Watch, evaluated at every stop
-        self._watch_shown: dict[str, str] = {}  # at the cursor last shown
-        self._watch_before: dict[str, str] = {}  # at the stop before it
-        self._watch_cursor: int | None = None
         self._workers, self._record, self._trace_arg = workers, record, trace
         self._start(spec)
 
-    # --- reading ----------------------------------------------------------------------------
-
-    def snapshot(self) -> Snapshot:
-        """The state at the cursor."""
-        with self._lock:
-            return self._snapshot()
+    live = True
 
     @property
     def trace_path(self) -> Path | None:
         return self._recorder.path if self._recorder else None
-
-    # --- moving over what was recorded --------------------------------------------------------
-
-    def step(self, delta: int = 1) -> Snapshot:
-        """``s`` / ``S``: the next or previous op of the current pass (stops at its ends)."""
-        with self._lock:
-            item = self._items[self._cursor]
-            if item.pass_id is None:
-                return self.move(delta)
-            n = len(self._passes[item.pass_id].ops)
-            return self._to_op(item.pass_id, max(0, min(n - 1, item.index + delta)))
-
-    def layer(self, delta: int = 1) -> Snapshot:
-        """``n`` / ``N``: the first op of the next layer group, or of this / the previous one."""
-        with self._lock:
-            pid, i, ops = self._current_pass()
-            groups = _group_starts(ops)
-            if delta > 0:
-                later = [g for g in groups if g > i]
-                return self._to_op(pid, later[0] if later else len(ops) - 1)
-            earlier = [g for g in groups if g < i]
-            return self._to_op(pid, earlier[-1] if earlier else 0)
-
-    def phase(self, finish: bool = True) -> Snapshot:
-        """``r`` / ``R``: the last (or first) op of the current phase."""
-        with self._lock:
-            pid, i, ops = self._current_pass()
-            same = [k for k, op in enumerate(ops) if op.phase == ops[i].phase]
-            return self._to_op(pid, same[-1] if finish else same[0])
-
-    def example(self, delta: int = 1) -> Snapshot:
-        """``]`` / ``[``: the next or previous example. Forward past the last pass of the
-        timeline opens the next example (computed and recorded); back revisits passes."""
-        with self._lock:
-            pid, i, _ = self._current_pass()
-            target = pid + delta
-            if 0 <= target < len(self._passes):
-                return self._to_op(target, min(i, len(self._passes[target].ops) - 1))
-            if target < 0:
-                return self._snapshot()
-            current = self._passes[pid]
-            return self._open_pass((current.example + 1) % len(self._run.train), i)
 
     def goto_example(self, example: int) -> Snapshot:
         """Open ``example`` (an index into the training set) at the current weights."""
@@ -114,17 +56,15 @@ class Session:
                 raise ValueError(f"example must be 0–{len(self._run.train) - 1}")
             return self._open_pass(example, 0)
 
-    def move(self, delta: int) -> Snapshot:
-        """``←`` / ``→``: along the whole timeline, over passes and epochs."""
-        with self._lock:
-            self._cursor = max(0, min(len(self._items) - 1, self._cursor + delta))
-            return self._snapshot()
+    def _past_last_pass(self, current: Pass, index: int) -> Snapshot:
+        return self._open_pass((current.example + 1) % len(self._run.train), index)
 
-    def edge(self, last: bool) -> Snapshot:
-        """``g`` / ``G``: the first or last recorded step."""
-        with self._lock:
-            self._cursor = len(self._items) - 1 if last else 0
-            return self._snapshot()
+    def _missing_pass(self, epoch: int, example: int) -> int | None:
+        """A pass at the current weights is computed on demand; earlier ones are gone."""
+        if epoch == self._epoch and 0 <= example < len(self._run.train):
+            self._open_pass(example, 0)
+            return self._find_pass(epoch, example)
+        return None
 
     # --- computing ----------------------------------------------------------------------------
 
@@ -164,42 +104,6 @@ class Session:
 
     # --- debugger tools ---------------------------------------------------------------------------
 
-    def goto(self, target: str) -> Snapshot:
-        """``:``: an address (``e3/x17/bwd/L2/dZ``), an example (``17`` or ``x17``, opened at
-        the current weights) or an epoch (``e3``). ValueError says what it could not find."""
-
-        text = target.strip()
-        with self._lock:
-            if text.lstrip("x").isdigit():
-                return self.goto_example(int(text.lstrip("x")))
-            where = parse_address(text)
-            if where is None:
-                raise ValueError(f"{text!r}: go to an address (e3/x17/bwd/L2/dZ), an example "
-                                 "(17) or an epoch (e3)")  # fmt: skip
-            epoch, example, rest = where["epoch"], where["example"], where["rest"]
-            if example is None:
-                for k, item in enumerate(self._items):
-                    if item.pass_id is None and item.index == epoch:
-                        self._cursor = k
-                        return self._snapshot()
-                raise ValueError(f"epoch {epoch} has not been run (epochs run: {self._epoch})")
-            pid = self._find_pass(epoch, example)
-            if pid is None and epoch == self._epoch and 0 <= example < len(self._run.train):
-                self._open_pass(example, 0)
-                pid = self._find_pass(epoch, example)
-            if pid is None:
-                raise ValueError(
-                    f"{text}: example {example} was not opened at epoch {epoch}, and the "
-                    f"network is now at epoch {self._epoch}"
-                )
-            ops = self._passes[pid].ops
-            index = 0 if rest is None else next(
-                (k for k, op in enumerate(ops) if op.address == rest), None
-            )  # fmt: skip
-            if index is None:
-                raise ValueError(f"{text}: no op {rest} in a pass")
-            return self._to_op(pid, index)
-
     def next_misclassified(self) -> Snapshot:
         """``m``: the next training example (after the current one) the network gets wrong at
         the current weights; the current one if there is none."""
@@ -213,105 +117,12 @@ class Session:
             later = wrong[wrong > p.example]
             return self._open_pass(int(later[0] if later.size else wrong[0]), 0)
 
-    def check_gradients(self, layer: int | None = None):
-        """``v``: backprop against central differences on the current example for a layer's
-        W and b (default: the current op's layer, else the last). A list of core Checks."""
-        from .debugger import check_layer
-
-        with self._lock:
-            pid, index, ops = self._current_pass()
-            p = self._passes[pid]
-            weights = self._weights_at(p.epoch)
-            layer = layer or ops[index].layer or len(weights.W)
-            x = self._run.X[:, p.example]
-            rng = np.random.default_rng(p.example)
-            return check_layer(weights, x, p.label, self._run.hidden, layer, rng)
-
-    def chain_rule(self, name: str, index: tuple[int, ...]):
-        """The chain-rule card of gradient entry ``name[index]`` in the current pass."""
-        from .debugger import chain_rule
-
-        with self._lock:
-            return chain_rule(self._current_pass()[2], self._run.hidden, name, index)
-
-    def add_watch(self, text: str):
-        """``w``: watch an expression over the current step's tensors (netviz.watch's safe
-        language); WatchError (a ValueError) says what is wrong with it."""
-        from .watch import Watch
-
-        with self._lock:
-            watch = Watch.parse(text)
-            self.watches.append(watch)
-            return watch
-
-    def remove_watch(self, index: int) -> None:
-        with self._lock:
-            del self.watches[index]
-
-    def _watch_values(self, ops: tuple[Op, ...], index: int) -> tuple[WatchValue, ...]:
-        """Every watch at op ``index``: what the pass has computed so far, by name."""
-        if not self.watches:
-            return ()
-        from .debugger import op_tensors
-        from .watch import WatchError, format_value
-
-        if self._cursor != self._watch_cursor:  # a new stop: what was shown becomes "before"
-            self._watch_before, self._watch_cursor = self._watch_shown, self._cursor
-        tensors = op_tensors(ops, index)
-        shown, out = {}, []
-        for watch in self.watches:
-            try:
-                text, error = format_value(watch.evaluate(tensors)), False
-            except WatchError as e:
-                text, error = str(e), True
-            shown[watch.text] = text
-            before = self._watch_before.get(watch.text)
-            out.append(WatchValue(watch.text, text, before is not None and before != text, error))
-        self._watch_shown = shown
-        return tuple(out)
-
-    def _find_pass(self, epoch: int, example: int) -> int | None:
-        return next(
-            (k for k, p in enumerate(self._passes) if (p.epoch, p.example) == (epoch, example)),
-            None,
-        )
-
     def _weights_at(self, epoch: int) -> Params:
         """The weights a pass at ``epoch`` used (the current ones if none is open)."""
-        from .debugger import pass_values
-
         pid = next((k for k, p in enumerate(self._passes) if p.epoch == epoch), None)
-        if pid is None:
-            return self._params
-        values = pass_values(self._passes[pid].ops)
-        L = len(self._params.W)
-        return Params.from_named(
-            {f"{w}{l}": values[f"{w}{l}"] for l in range(1, L + 1) for w in "Wb"}
-        )
+        return self._params if pid is None else pass_weights(self._passes[pid].ops)
 
     # --- breakpoints ----------------------------------------------------------------------------
-
-    def add_breakpoint(self, text: str) -> Breakpoint:
-        """Add the condition ``text`` (see :mod:`netviz.breakpoints`); BreakpointError if bad."""
-        with self._lock:
-            bp = parse_breakpoint(text, layers=len(self._params.W))
-            if bp.kind == "flip" and not 0 <= bp.example < len(self._run.train):
-                from .breakpoints import BreakpointError
-
-                raise BreakpointError(f"{text!r}: examples are x0–x{len(self._run.train) - 1}")
-            self.breakpoints.append(bp)
-            self._save_breakpoints()
-            return bp
-
-    def toggle_breakpoint(self, index: int) -> None:
-        with self._lock:
-            self.breakpoints[index] = self.breakpoints[index].toggled()
-            self._save_breakpoints()
-
-    def remove_breakpoint(self, index: int) -> None:
-        with self._lock:
-            del self.breakpoints[index]
-            self._save_breakpoints()
 
     def run_until_break(
         self, max_epochs: int, cancelled=lambda: False, on_epoch=None
@@ -332,30 +143,6 @@ class Session:
                     return hits[0]
         return None
 
-    def previous_hit(self) -> Snapshot:
-        """``C``: back to the latest step before the cursor where a breakpoint fired (the
-        cursor stays where it is if there is none)."""
-        with self._lock:
-            positions = [self._hit_position(h) for h in self.hits]
-            earlier = [k for k in positions if k is not None and k < self._cursor]
-            if earlier:
-                self._cursor = max(earlier)
-            return self._snapshot()
-
-    def _hit_position(self, hit: Hit) -> int | None:
-        """Where a hit's address is on the timeline (None: a pass nobody kept)."""
-        where = parse_address(hit.address)
-        if where is None:
-            return None
-        if where["example"] is None:
-            epochs = (k for k, item in enumerate(self._items) if item.pass_id is None)
-            return next((k for k in epochs if self._items[k].index == where["epoch"]), None)
-        pid = self._find_pass(where["epoch"], where["example"])
-        if pid is None:
-            return None
-        index = next(k for k, op in enumerate(self._passes[pid].ops) if op.address == where["rest"])
-        return self._position(pid, index)
-
     def _go_to_hit(self, hit: Hit) -> None:
         position = self._hit_position(hit)
         if position is not None:
@@ -365,7 +152,7 @@ class Session:
             self._cursor = position
 
     def _save_breakpoints(self) -> None:
-        if self._recorder:
+        if getattr(self, "_recorder", None):
             saved = [{"condition": b.text, "enabled": b.enabled} for b in self.breakpoints]
             self._recorder.writer.set_meta({"breakpoints": saved})
 
@@ -454,14 +241,10 @@ class Session:
         self._trainer = Trainer(
             run.X, run.y, run.hidden, p.alpha, run.X_test, run.y_test, self._workers
         )
-        self._passes: list[Pass] = []
+        self._clear()
+        self._sizes, self._hidden = run.params.sizes, run.hidden
         self._facts: EpochFacts | None = None  # the last epoch's, for "went up" and "flipped"
-        self.hits = []
-        self._items: list[Item] = []
-        self._where: dict[tuple[int, int], int] = {}  # (pass, op index) → timeline position
         self._recorded: set[int] = set()  # passes written to the trace
-        self._metrics: list[Metrics] = []
-        self._cursor = 0
         self._open_pass(0, 0)
 
     def _stop(self) -> None:
@@ -482,12 +265,9 @@ class Session:
         x, label = run.X[:, example], int(run.y[example])
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged run shows its infs
             ops = example_ops(self._params, x, label, run.hidden, alpha=run.spec.preset.alpha)
-        self._passes.append(Pass(self._epoch, example, ops, label, run.train.images[example]))
-        pid = len(self._passes) - 1
-        for k in range(len(ops)):
-            self._where[pid, k] = len(self._items)
-            self._items.append(Item(pid, k))
-        self._cursor = self._position(pid, min(index, len(ops) - 1))
+        p = Pass(self._epoch, example, ops, label, run.train.images[example])
+        pid = self._add_pass(p, len(ops))
+        self._cursor = self._where[pid, min(index, len(ops) - 1)]
         self._check_ops(pid)
         if record:
             self._record_pass(pid)
@@ -525,92 +305,18 @@ class Session:
         self._where = {k: v for k, v in self._where.items() if k[0] != pid}
         self._cursor = min(self._cursor, len(self._items) - 1)
 
-    def _to_op(self, pid: int, index: int) -> Snapshot:
-        self._cursor = self._position(pid, index)
+    def _visited(self, pid: int) -> None:
         self._record_pass(pid)
-        return self._snapshot()
 
-    def _position(self, pid: int, index: int) -> int:
-        return self._where[pid, index]
 
-    def _current_pass(self) -> tuple[int, int, tuple[Op, ...]]:
-        """(pass id, op index, ops) at the cursor; on an epoch step, the latest pass before it."""
-        for k in range(self._cursor, -1, -1):
-            item = self._items[k]
-            if item.pass_id is not None:
-                index = item.index if k == self._cursor else 0
-                return item.pass_id, index, self._passes[item.pass_id].ops
-        pid = next(i.pass_id for i in self._items if i.pass_id is not None)
-        return pid, 0, self._passes[pid].ops
 
-    def _snapshot(self) -> Snapshot:
-        item = self._items[self._cursor]
-        pid, index, ops = self._current_pass()
-        p = self._passes[pid]
-        L = len(self._params.W)
-        op = ops[index] if item.pass_id is not None else None
-        if op is not None:
-            address = op_address(p.epoch, p.example, op.address)
-            explanation = explain(op.phase, op.name, op.layer, L)
-        else:
-            address = f"e{item.index}"
-            explanation = EPOCH_EXPLANATION
-        reached = ops[: index + 1] if op is not None else ops
-        values: dict[str, Array] = {}
-        for o in reached:
-            values.update(o.outputs)
-        yhat = values.get("ŷ")
-        layers = [LayerState(ops[0].inputs["x"].shape[0], ops[0].inputs["x"].ravel(), None)]
-        for l in range(1, L + 1):
-            a = values.get("ŷ" if l == L else f"A{l}")
-            dz = values.get(f"dZ{l}")
-            size = self._params.W[l - 1].shape[0]
-            slope = None if a is None or l == L else self._run.hidden.slope(a).ravel()
-            layers.append(
-                LayerState(
-                    size,
-                    None if a is None else a.ravel(),
-                    None if dz is None else dz.ravel(),
-                    slope,
-                )
-            )
-        epoch_metrics = None
-        if item.pass_id is None:
-            epoch_metrics = next(m for m in self._metrics if m.epoch == item.index)
+    def _settings(self) -> dict:
         spec = self._run.spec
-        return Snapshot(
-            epoch=self._epoch,
-            cursor=self._cursor,
-            timeline_length=len(self._items),
-            address=address,
-            kind="op" if op is not None else "epoch",
-            op=op,
-            op_index=index,
-            ops_in_pass=len(ops),
-            explanation=explanation,
-            example=p.example,
-            label=p.label,
-            pixels=p.pixels,
-            prediction=None if yhat is None else int(np.argmax(yhat)),
-            confidence=None if yhat is None else float(np.max(yhat)),
-            layers=tuple(layers),
-            metrics=tuple(self._metrics),
-            epoch_metrics=epoch_metrics,
-            hits=tuple(h for h in self.hits if h.address == address),
-            watches=self._watch_values(ops, index if op is not None else len(ops) - 1),
-            alpha=spec.preset.alpha,
-            preset=spec.preset.name,
-            layout=spec.layout,
-            seed=spec.seed,
-            trace=str(self.trace_path) if self._recorder else "",
-            train_size=len(self._run.train),
-        )
-
-
-def _group_starts(ops: tuple[Op, ...]) -> list[int]:
-    """Indices where a new (phase, layer) group of ops begins."""
-    return [
-        k
-        for k, op in enumerate(ops)
-        if k == 0 or (op.phase, op.layer) != (ops[k - 1].phase, ops[k - 1].layer)
-    ]
+        return {
+            "alpha": spec.preset.alpha,
+            "preset": spec.preset.name,
+            "layout": spec.layout,
+            "seed": spec.seed,
+            "trace": str(self.trace_path) if self._recorder else "",
+            "train_size": len(self._run.train),
+        }

@@ -102,3 +102,4 @@ class Snapshot:
     seed: int
     trace: str
     train_size: int
+    live: bool = True  # False in a replay: moving past the end stops, nothing is computed

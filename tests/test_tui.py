@@ -13,7 +13,8 @@ from textual import events
 
 from netviz.core.presets import PRESETS
 from netviz.run import RunSpec
-from netviz.session import Session, Snapshot
+from netviz.session import Session
+from netviz.snapshot import Snapshot
 from netviz.tui.app import EpochDone, NetvizApp, create_app
 from netviz.tui.charts import EMPTY
 from netviz.tui.commands import Ask, commands

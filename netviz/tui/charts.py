@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..session import Snapshot
+from ..snapshot import Snapshot
 
 TICKS = "▁▂▃▄▅▆▇█"
 EMPTY = "no epochs yet — press e"

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..session import Snapshot
+from ..snapshot import Snapshot
 
 
 @lru_cache(maxsize=4096)

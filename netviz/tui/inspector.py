@@ -18,8 +18,7 @@ from textual.widgets import Static
 
 from ..core.steps import Op
 from ..debugger import ChainCard
-from ..session import Metrics, Snapshot
-from ..snapshot import WatchValue
+from ..snapshot import Metrics, Snapshot, WatchValue
 
 PHASE_NAMES = {"fwd": "forward", "cost": "cost", "bwd": "backward", "upd": "update"}
 BAR_WIDTH = 12

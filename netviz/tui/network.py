@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..session import LayerState, Snapshot
+from ..snapshot import LayerState, Snapshot
 
 Mode = Literal["activation", "gradient", "slope"]
 SLOPE_TOP = 0.25  # σ′(Z) = A(1−A) is at most 1/4, at A = 1/2

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..session import Snapshot
+from ..snapshot import Snapshot
 
 
 def track(cursor: int, length: int, width: int) -> str:

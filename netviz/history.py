@@ -1,0 +1,412 @@
+"""What was computed, in order, and a cursor over it: the part of a session that only reads.
+
+A history is a timeline of example passes (each op of each pass) and full-batch epochs. Moving
+the cursor never computes: :class:`~netviz.session.Session` extends the timeline by computing
+(a live run), :class:`~netviz.replay.Replay` by reading a trace file (a saved or growing run).
+Both hand the UI the same frozen :class:`~netviz.snapshot.Snapshot` and answer the same moves,
+so the terminal app drives either through one API.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .breakpoints import Breakpoint, BreakpointError, parse_breakpoint
+from .core.network import Params
+from .core.steps import Op
+from .explain import explain
+from .snapshot import Hit, Item, LayerState, Metrics, Pass, Snapshot, WatchValue
+from .trace.schema import op_address, parse_address
+
+Array = np.ndarray
+EPOCH_EXPLANATION = (
+    "A full-batch epoch: every training example's gradient is computed and summed, then the "
+    "weights take one step W ← W − α·ΣdW/m."
+)
+
+
+class History:
+    """The timeline, the cursor, breakpoints and watches, and the snapshot at the cursor.
+
+    A subclass fills ``_passes``, ``_items``, ``_where`` and ``_metrics``, sets ``_epoch``,
+    ``_sizes`` and ``_hidden``, and answers the hooks below where it differs: what happens past
+    the last pass, whether a pass must be loaded or recorded, and the run's settings shown.
+    """
+
+    live = False  # whether moving past the end computes (a Session) or stops (a Replay)
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()  # the state: timeline, cursor, weights
+        self.breakpoints: list[Breakpoint] = []
+        self.hits: list[Hit] = []
+        self.watches: list = []  # netviz.watch.Watch, evaluated at every stop
+        self._watch_shown: dict[str, str] = {}  # at the cursor last shown
+        self._watch_before: dict[str, str] = {}  # at the stop before it
+        self._watch_cursor: int | None = None
+        self._clear()
+
+    def _clear(self) -> None:
+        self._passes: list[Pass] = []
+        self._items: list[Item] = []
+        self._where: dict[tuple[int, int], int] = {}  # (pass, op index) → timeline position
+        self._metrics: list[Metrics] = []
+        self._cursor = 0
+        self.hits = []
+
+    # --- hooks ------------------------------------------------------------------------------
+
+    def _pass(self, pid: int) -> Pass:
+        """Pass ``pid`` with its ops (a replay loads them on first use)."""
+        return self._passes[pid]
+
+    def _visited(self, pid: int) -> None:
+        """The cursor moved into pass ``pid`` (a live session records it then)."""
+
+    def _past_last_pass(self, current: Pass, index: int) -> Snapshot:
+        """``]`` on the last pass: a live session opens the next example; a replay stays."""
+        return self._snapshot()
+
+    def _missing_pass(self, epoch: int, example: int) -> int | None:
+        """``:`` to a pass the timeline lacks: a live session may compute it; None if not."""
+        return None
+
+    def _settings(self) -> dict:
+        """The run's settings the snapshot shows: alpha, preset, layout, seed, trace, train_size."""
+        raise NotImplementedError
+
+    def _save_breakpoints(self) -> None:
+        """The breakpoints changed (a live session keeps them in its trace)."""
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The state at the cursor."""
+        with self._lock:
+            return self._snapshot()
+
+    # --- moving over what was recorded --------------------------------------------------------
+
+    def step(self, delta: int = 1) -> Snapshot:
+        """``s`` / ``S``: the next or previous op of the current pass (stops at its ends)."""
+        with self._lock:
+            item = self._items[self._cursor]
+            if item.pass_id is None:
+                return self.move(delta)
+            n = len(self._pass(item.pass_id).ops)
+            return self._to_op(item.pass_id, max(0, min(n - 1, item.index + delta)))
+
+    def layer(self, delta: int = 1) -> Snapshot:
+        """``n`` / ``N``: the first op of the next layer group, or of this / the previous one."""
+        with self._lock:
+            pid, i, ops = self._current_pass()
+            groups = _group_starts(ops)
+            if delta > 0:
+                later = [g for g in groups if g > i]
+                return self._to_op(pid, later[0] if later else len(ops) - 1)
+            earlier = [g for g in groups if g < i]
+            return self._to_op(pid, earlier[-1] if earlier else 0)
+
+    def phase(self, finish: bool = True) -> Snapshot:
+        """``r`` / ``R``: the last (or first) op of the current phase."""
+        with self._lock:
+            pid, i, ops = self._current_pass()
+            same = [k for k, op in enumerate(ops) if op.phase == ops[i].phase]
+            return self._to_op(pid, same[-1] if finish else same[0])
+
+    def example(self, delta: int = 1) -> Snapshot:
+        """``]`` / ``[``: the next or previous example pass of the timeline; forward past the
+        last one is the subclass's (a live session computes the next example)."""
+        with self._lock:
+            pid, i, _ = self._current_pass()
+            target = pid + delta
+            if 0 <= target < len(self._passes):
+                return self._to_op(target, min(i, len(self._pass(target).ops) - 1))
+            if target < 0:
+                return self._snapshot()
+            return self._past_last_pass(self._passes[pid], i)
+
+    def move(self, delta: int) -> Snapshot:
+        """``←`` / ``→``: along the whole timeline, over passes and epochs."""
+        with self._lock:
+            self._cursor = max(0, min(len(self._items) - 1, self._cursor + delta))
+            return self._snapshot()
+
+    def edge(self, last: bool) -> Snapshot:
+        """``g`` / ``G``: the first or last recorded step."""
+        with self._lock:
+            self._cursor = len(self._items) - 1 if last else 0
+            return self._snapshot()
+
+    def scrub(self, delta: int) -> Snapshot:
+        """``>`` / ``<``: the next or previous epoch step of the timeline, over the passes
+        between (the cursor stays if there is none that way)."""
+        with self._lock:
+            epochs = [k for k, item in enumerate(self._items) if item.pass_id is None]
+            way = [k for k in epochs if (k > self._cursor if delta > 0 else k < self._cursor)]
+            if way:
+                self._cursor = way[min(abs(delta), len(way)) - 1] if delta > 0 else way[delta:][0]
+            return self._snapshot()
+
+    def goto_epoch(self, epoch: int) -> Snapshot:
+        """The epoch step ``e<epoch>``: ValueError if it is not on the timeline."""
+        with self._lock:
+            for k, item in enumerate(self._items):
+                if item.pass_id is None and item.index == epoch:
+                    self._cursor = k
+                    return self._snapshot()
+            run = [i.index for i in self._items if i.pass_id is None]
+            have = f"epochs on the timeline: {run[0]}–{run[-1]}" if run else "no epochs yet"
+            raise ValueError(f"epoch {epoch} has not been run ({have})")
+
+    def goto(self, target: str) -> Snapshot:
+        """``:``: an address (``e3/x17/bwd/L2/dZ``), an example (``17``: a live session opens
+        it at the current weights) or an epoch (``e3``). ValueError says what it could not find."""
+        text = target.strip()
+        with self._lock:
+            if text.lstrip("x").isdigit():
+                return self.goto_example(int(text.lstrip("x")))
+            where = parse_address(text)
+            if where is None:
+                raise ValueError(f"{text!r}: go to an address (e3/x17/bwd/L2/dZ), an example "
+                                 "(17) or an epoch (e3)")  # fmt: skip
+            epoch, example, rest = where["epoch"], where["example"], where["rest"]
+            if example is None:
+                return self.goto_epoch(epoch)
+            pid = self._find_pass(epoch, example)
+            if pid is None:
+                pid = self._missing_pass(epoch, example)
+            if pid is None:
+                raise ValueError(f"{text}: example {example} was not opened at epoch {epoch}, "
+                                 f"and the network is at epoch {self._epoch}")  # fmt: skip
+            ops = self._pass(pid).ops
+            index = 0 if rest is None else next(
+                (k for k, op in enumerate(ops) if op.address == rest), None
+            )  # fmt: skip
+            if index is None:
+                raise ValueError(f"{text}: no op {rest} in a pass")
+            return self._to_op(pid, index)
+
+    def goto_example(self, example: int) -> Snapshot:
+        """The latest pass of ``example`` on the timeline (a live session opens one)."""
+        with self._lock:
+            pids = [k for k, p in enumerate(self._passes) if p.example == example]
+            if not pids:
+                raise ValueError(f"example {example} has no pass on the timeline")
+            return self._to_op(pids[-1], 0)
+
+    # --- debugger tools ---------------------------------------------------------------------------
+
+    def check_gradients(self, layer: int | None = None):
+        """``v``: backprop against central differences on the current example for a layer's
+        W and b (default: the current op's layer, else the last), at the weights its pass used.
+        A list of core Checks."""
+        from .debugger import check_layer
+
+        with self._lock:
+            pid, index, ops = self._current_pass()
+            p = self._passes[pid]
+            weights = pass_weights(ops)
+            layer = layer or ops[index].layer or len(weights.W)
+            rng = np.random.default_rng(p.example)
+            return check_layer(weights, ops[0].inputs["x"], p.label, self._hidden, layer, rng)
+
+    def chain_rule(self, name: str, index: tuple[int, ...]):
+        """The chain-rule card of gradient entry ``name[index]`` in the current pass."""
+        from .debugger import chain_rule
+
+        with self._lock:
+            return chain_rule(self._current_pass()[2], self._hidden, name, index)
+
+    def add_watch(self, text: str):
+        """``w``: watch an expression over the current step's tensors (netviz.watch's safe
+        language); WatchError (a ValueError) says what is wrong with it."""
+        from .watch import Watch
+
+        with self._lock:
+            watch = Watch.parse(text)
+            self.watches.append(watch)
+            return watch
+
+    def remove_watch(self, index: int) -> None:
+        with self._lock:
+            del self.watches[index]
+
+    def _watch_values(self, ops: tuple[Op, ...], index: int) -> tuple[WatchValue, ...]:
+        """Every watch at op ``index``: what the pass has computed so far, by name."""
+        if not self.watches:
+            return ()
+        from .debugger import op_tensors
+        from .watch import WatchError, format_value
+
+        if self._cursor != self._watch_cursor:  # a new stop: what was shown becomes "before"
+            self._watch_before, self._watch_cursor = self._watch_shown, self._cursor
+        tensors = op_tensors(ops, index)
+        shown, out = {}, []
+        for watch in self.watches:
+            try:
+                text, error = format_value(watch.evaluate(tensors)), False
+            except WatchError as e:
+                text, error = str(e), True
+            shown[watch.text] = text
+            before = self._watch_before.get(watch.text)
+            out.append(WatchValue(watch.text, text, before is not None and before != text, error))
+        self._watch_shown = shown
+        return tuple(out)
+
+    def _find_pass(self, epoch: int, example: int) -> int | None:
+        return next(
+            (k for k, p in enumerate(self._passes) if (p.epoch, p.example) == (epoch, example)),
+            None,
+        )
+
+    # --- breakpoints ----------------------------------------------------------------------------
+
+    def add_breakpoint(self, text: str) -> Breakpoint:
+        """Add the condition ``text`` (see :mod:`netviz.breakpoints`); BreakpointError if bad."""
+        with self._lock:
+            train_size = self._settings()["train_size"]
+            bp = parse_breakpoint(text, layers=len(self._sizes) - 1)
+            if bp.kind == "flip" and not 0 <= bp.example < train_size:
+                raise BreakpointError(f"{text!r}: examples are x0–x{train_size - 1}")
+            self.breakpoints.append(bp)
+            self._save_breakpoints()
+            return bp
+
+    def toggle_breakpoint(self, index: int) -> None:
+        with self._lock:
+            self.breakpoints[index] = self.breakpoints[index].toggled()
+            self._save_breakpoints()
+
+    def remove_breakpoint(self, index: int) -> None:
+        with self._lock:
+            del self.breakpoints[index]
+            self._save_breakpoints()
+
+    def previous_hit(self) -> Snapshot:
+        """``C``: back to the latest step before the cursor where a breakpoint fired (the
+        cursor stays where it is if there is none)."""
+        with self._lock:
+            positions = [self._hit_position(h) for h in self.hits]
+            earlier = [k for k in positions if k is not None and k < self._cursor]
+            if earlier:
+                self._cursor = max(earlier)
+            return self._snapshot()
+
+    def _hit_position(self, hit: Hit) -> int | None:
+        """Where a hit's address is on the timeline (None: a pass nobody kept)."""
+        where = parse_address(hit.address)
+        if where is None:
+            return None
+        if where["example"] is None:
+            epochs = (k for k, item in enumerate(self._items) if item.pass_id is None)
+            return next((k for k in epochs if self._items[k].index == where["epoch"]), None)
+        pid = self._find_pass(where["epoch"], where["example"])
+        if pid is None:
+            return None
+        ops = self._pass(pid).ops
+        return self._where[pid, next(k for k, op in enumerate(ops) if op.address == where["rest"])]
+
+    # --- inside -------------------------------------------------------------------------------
+
+    def _add_pass(self, p: Pass, ops: int) -> int:
+        """Append pass ``p`` (of ``ops`` ops) to the timeline; its id."""
+        self._passes.append(p)
+        pid = len(self._passes) - 1
+        for k in range(ops):
+            self._where[pid, k] = len(self._items)
+            self._items.append(Item(pid, k))
+        return pid
+
+    def _to_op(self, pid: int, index: int) -> Snapshot:
+        self._cursor = self._where[pid, index]
+        self._visited(pid)
+        return self._snapshot()
+
+    def _current_pass(self) -> tuple[int, int, tuple[Op, ...]]:
+        """(pass id, op index, ops) at the cursor; on an epoch step, the latest pass before it
+        (or the first pass, when the timeline starts with epochs)."""
+        for k in range(self._cursor, -1, -1):
+            item = self._items[k]
+            if item.pass_id is not None:
+                index = item.index if k == self._cursor else 0
+                return item.pass_id, index, self._pass(item.pass_id).ops
+        pid = next(i.pass_id for i in self._items if i.pass_id is not None)
+        return pid, 0, self._pass(pid).ops
+
+    def _snapshot(self) -> Snapshot:
+        item = self._items[self._cursor]
+        pid, index, ops = self._current_pass()
+        p = self._passes[pid]
+        L = len(self._sizes) - 1
+        op = ops[index] if item.pass_id is not None else None
+        if op is not None:
+            address = op_address(p.epoch, p.example, op.address)
+            explanation = explain(op.phase, op.name, op.layer, L)
+        else:
+            address = f"e{item.index}"
+            explanation = EPOCH_EXPLANATION
+        reached = ops[: index + 1] if op is not None else ops
+        values: dict[str, Array] = {}
+        for o in reached:
+            values.update(o.outputs)
+        yhat = values.get("ŷ")
+        layers = [LayerState(ops[0].inputs["x"].shape[0], ops[0].inputs["x"].ravel(), None)]
+        for l in range(1, L + 1):
+            a = values.get("ŷ" if l == L else f"A{l}")
+            dz = values.get(f"dZ{l}")
+            slope = None if a is None or l == L else self._hidden.slope(a).ravel()
+            layers.append(
+                LayerState(
+                    self._sizes[l],
+                    None if a is None else a.ravel(),
+                    None if dz is None else dz.ravel(),
+                    slope,
+                )
+            )
+        epoch_metrics = None
+        if item.pass_id is None:
+            epoch_metrics = next((m for m in self._metrics if m.epoch == item.index), None)
+        return Snapshot(
+            epoch=self._epoch,
+            cursor=self._cursor,
+            timeline_length=len(self._items),
+            address=address,
+            kind="op" if op is not None else "epoch",
+            op=op,
+            op_index=index,
+            ops_in_pass=len(ops),
+            explanation=explanation,
+            example=p.example,
+            label=p.label,
+            pixels=p.pixels,
+            prediction=None if yhat is None else int(np.argmax(yhat)),
+            confidence=None if yhat is None else float(np.max(yhat)),
+            layers=tuple(layers),
+            metrics=tuple(self._metrics),
+            epoch_metrics=epoch_metrics,
+            hits=tuple(h for h in self.hits if h.address == address),
+            watches=self._watch_values(ops, index if op is not None else len(ops) - 1),
+            live=self.live,
+            **self._settings(),
+        )
+
+
+def pass_weights(ops: tuple[Op, ...]) -> Params:
+    """The weights a pass used: its ops' W and b inputs, by name."""
+    from .debugger import pass_values
+
+    values = pass_values(ops)
+    L = sum(1 for name in values if name[0] == "W" and name[1:].isdigit())
+    return Params.from_named({f"{w}{l}": values[f"{w}{l}"] for l in range(1, L + 1) for w in "Wb"})
+
+
+def _group_starts(ops: tuple[Op, ...]) -> list[int]:
+    """Indices where a new (phase, layer) group of ops begins."""
+    return [
+        k
+        for k, op in enumerate(ops)
+        if k == 0 or (op.phase, op.layer) != (ops[k - 1].phase, ops[k - 1].layer)
+    ]
+
