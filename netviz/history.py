@@ -10,12 +10,15 @@ so the terminal app drives either through one API.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
 from .breakpoints import Breakpoint, BreakpointError, parse_breakpoint
 from .core.network import Params
-from .core.steps import Op
+from .core.steps import YHAT, Op
+from .debugger import op_tensors
 from .explain import explain
 from .snapshot import Hit, Item, LayerState, Metrics, Pass, Snapshot, WatchValue
 from .trace.schema import op_address, parse_address
@@ -233,16 +236,14 @@ class History:
         with self._lock:
             del self.watches[index]
 
-    def _watch_values(self, ops: tuple[Op, ...], index: int) -> tuple[WatchValue, ...]:
-        """Every watch at op ``index``: what the pass has computed so far, by name."""
+    def _watch_values(self, tensors: Mapping[str, Array]) -> tuple[WatchValue, ...]:
+        """Every watch over ``tensors``: what is computed so far at the cursor, by name."""
         if not self.watches:
             return ()
-        from .debugger import op_tensors
         from .watch import WatchError, format_value
 
         if self._cursor != self._watch_cursor:  # a new stop: what was shown becomes "before"
             self._watch_before, self._watch_cursor = self._watch_shown, self._cursor
-        tensors = op_tensors(ops, index)
         shown, out = {}, []
         for watch in self.watches:
             try:
@@ -332,29 +333,36 @@ class History:
             if item.pass_id is not None:
                 index = item.index if k == self._cursor else 0
                 return item.pass_id, index, self._pass(item.pass_id).ops
-        pid = next(i.pass_id for i in self._items if i.pass_id is not None)
+        pid = next((i.pass_id for i in self._items if i.pass_id is not None), None)
+        if pid is None:
+            raise ValueError("no example pass was recorded: step through one in the tour first")
         return pid, 0, self._pass(pid).ops
+
+    def _epoch_view(self, epoch: int) -> View:
+        """What the digit and network regions show on an epoch step: the latest pass before
+        it, complete (a replay shows a watched example at that epoch when it has one)."""
+        pid, _, ops = self._current_pass()
+        p = self._passes[pid]
+        return View(p.example, p.label, p.pixels, op_tensors(ops, len(ops) - 1))
 
     def _snapshot(self) -> Snapshot:
         item = self._items[self._cursor]
-        pid, index, ops = self._current_pass()
-        p = self._passes[pid]
         L = len(self._sizes) - 1
-        op = ops[index] if item.pass_id is not None else None
-        if op is not None:
+        if item.pass_id is None:
+            view, op, index, n = self._epoch_view(item.index), None, 0, 0
+            address, explanation = f"e{item.index}", EPOCH_EXPLANATION
+        else:
+            pid, index, ops = self._current_pass()
+            p, op, n = self._passes[pid], ops[index], len(ops)
+            view = View(p.example, p.label, p.pixels, op_tensors(ops, index))
             address = op_address(p.epoch, p.example, op.address)
             explanation = explain(op.phase, op.name, op.layer, L)
-        else:
-            address = f"e{item.index}"
-            explanation = EPOCH_EXPLANATION
-        reached = ops[: index + 1] if op is not None else ops
-        values: dict[str, Array] = {}
-        for o in reached:
-            values.update(o.outputs)
-        yhat = values.get("ŷ")
-        layers = [LayerState(ops[0].inputs["x"].shape[0], ops[0].inputs["x"].ravel(), None)]
+        values = view.values
+        yhat = values.get(YHAT)
+        x = values.get("x")
+        layers = [LayerState(self._sizes[0], None if x is None else x.ravel(), None)]
         for l in range(1, L + 1):
-            a = values.get("ŷ" if l == L else f"A{l}")
+            a = values.get(YHAT if l == L else f"A{l}")
             dz = values.get(f"dZ{l}")
             slope = None if a is None or l == L else self._hidden.slope(a).ravel()
             layers.append(
@@ -376,21 +384,32 @@ class History:
             kind="op" if op is not None else "epoch",
             op=op,
             op_index=index,
-            ops_in_pass=len(ops),
+            ops_in_pass=n,
             explanation=explanation,
-            example=p.example,
-            label=p.label,
-            pixels=p.pixels,
+            example=view.example,
+            label=view.label,
+            pixels=view.pixels,
             prediction=None if yhat is None else int(np.argmax(yhat)),
             confidence=None if yhat is None else float(np.max(yhat)),
             layers=tuple(layers),
             metrics=tuple(self._metrics),
             epoch_metrics=epoch_metrics,
             hits=tuple(h for h in self.hits if h.address == address),
-            watches=self._watch_values(ops, index if op is not None else len(ops) - 1),
+            watches=self._watch_values(values),
             live=self.live,
             **self._settings(),
         )
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside
+class View:
+    """One example as the digit and network regions show it: its arrays by name (x, Z1, A1,
+    ŷ, dZ1, …: what was computed so far; a name is missing until then)."""
+
+    example: int
+    label: int
+    pixels: Array  # (784,) uint8
+    values: Mapping[str, Array]
 
 
 def pass_weights(ops: tuple[Op, ...]) -> Params:

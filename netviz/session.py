@@ -266,6 +266,8 @@ class Session(History):
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged run shows its infs
             ops = example_ops(self._params, x, label, run.hidden, alpha=run.spec.preset.alpha)
         p = Pass(self._epoch, example, ops, label, run.train.images[example])
+        if self._passes:  # a pass opened after an epoch stays once another follows it
+            self._record_pass(len(self._passes) - 1)
         pid = self._add_pass(p, len(ops))
         self._cursor = self._where[pid, min(index, len(ops) - 1)]
         self._check_ops(pid)

@@ -273,3 +273,18 @@ def test_junk_in_the_middle_is_refused_or_read_never_a_traceback(capsys, tmp_pat
             assert err.startswith(f"netviz: error: {path}: damaged") and err.count("\n") == 1
         outcomes.add(status)
     assert 0 in outcomes  # most of the file still reads
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [(r[1], r[3]) for r in REFUSALS if r[2] == INFO],
+    ids=[r[0] for r in REFUSALS if r[2] == INFO],
+)
+def test_replay_refuses_what_trace_info_refuses_with_the_same_line(
+    capsys, tmp_path, real, make, message
+):
+    """``netviz replay`` opens the file with the same reader: the same line, before any UI."""
+    path = make(tmp_path, real)
+    status, out, err = run_cli(capsys, "replay", str(path))
+    expected = message.format(path=path, **sizes(real, path))
+    assert (status, err, out) == (2, f"netviz: error: {expected}\n", "")

@@ -121,6 +121,53 @@ class TraceReader:
                 inputs[name] = self._decode(name, *rows[0])
         return inputs, outputs
 
+    def pass_ops(self, epoch: int, example: int) -> list[tuple[Step, dict, dict]]:
+        """Every op of example ``example``'s pass at epoch ``epoch``, in order, as (step,
+        inputs, outputs): what :meth:`op_arrays` gives for each op, read in one query."""
+        steps = self._query(
+            f"SELECT {STEP_COLUMNS} FROM steps WHERE kind = 'op' AND epoch = ? AND example = ? "
+            "ORDER BY step",
+            [epoch, example],
+        )
+        rows = self._query(
+            f"SELECT t.step, t.name, {', '.join('t.' + c for c in ARRAY_COLUMNS.split(', '))} "
+            "FROM tensors t JOIN steps s ON s.step = t.step "
+            "WHERE s.kind = 'op' AND s.epoch = ? AND s.example = ?",
+            [epoch, example],
+        )
+        by_step: dict[int, dict[str, np.ndarray]] = {}
+        for number, name, *stored in rows:
+            by_step.setdefault(number, {})[name] = self._decode(name, *stored)
+        known: dict[str, np.ndarray] = {}  # the latest array of each name so far in the pass
+        out = []
+        for row in steps:
+            step = self._step(row)
+            stored = by_step.get(step.step, {})
+            lost = ", ".join(name for name in step.outputs if name not in stored)
+            if lost:
+                raise self._damaged(f"{step.address} lists outputs it does not hold: {lost}")
+            inputs = {}
+            for name in step.inputs:  # an input that is also an output is the older value
+                value = (
+                    known.get(name) if name in step.outputs else stored.get(name, known.get(name))
+                )
+                if value is not None:
+                    inputs[name] = value
+            out.append((step, inputs, {name: stored[name] for name in step.outputs}))
+            known.update(stored)
+        return out
+
+    def metric_rows(self, after: int = -1) -> list[dict]:
+        """The metrics rows of the epochs after ``after``, as dicts (no pandas: fast to open)."""
+        try:
+            cursor = self._db.execute(
+                "SELECT * FROM metrics WHERE epoch > ? ORDER BY epoch", [after]
+            )
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except sqlite3.DatabaseError as e:
+            raise self._damaged(e) from None
+
     def weights(self, epoch: int) -> Params:
         """The weights after ``epoch`` epochs, bit for bit: the nearest checkpoint at or before
         it, then the recorded updates W ← W − α·ΣdW/m replayed with training's own rule."""

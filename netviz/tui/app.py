@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..session import Session
+from ..history import History
 from ..snapshot import Hit, Snapshot
 from .chain import card_marks, clamp, entry_index, gradient_output
 from .charts import Charts
@@ -31,15 +31,21 @@ from .help import HelpScreen
 from .inspector import Inspector, NumbersView
 from .network import NetworkView
 from .screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
-from .timeline import Timeline
+from .timeline import Scrubber, Timeline
 
 SELECT_TIP = "in select mode: move the selected entry"
 CONTINUE_MAX = 10_000  # epochs ``c`` runs at most before giving up on a breakpoint
 PAINT_EVERY = 0.25  # seconds between repaints while epochs run
+FOLLOW_EVERY = 0.5  # seconds between looks for new steps in a replayed trace
+REPLAY_REFUSES = {  # what a replay says instead of computing
+    "epoch": "runs a new epoch",
+    "play": "plays new epochs",
+    "misclassified": "searches the training set at the current weights",
+}
 # Actions that change what is shown: off while a help or question screen is on top.
 VIEW_ACTIONS = set(
     "step layer phase example edge move epoch play stop scroll_numbers page_numbers hit "
-    "breakpoints watches goto misclassified verify select select_mode overlay".split()
+    "breakpoints watches goto misclassified verify select select_mode overlay scrub export".split()
 )
 
 
@@ -102,6 +108,22 @@ class NetvizApp(App[int]):
         ),
         Binding("g", "edge(False)", "First", show=False, tooltip="first recorded step"),
         Binding("G", "edge(True)", "Last", show=False, tooltip="last recorded step"),
+        Binding(
+            "greater_than_sign",
+            "scrub(1)",
+            "Next epoch",
+            show=False,
+            key_display=">",
+            tooltip="next epoch step (over the passes between)",
+        ),
+        Binding(
+            "less_than_sign",
+            "scrub(-1)",
+            "Prev epoch",
+            show=False,
+            key_display="<",
+            tooltip="previous epoch step",
+        ),
         Binding(
             "k",
             "select_mode(None)",
@@ -184,7 +206,7 @@ class NetvizApp(App[int]):
     overlay: reactive[bool] = reactive(False, init=False)
     """Whether hidden neurons are coloured by their local slope σ′(Z) instead."""
 
-    def __init__(self, session: Session, close_session: bool = False) -> None:
+    def __init__(self, session: History, close_session: bool = False) -> None:
         super().__init__()
         self.session = session
         self.close_session = close_session
@@ -206,7 +228,24 @@ class NetvizApp(App[int]):
         yield self.footer
 
     def on_mount(self) -> None:
+        if not self.session.live:
+            self.sub_title = f"replay · {self.session.trace_path}"
+            self.timeline.add_class("-replay")
+            self.set_interval(FOLLOW_EVERY, self._follow)
         self.snapshot = self.session.snapshot()
+
+    def _follow(self) -> None:
+        """A replayed trace that is still being written: show what was committed since."""
+        if self.session.refresh():
+            self.snapshot = self.session.snapshot()
+
+    def _refuse(self, action: str) -> None:
+        """Say why a replay does not do ``action``."""
+        self.notify(
+            f"Replay is read-only: this key {REPLAY_REFUSES[action]}. Open a run live with "
+            "netviz tour to compute.",
+            severity="warning",
+        )
 
     def on_resize(self, event: events.Resize) -> None:
         self.footer.compact = event.size.width < 100  # so that q Quit fits in 80 columns
@@ -233,7 +272,17 @@ class NetvizApp(App[int]):
         if action == "select" or (action == "select_mode" and parameters == (False,)):
             if not self.selecting:
                 return False  # the arrows and escape fall through to their other bindings
+        if action in REPLAY_REFUSES and not self.session.live:
+            return None  # shown dimmed in the footer; on_key says why when pressed
         return action not in VIEW_ACTIONS or len(self.screen_stack) == 1
+
+    def on_key(self, event: events.Key) -> None:
+        """A replay's computing keys reach here (their bindings are off): say why."""
+        if self.session.live or len(self.screen_stack) > 1:
+            return
+        for b in self.BINDINGS:
+            if isinstance(b, Binding) and event.key == b.key and b.action in REPLAY_REFUSES:
+                self._refuse(b.action)
 
     # --- stepping: fast session calls, repainted from the snapshot they return ---------------
 
@@ -247,13 +296,28 @@ class NetvizApp(App[int]):
         self.snapshot = self.session.phase(finish)
 
     def action_example(self, delta: int) -> None:
+        before = self.snapshot
         self.snapshot = self.session.example(delta)
+        if not self.session.live and before is not None and self.snapshot.cursor == before.cursor:
+            if self.snapshot.kind == "op" and delta > 0:
+                self.notify("The last recorded pass: a replay opens no new examples.")
 
     def action_edge(self, last: bool) -> None:
         self.snapshot = self.session.edge(last)
 
     def action_move(self, delta: int) -> None:
         self.snapshot = self.session.move(delta)
+
+    def action_scrub(self, delta: int) -> None:
+        self.snapshot = self.session.scrub(delta)
+
+    @on(Scrubber.Seek)
+    def _scrub_to(self, message: Scrubber.Seek) -> None:
+        """The scrubber was clicked or dragged: go to that epoch step."""
+        try:
+            self.snapshot = self.session.goto_epoch(message.epoch)
+        except ValueError as e:
+            self.notify(str(e), severity="warning", markup=False)
 
     def action_scroll_numbers(self, lines: int) -> None:
         self._numbers.scroll_lines(lines)
@@ -284,6 +348,9 @@ class NetvizApp(App[int]):
 
     def action_hit(self, forward: bool) -> None:
         """``c``: continue until a breakpoint fires; ``C``: back to the previous hit."""
+        if forward and not self.session.live:
+            self.seek_breakpoint()
+            return
         if forward:
             self.continue_to_breakpoint()
             return
@@ -295,6 +362,18 @@ class NetvizApp(App[int]):
             return
         self.snapshot = snapshot
         self.notify(hit_note(snapshot), markup=False)
+
+    def seek_breakpoint(self) -> None:
+        """``c`` in a replay: the next recorded step where a condition holds."""
+        if not any(bp.enabled for bp in self.session.breakpoints):
+            self.notify("No breakpoints are on: b adds one, B lists them.", severity="warning")
+            return
+        hit = self.session.next_hit()
+        if hit is None:
+            self.notify("No breakpoint fires after this step in the recording.")
+            return
+        self.snapshot = self.session.snapshot()
+        self.notify(hit_note(self.snapshot), title="breakpoint", severity="warning", markup=False)
 
     def action_goto(self) -> None:
         ask_goto(self)
@@ -308,7 +387,11 @@ class NetvizApp(App[int]):
     def action_verify(self) -> None:
         """A gradient check of the current op's layer (≤ 40 ms: W1 samples 40 entries)."""
         snapshot = self.session.snapshot()
-        checks = self.session.check_gradients()  # the session picks the op's layer
+        try:
+            checks = self.session.check_gradients()  # the session picks the op's layer
+        except ValueError as e:
+            self.notify(str(e), severity="warning", markup=False)
+            return
         layer = checks[0].name.lstrip("Wb") if checks else "?"
         self.push_screen(GradCheckScreen(checks, f"layer {layer} · {snapshot.address}"))
 
@@ -511,13 +594,14 @@ def hit_note(snapshot: Snapshot) -> str:
     return f"Breakpoint hit at {snapshot.address}: {reasons}"
 
 
-def create_app(session: Session, close_session: bool = False) -> NetvizApp:
-    """The tour app for ``session`` (left open on exit unless ``close_session``)."""
+def create_app(session: History, close_session: bool = False) -> NetvizApp:
+    """The app over ``session``: a live Session (the tour) or a Replay of a trace (left open
+    on exit unless ``close_session``)."""
     return NetvizApp(session, close_session)
 
 
-def run_tour(session: Session) -> int:
-    """Run the tour until the learner quits; the caller closes the session. Returns 0."""
+def run_tour(session: History) -> int:
+    """Run the app until the learner quits; the caller closes the session. Returns 0."""
     app = create_app(session)
     app.run()
     with app.epoch_lock:  # an epoch still running in a worker thread ends before we return

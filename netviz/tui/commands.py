@@ -173,6 +173,8 @@ KEY_COMMANDS = [
     ("Go to the previous example", "example(-1)", "["),
     ("Go to the first recorded step", "edge(False)", "g"),
     ("Go to the last recorded step", "edge(True)", "G"),
+    ("Go to the next epoch step", "scrub(1)", ">"),
+    ("Go to the previous epoch step", "scrub(-1)", "<"),
     ("Run one epoch", "epoch", "e"),
     ("Play or pause epochs", "play", "space"),
     ("Stop the epochs", "stop", "escape"),
@@ -187,6 +189,7 @@ KEY_COMMANDS = [
     ("Verify gradients numerically", "verify", "v"),
     ("Select a gradient entry (chain rule)", "select_mode", "k"),
     ("Toggle the local-slope overlay", "overlay", "o"),
+    ("Export what is shown", "export", "x"),
     ("Show the help", "help", "?"),
 ]
 
@@ -198,6 +201,11 @@ def commands(app: NetvizApp) -> list[tuple[str, Callable[[], object], str]]:
         (name, lambda action=action: app.call_later(app.run_action, action), f"key {key}")
         for name, action, key in KEY_COMMANDS
     ]
+    found.append(
+        ("Copy address", lambda: copy_address(app), "the cursor's address, to the clipboard")
+    )
+    if not app.session.live:  # a replay computes nothing: no epochs, resets or new examples
+        return found
     found += [
         ("Run 10 epochs", lambda: app.run_epochs(10), "ten full-batch epochs in the background"),
         ("Run 100 epochs", lambda: app.run_epochs(100), "escape stops at the next epoch"),
@@ -211,7 +219,6 @@ def commands(app: NetvizApp) -> list[tuple[str, Callable[[], object], str]]:
         ),
         ("Reset network with seed…", lambda: ask_seed(app), "type the seed of the first weights"),
         ("Go to example…", lambda: ask_example(app), "open a training example by its index"),
-        ("Copy address", lambda: copy_address(app), "the cursor's address, to the clipboard"),
     ]
     for name, preset in PRESETS.items():
         found.append(

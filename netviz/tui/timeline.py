@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -65,12 +67,76 @@ class RunInfo(Widget):
         s = self.snapshot
         if s is None:
             return Text()
-        head = f"α {s.alpha:g} · preset {s.preset} · {s.layout} · seed {s.seed} · trace "
+        mode = "" if s.live else "replay (read-only) · "
+        head = f"{mode}α {s.alpha:g} · preset {s.preset} · {s.layout} · seed {s.seed} · trace "
         trace = s.trace or "(not recorded)"
         room = self.content_region.width - len(head)
         if len(trace) > room > 1:  # keep the file name: cut the folders, from the left
             trace = "…" + trace[len(trace) - room + 1 :]
         return Text(head + trace, no_wrap=True, overflow="ellipsis", end="")
+
+
+def cursor_epoch(address: str) -> int:
+    """The epoch an address belongs to: ``e12`` and ``e12/x3/fwd/L1/Z`` are both in 12."""
+    return int(address.split("/")[0][1:])
+
+
+class Scrubber(Widget):
+    """A replay's epochs as a bar: where the cursor's epoch is; a click or a drag seeks."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"scrubber--label", "scrubber--bar"}
+
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
+    """The state to show."""
+
+    class Seek(Message):
+        """The learner clicked or dragged to epoch ``epoch``."""
+
+        def __init__(self, epoch: int) -> None:
+            super().__init__()
+            self.epoch = epoch
+
+    def _label(self, snapshot: Snapshot) -> str:
+        return f"epoch {cursor_epoch(snapshot.address)} of {snapshot.epoch}  "
+
+    def render(self) -> Text:
+        s = self.snapshot
+        if s is None:
+            return Text()
+        label = self._label(s)
+        text = Text(no_wrap=True, end="")
+        text.append(label, self.get_component_rich_style("scrubber--label"))
+        room = self.content_region.width - len(label)
+        bar = track(cursor_epoch(s.address), s.epoch + 1, room) if s.epoch else "no epochs"
+        text.append(bar, self.get_component_rich_style("scrubber--bar"))
+        return text
+
+    def _epoch_at(self, x: int) -> int | None:
+        s = self.snapshot
+        if s is None or not s.epoch:
+            return None
+        start = len(self._label(s))
+        room = self.content_region.width - start
+        if room <= 1:
+            return None
+        share = min(max((x - start) / (room - 1), 0.0), 1.0)
+        return max(1, round(share * s.epoch))
+
+    def _seek(self, x: int) -> None:
+        epoch = self._epoch_at(x)
+        if epoch is not None:
+            self.post_message(self.Seek(epoch))
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self.capture_mouse()
+        self._seek(event.x)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self.app.mouse_captured is self:
+            self._seek(event.x)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self.release_mouse()
 
 
 class Timeline(Widget):
@@ -83,4 +149,5 @@ class Timeline(Widget):
 
     def compose(self) -> ComposeResult:
         yield Where().data_bind(Timeline.snapshot, Timeline.progress)
+        yield Scrubber().data_bind(Timeline.snapshot)
         yield RunInfo().data_bind(Timeline.snapshot)

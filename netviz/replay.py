@@ -1,0 +1,296 @@
+"""Replay: the history of a saved (or still growing) trace, read-only, with the session's API.
+
+The timeline is the trace's steps in the order they were recorded: each example pass (all of
+its ops) and each full-batch epoch, exactly as the live session that wrote it had them. A pass's
+arrays are read when the cursor first enters it. On an epoch step the digit and network show a
+watched example at that epoch (``]`` / ``[`` choose which), from the Z, A and dZ the epoch
+recorded. Breakpoints are seeks: ``c`` / ``C`` move to the next or previous step where a
+condition holds. Nothing is computed, so nothing new is recorded; :meth:`Replay.refresh` picks up
+what a run still writing the trace has committed since.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from .breakpoints import Breakpoint, BreakpointError, EpochFacts, check, check_op, parse_breakpoint
+from .core.activations import activation
+from .core.steps import YHAT, Op
+from .history import History, View
+from .snapshot import Hit, Item, Metrics, Pass, Snapshot
+from .trace import TraceError, TraceReader
+from .trace.schema import op_address
+
+
+class Replay(History):
+    """A trace file as a timeline the UI can step through; closes its reader on :meth:`close`."""
+
+    live = False
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.reader = TraceReader(path)
+        try:
+            meta = self.reader.meta
+            self._sizes = tuple(int(n) for n in meta["sizes"])
+            self._hidden = activation(meta["activation"])
+            self._watched = tuple(int(i) for i in meta.get("watch", ()))
+        except (KeyError, TypeError, ValueError) as e:
+            self.reader.close()
+            raise TraceError(f"{path}: its metadata does not describe a network ({e})") from None
+        self._meta = meta
+        self._epoch, self._seen, self._watch_index = 0, 0, 0
+        self._examples: dict[int, tuple[np.ndarray, int]] = {}
+        self._rows: dict[int, dict] = {}  # epoch → its metrics row
+        self._by_epoch: dict[int, Metrics] = {}
+        self.breakpoints = [_saved(b, len(self._sizes) - 1) for b in meta.get("breakpoints", [])]
+        self.breakpoints = [b for b in self.breakpoints if b is not None]
+        self.refresh()
+        if not self._items:
+            self.reader.close()
+            raise TraceError(f"{path}: nothing recorded yet (no epoch or example pass)")
+
+    @property
+    def trace_path(self) -> Path:
+        return self.reader.path
+
+    # --- following a trace that is still being written --------------------------------------
+
+    def refresh(self) -> bool:
+        """Add what was committed since the last look; True if the timeline grew. A cursor on
+        the last step follows the growth."""
+        with self._lock:
+            following = self._cursor == len(self._items) - 1
+            steps = self.reader.steps(after=self._seen)
+            if not steps:
+                return False
+            rows = {r["epoch"]: r for r in self.reader.metric_rows(after=self._epoch)}
+            k = 0
+            while k < len(steps):
+                step = steps[k]
+                if step.kind == "epoch":
+                    self._add_epoch(rows.get(step.epoch) or self._row(step.epoch))
+                    k += 1
+                    continue
+                same = [s for s in steps[k:] if (s.epoch, s.example) == (step.epoch, step.example)]
+                self._add_head(step.epoch, step.example, len(same))
+                k += len(same)
+            self._seen = steps[-1].step
+            if following:
+                self._cursor = len(self._items) - 1
+            return True
+
+    def _row(self, epoch: int) -> dict:
+        rows = self.reader.metric_rows(after=epoch - 1)
+        if not rows or rows[0]["epoch"] != epoch:
+            raise TraceError(f"{self.reader.path}: epoch {epoch} has a step but no metrics row")
+        return rows[0]
+
+    def _add_epoch(self, row: dict) -> None:
+        L = len(self._sizes) - 1
+        test = row.get("test_accuracy")
+        norms = tuple(_number(row.get(f"grad_norm_L{l}")) for l in range(1, L + 1))
+        self._metrics.append(
+            Metrics(row["epoch"], _number(row["cost"]), _number(row["train_accuracy"]),
+                    _number(test), norms)  # fmt: skip
+        )
+        self._rows[row["epoch"]] = row
+        self._by_epoch[row["epoch"]] = self._metrics[-1]
+        self._items.append(Item(None, row["epoch"]))
+        self._epoch = max(self._epoch, row["epoch"])
+
+    def _add_head(self, epoch: int, example: int, ops: int) -> None:
+        """A pass whose ops are read when the cursor first enters it."""
+        pixels, label = self._example(example)
+        self._add_pass(Pass(epoch, example, (), label, pixels), ops)
+
+    def _example(self, index: int) -> tuple[np.ndarray, int]:
+        if index not in self._examples:
+            pixels, label = self.reader.example(index)
+            self._examples[index] = (pixels, -1 if label is None else int(label))
+        return self._examples[index]
+
+    # --- hooks --------------------------------------------------------------------------------
+
+    def _pass(self, pid: int) -> Pass:
+        p = self._passes[pid]
+        if not p.ops:
+            read = self.reader.pass_ops(p.epoch, p.example)
+            ops = tuple(
+                Op(s.phase, s.layer, s.op, s.equation or "", inputs, outputs)
+                for s, inputs, outputs in read
+            )
+            p = self._passes[pid] = replace(p, ops=ops)
+        return p
+
+    def _settings(self) -> dict:
+        meta = self._meta
+        preset = meta.get("preset") or {}
+        alpha = self._rows[self._epoch]["alpha"] if self._epoch in self._rows else meta["alpha"]
+        return {
+            "alpha": float(alpha),
+            "preset": str(preset.get("name", "?")) if isinstance(preset, dict) else str(preset),
+            "layout": "-".join(map(str, self._sizes)) + f" {self._hidden.name}",
+            "seed": int(meta.get("seed", 0)),
+            "trace": str(self.reader.path),
+            "train_size": int(meta.get("train_size", 0)),
+        }
+
+    def _epoch_view(self, epoch: int) -> View:
+        """A watched example's Z, A and dZ as epoch ``epoch`` computed them (at the weights it
+        started from); without them, the latest pass before it, or the bare digit."""
+        arrays = self.reader.tensors(f"e{epoch}")
+        L = len(self._sizes) - 1
+        if self._watched and f"watch/Z{L}" in arrays:
+            k = self._watch_index % len(self._watched)
+            example = self._watched[k]
+            pixels, label = self._example(example)
+            scale = 255.0 if self._meta.get("scale_pixels") else 1.0
+            values = {"x": (pixels / scale).reshape(-1, 1)}
+            for l in range(1, L + 1):
+                for name in ("Z", "A", "dZ"):
+                    key = YHAT if (name, l) == ("A", L) else f"{name}{l}"
+                    values[key] = arrays[f"watch/{name}{l}"][:, k : k + 1]
+            return View(example, label, pixels, values)
+        if self._passes:
+            return super()._epoch_view(epoch)
+        example = self._watched[0] if self._watched else 0
+        pixels, label = self._example(example)
+        return View(example, label, pixels, {})
+
+    # --- moving -------------------------------------------------------------------------------
+
+    def example(self, delta: int = 1) -> Snapshot:
+        """On an epoch step: the next or previous watched example; else the next or previous
+        pass (the last one stays: nothing is computed in a replay)."""
+        with self._lock:
+            item = self._items[self._cursor]
+            if item.pass_id is None and self._watched:
+                self._watch_index = (self._watch_index + delta) % len(self._watched)
+                return self._snapshot()
+            if not self._passes:
+                return self._snapshot()
+            return super().example(delta)
+
+    def layer(self, delta: int = 1) -> Snapshot:
+        return super().layer(delta) if self._passes else self.snapshot()
+
+    def phase(self, finish: bool = True) -> Snapshot:
+        return super().phase(finish) if self._passes else self.snapshot()
+
+    def goto_example(self, example: int) -> Snapshot:
+        try:
+            return super().goto_example(example)
+        except ValueError:
+            recorded = sorted({p.example for p in self._passes})
+            raise ValueError(
+                f"example {example} has no recorded pass (passes: "
+                f"{', '.join(f'x{i}' for i in recorded) or 'none'})"
+            ) from None
+
+    # --- breakpoints as seeks ------------------------------------------------------------------
+
+    def add_breakpoint(self, text: str) -> Breakpoint:
+        bp = parse_breakpoint(text, layers=len(self._sizes) - 1)
+        if bp.kind == "flip" and bp.example not in self._watched:
+            watched = ", ".join(f"x{i}" for i in self._watched) or "none"
+            raise BreakpointError(
+                f"{text!r}: a replay knows the predictions of watched examples only ({watched})"
+            )
+        with self._lock:
+            self.breakpoints.append(bp)
+            return bp
+
+    def next_hit(self) -> Hit | None:
+        """``c``: the next step after the cursor where an enabled condition holds (the cursor
+        moves there); None if there is none up to the end of the recording."""
+        return self._seek(range(self._cursor + 1, len(self._items)))
+
+    def previous_hit(self) -> Snapshot:
+        """``C``: the previous step before the cursor where an enabled condition holds."""
+        self._seek(range(self._cursor - 1, -1, -1))
+        return self.snapshot()
+
+    def _seek(self, positions: range) -> Hit | None:
+        with self._lock:
+            for k in positions:
+                hits = self._hits_at(k)
+                if hits:
+                    self._cursor = k
+                    self.hits += [h for h in hits if h not in self.hits]
+                    return hits[0]
+            return None
+
+    def _hits_at(self, position: int) -> list[Hit]:
+        """The conditions that hold at timeline position ``position``."""
+        on = [b for b in self.breakpoints if b.enabled]
+        if not on:
+            return []
+        item = self._items[position]
+        if item.pass_id is None:
+            facts, before = self._facts(item.index), self._facts(item.index - 1)
+            found = [(b, check(b, facts, before)) for b in on]
+            address = f"e{item.index}"
+        else:
+            p = self._pass(item.pass_id)
+            op = p.ops[item.index]
+            saturated = None
+            if op.phase == "fwd" and op.name == "A" and f"A{op.layer}" in op.outputs:
+                saturated = float(np.mean(self._hidden.saturated(op.outputs[f"A{op.layer}"])))
+            found = [(b, check_op(b, op, saturated)) for b in on]
+            address = op_address(p.epoch, p.example, op.address)
+        epoch = item.index if item.pass_id is None else self._passes[item.pass_id].epoch
+        return [Hit(epoch, b.text, why, b.layer, address) for b, why in found if why]
+
+    def _facts(self, epoch: int) -> EpochFacts | None:
+        """What epoch ``epoch``'s conditions are checked against, from its metrics row."""
+        row = self._rows.get(epoch)
+        if row is None:
+            return None
+        m = self._by_epoch[epoch]
+        saturated = tuple(
+            _number(row.get(f"saturated_L{l}")) for l in range(1, len(self._sizes) - 1)
+        )
+        finite = all(math.isfinite(v) for v in (m.cost, *m.grad_norms))
+        return EpochFacts(epoch, m.cost, m.train_accuracy, m.test_accuracy, m.grad_norms,
+                          saturated, finite, self._predictions(epoch))  # fmt: skip
+
+    def _predictions(self, epoch: int) -> dict[int, int]:
+        """Watched examples' predictions after epoch ``epoch``'s update: what the next epoch
+        computed at the weights it started from (none after the last epoch)."""
+        flips = [b.example for b in self.breakpoints if b.kind == "flip" and b.enabled]
+        if not flips or epoch + 1 not in self._rows:
+            return {}
+        out = self.reader.tensors(f"e{epoch + 1}").get(f"watch/A{len(self._sizes) - 1}")
+        if out is None:
+            return {}
+        return {i: int(np.argmax(out[:, self._watched.index(i)])) for i in flips}
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def __enter__(self) -> Replay:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _number(value) -> float:
+    """A metric as a float: NULL (no test set, or a lost value) reads as NaN."""
+    return math.nan if value is None else float(value)
+
+
+def _saved(entry, layers: int) -> Breakpoint | None:
+    """A breakpoint saved in the trace's metadata ({"condition", "enabled"}), or None if it no
+    longer parses (a newer netviz's condition, say)."""
+    try:
+        bp = parse_breakpoint(str(entry["condition"]), layers=layers)
+    except (BreakpointError, KeyError, TypeError):
+        return None
+    return bp if entry.get("enabled", True) else bp.toggled()
+
