@@ -69,9 +69,12 @@ def _record(path: Path) -> None:
         for condition in BREAKPOINTS:
             session.add_breakpoint(condition)
         session.goto_example(SECOND)
+        # Back to the first example's pass (revisited, not recomputed): each epoch reopens the
+        # example at the cursor at its new weights, and keeps only the last one, once visited.
+        session.goto_example(FIRST)
         for _ in range(EPOCHS):
             session.run_epoch()
-        session.goto_example(FIRST)
+        session.goto_example(FIRST)  # visits the pass the last epoch reopened: recorded
     # Session.close() folded the write-ahead log back in: the trace is one self-contained file.
     leftovers = [p.name for p in path.parent.iterdir() if p.name != path.name]
     if leftovers:
