@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -222,6 +223,21 @@ class History:
         with self._lock:
             return chain_rule(self._current_pass()[2], self._hidden, name, index)
 
+    def export_view(self, folder: str | Path = ".") -> Path:
+        """``x``: write what is shown at the cursor as a figure into ``folder`` (see
+        :func:`netviz.export.view`: a heatmap at an epoch or a dW / W op, else the step's
+        card), drawn from the trace; the path written. NetvizError if it cannot be."""
+        from .export import view
+
+        with self._lock:
+            address = self._snapshot().address
+            with self._export_reader() as reader:
+                return view(reader, address, folder)
+
+    def _export_reader(self):
+        """A context manager giving a TraceReader that holds the cursor's step."""
+        raise NotImplementedError
+
     def add_watch(self, text: str):
         """``w``: watch an expression over the current step's tensors (netviz.watch's safe
         language); WatchError (a ValueError) says what is wrong with it."""
@@ -428,4 +444,3 @@ def _group_starts(ops: tuple[Op, ...]) -> list[int]:
         for k, op in enumerate(ops)
         if k == 0 or (op.phase, op.layer) != (ops[k - 1].phase, ops[k - 1].layer)
     ]
-

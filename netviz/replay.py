@@ -11,6 +11,7 @@ what a run still writing the trace has committed since.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -95,8 +96,13 @@ class Replay(History):
         test = row.get("test_accuracy")
         norms = tuple(_number(row.get(f"grad_norm_L{l}")) for l in range(1, L + 1))
         self._metrics.append(
-            Metrics(row["epoch"], _number(row["cost"]), _number(row["train_accuracy"]),
-                    _number(test), norms)  # fmt: skip
+            Metrics(
+                row["epoch"],
+                _number(row["cost"]),
+                _number(row["train_accuracy"]),
+                _number(test),
+                norms,
+            )  # fmt: skip
         )
         self._rows[row["epoch"]] = row
         self._by_epoch[row["epoch"]] = self._metrics[-1]
@@ -126,6 +132,9 @@ class Replay(History):
             )
             p = self._passes[pid] = replace(p, ops=ops)
         return p
+
+    def _export_reader(self):
+        return contextlib.nullcontext(self.reader)
 
     def _settings(self) -> dict:
         meta = self._meta
@@ -293,4 +302,3 @@ def _saved(entry, layers: int) -> Breakpoint | None:
     except (BreakpointError, KeyError, TypeError):
         return None
     return bp if entry.get("enabled", True) else bp.toggled()
-

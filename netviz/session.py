@@ -307,10 +307,20 @@ class Session(History):
         self._where = {k: v for k, v in self._where.items() if k[0] != pid}
         self._cursor = min(self._cursor, len(self._items) - 1)
 
+    def _export_reader(self):
+        """This session's own trace, read while it is written, with the cursor's pass in it."""
+        from .errors import NetvizError
+        from .trace import TraceReader
+
+        if self._recorder is None:
+            raise NetvizError("this run records no trace (--no-trace): nothing to draw from")
+        item = self._items[self._cursor]
+        if item.pass_id is not None:
+            self._record_pass(item.pass_id)
+        return TraceReader(self._recorder.path)
+
     def _visited(self, pid: int) -> None:
         self._record_pass(pid)
-
-
 
     def _settings(self) -> dict:
         spec = self._run.spec

@@ -124,3 +124,36 @@ async def test_a_growing_trace_shows_new_epochs(tmp_path):
                 assert "epoch 3 of 3" in screen_text(app)
                 cost = live.snapshot().metrics[-1].cost
                 assert np.isclose(replay.snapshot().metrics[-1].cost, cost, rtol=0, atol=0)
+
+
+@pilot_test
+async def test_x_exports_what_is_shown_and_says_where(trace, tmp_path):
+    """x in a replay and in a live tour; a live run without a trace says why it cannot."""
+    from PIL import Image
+
+    with Replay(trace) as replay:
+        app = create_app(replay)
+        app.export_folder = tmp_path
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("G", "x")  # e4: layer 1's gradient heatmap
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            written = tmp_path / "saved_e4_L1_grad.png"
+            assert notes(app)[-1] == f"Wrote {written}"
+            assert Image.open(written).format == "PNG"
+    with Session(SPEC, trace=tmp_path / "live.nvtrace") as live:
+        app = create_app(live)
+        app.export_folder = tmp_path
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("s", "x")  # a pass's op: its card, the pass recorded first
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            written = tmp_path / "live_e0-x0-fwd-L1-A_card.png"
+            assert notes(app)[-1] == f"Wrote {written}" and written.is_file()
+    with Session(SPEC, record=None) as untraced:
+        app = create_app(untraced)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("x")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "records no trace" in notes(app)[-1]

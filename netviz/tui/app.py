@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events, on, work
@@ -74,6 +75,14 @@ class SessionChanged(Message):
     def __init__(self, note: str) -> None:
         super().__init__()
         self.note = note
+
+
+class Exported(Message):
+    """The export worker wrote ``path`` (None: it could not, and ``problem`` says why)."""
+
+    def __init__(self, path, problem: str) -> None:
+        super().__init__()
+        self.path, self.problem = path, problem
 
 
 class NetvizApp(App[int]):
@@ -187,6 +196,13 @@ class NetvizApp(App[int]):
         ),
         Binding("v", "verify", "Verify", show=False, tooltip="check this layer's gradients"),
         Binding("o", "overlay", "Slopes", show=False, tooltip="overlay: colour neurons by σ′(Z)"),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            show=False,
+            tooltip="write what is shown as a PNG (heatmap or card)",
+        ),
         Binding("space", "play", "Play", tooltip="play / pause full-batch epochs"),
         Binding("escape", "stop", "Stop", show=False, tooltip="stop running epochs"),
         Binding("up", "scroll_numbers(-1)", "Scroll up", show=False, tooltip="scroll the numbers"),
@@ -216,6 +232,7 @@ class NetvizApp(App[int]):
         self._last_paint, self._paint_timer = 0.0, None
         self._latest: EpochDone | None = None  # the epoch worker's latest report
         self.selection = (0, 0)  # (row, column) of the selected gradient entry
+        self.export_folder = Path(".")  # where x writes its figures
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -426,6 +443,30 @@ class NetvizApp(App[int]):
         self.snapshot = self.snapshot
         if self.overlay:
             self.notify("Slope overlay: σ′(Z) = A(1−A), 0 to 0.25, where gradient can still flow.")
+
+    def action_export(self) -> None:
+        """``x``: a heatmap or card of what is shown, drawn in a worker (matplotlib takes a
+        moment to start), then where it went."""
+        self.notify(f"Exporting {self.session.snapshot().address}…")
+        self._export()
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self) -> None:
+        from ..errors import NetvizError
+
+        try:
+            path = self.session.export_view(self.export_folder)
+        except NetvizError as e:
+            self.post_message(Exported(None, str(e)))
+        else:
+            self.post_message(Exported(path, ""))
+
+    @on(Exported)
+    def _exported(self, message: Exported) -> None:
+        if message.path is None:
+            self.notify(message.problem, title="not exported", severity="error", markup=False)
+        else:
+            self.notify(f"Wrote {message.path}", title="exported", markup=False)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([*self.key_help(), ("ctrl+p", "command palette")]))
