@@ -74,3 +74,29 @@ class TestTourScreens:
         number, the entry, dZ2[2] one step down; the factors' neurons marked ◂."""
         keys = ["r", "s", "s", "n", "s", "k", "down", "down", "right", "right", "right"]
         assert snap_compare(app, press=keys, terminal_size=SIZE)
+
+
+@pytest.fixture
+def replay_app(tmp_path, monkeypatch):
+    """The app over a saved trace: example 0 stepped through, then 3 epochs (the trace has the
+    same relative name in every run, so the status bar reads the same)."""
+    from netviz.replay import Replay
+
+    monkeypatch.chdir(tmp_path)
+    spec = RunSpec(PRESETS["seed"], train_size=300, test_size=100)
+    with Session(spec, trace="saved.nvtrace") as live:
+        live.phase(True)
+        for _ in range(3):
+            live.run_epoch()
+    with Replay("saved.nvtrace") as replay:
+        yield create_app(replay)
+
+
+class TestReplayScreens:
+    """A saved trace replayed at 120×40."""
+
+    def test_epoch_with_a_watched_example(self, snap_compare, replay_app):
+        """e2: watched example x1 as epoch 2 computed it; the scrubber at epoch 2 of 3; the
+        footer's computing keys dimmed; 'replay (read-only)' in the run line."""
+        keys = ["G", "less_than_sign", "right_square_bracket"]
+        assert snap_compare(replay_app, press=keys, terminal_size=SIZE)
