@@ -17,7 +17,9 @@ ROOT = Path(__file__).parents[1]
 def test_ruff_is_clean(args):
     if importlib.util.find_spec("ruff") is None:
         pytest.skip("ruff is not installed (pip install '.[test]' brings it)")
-    targets = [str(ROOT / d) for d in ("netviz", "tests", "benchmarks", "sample_data")]
+    targets = [
+        str(ROOT / d) for d in ("netviz", "tests", "benchmarks", "sample_data", "traces", "docs")
+    ]
     ruff = [sys.executable, "-m", "ruff"]
     done = subprocess.run([*ruff, *args, *targets], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
