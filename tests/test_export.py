@@ -14,6 +14,7 @@ from helpers import run_cli
 from PIL import Image
 
 from netviz.core.presets import PRESETS
+from netviz.errors import NetvizError
 from netviz.export import view
 from netviz.export.animation import epoch_span, print_progress, write_animation
 from netviz.export.card import card_at, card_markdown, write_card
@@ -61,6 +62,22 @@ def fresh(tmp_path_factory) -> Path:
     """A session's trace before any epoch: example 0's pass at the initial weights only."""
     path = tmp_path_factory.mktemp("fresh") / "fresh.nvtrace"
     Session(RunSpec(PRESETS["seed"], train_size=300, test_size=100), trace=path).close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def no_update(tmp_path_factory) -> Path:
+    """Example 0's pass at the initial weights, recorded without α: it ends before any update."""
+    from netviz.core.steps import example_ops
+    from netviz.recording import Recorder
+    from netviz.run import prepare
+
+    path = tmp_path_factory.mktemp("no-update") / "plain.nvtrace"
+    run = prepare(RunSpec(PRESETS["seed"], train_size=300, test_size=100))
+    label = int(run.y[0])
+    with Recorder(path, run) as recorder:
+        ops = example_ops(run.params, run.X[:, 0], label, run.hidden)
+        recorder.example_pass(0, 0, ops, run.train.images[0], label)
     return path
 
 
@@ -134,6 +151,12 @@ def test_an_op_address_shows_that_example_pass(recorded, reader, what, expected)
     (matrix,) = tiles(heatmap_figure(reader, shown))
     np.testing.assert_array_equal(matrix, expected(lambda a: op(recorded, a)))
     assert shown.address == f"{PASS}/bwd/L1/dZ"
+
+
+def test_without_a_layer_an_op_address_shows_the_ops_own_layer(recorded, reader):
+    shown = shown_at(reader, at=f"{PASS}/bwd/L2/dW", layer=None, what="grad")
+    assert shown.layer == 2
+    np.testing.assert_array_equal(shown.values, op(recorded, "bwd/L2/dW").outputs["dW2"])
 
 
 def test_at_an_update_op_the_weights_are_the_updated_ones(recorded, reader):
@@ -407,6 +430,20 @@ def test_view_exports_what_the_inspector_shows(
         got = tiles(drawn[0])
         got = got[0] if len(got) == 1 else np.stack([t.reshape(-1) for t in got])
         np.testing.assert_array_equal(got, want)
+
+
+def test_view_of_an_epoch_without_sums_exports_its_weights(minimal, tmp_path):
+    with TraceReader(minimal) as reader:
+        path = view(reader, "e2", tmp_path)
+        assert path.name == "seed_e2_L1_weight.png"
+
+
+def test_a_pass_without_update_has_no_update_panel_and_refuses_an_update_heatmap(no_update):
+    with TraceReader(no_update) as reader:
+        card = card_at(reader, "e0/x0/bwd/L1/dW")
+        assert [p.title.split(":")[0] for p in card.rows[0]] == ["W1", "dW1 = dZ1·xᵀ"]
+        with pytest.raises(NetvizError, match="ends without an update"):
+            shown_at(reader, at="e0/x0/bwd/L1/dW", what="update")
 
 
 # --- refusals ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..trace import TraceReader, parse_address
 from .card import card_at, card_name, write_card
-from .gather import Shown, epoch_matrix, heatmap_name, pass_matrix, shown_at
+from .gather import Shown, epoch_matrix, epoch_sums, heatmap_name, pass_matrix, shown_at
 
 __all__ = ["Shown", "heatmap", "shown_at", "view"]
 
@@ -28,7 +28,8 @@ def heatmap(reader: TraceReader, shown: Shown, path: str | Path) -> Path:
 def view(reader: TraceReader, address: str, folder: Path | str = ".") -> Path:
     """Export what the inspector shows at ``address`` into ``folder``; the path written.
 
-    - an epoch (``e12``): the heatmap of that epoch's layer-1 gradient ΣdW1/m;
+    - an epoch (``e12``): the heatmap of that epoch's layer-1 gradient ΣdW1/m (of its weights
+      W1, when the trace was recorded without ΣdW);
     - an op whose output is a layer's dW (``…/bwd/L2/dW``) or its updated W (``…/upd/L2/W``):
       the heatmap of that matrix;
     - any other op: the step card (its equation, numbers, W, dW and update, the digit) as PNG.
@@ -39,7 +40,8 @@ def view(reader: TraceReader, address: str, folder: Path | str = ".") -> Path:
     step = None if parts is not None and parts["example"] is None else reader.step(address)
     if step is None or step.kind == "epoch":
         epoch = parts["epoch"] if step is None else step.epoch
-        shown = epoch_matrix(reader, epoch, 1, "grad")
+        what = "grad" if epoch_sums(reader, epoch) is not None else "weight"
+        shown = epoch_matrix(reader, epoch, 1, what)
     elif step.layer is not None and f"dW{step.layer}" in step.outputs:
         shown = pass_matrix(reader, step, step.layer, "grad")
     elif step.layer is not None and f"W{step.layer}" in step.outputs:

@@ -128,7 +128,7 @@ def tiles_figure(
     images = _fill_tiles([fig.add_axes(box) for box in boxes], matrix, norm, small=False)
     bar = fig.colorbar(images[0], cax=fig.add_axes(bar_box))
     bar.ax.tick_params(labelsize=9)
-    fig.suptitle(title, y=1 - 0.1 / TILE_SIZE[1], va="top", fontsize=TITLE_SIZE, parse_math=False)
+    fig.suptitle(title, fontsize=TITLE_SIZE, parse_math=False)  # as layer_figure's, for frames
     if caption:
         fig.text(0.5, 0.12 / TILE_SIZE[1], caption, ha="center", va="bottom", fontsize=10,
                  color="#333333", parse_math=False)  # fmt: skip
