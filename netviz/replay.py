@@ -44,7 +44,7 @@ class Replay(History):
             self.reader.close()
             raise TraceError(f"{path}: its metadata does not describe a network ({e})") from None
         self._meta = meta
-        self._epoch, self._seen, self._watch_index = 0, 0, 0
+        self._epoch, self._seen, self._watch_index, self._good = 0, 0, 0, 0
         self._examples: dict[int, tuple[np.ndarray, int]] = {}
         self._rows: dict[int, dict] = {}  # epoch → its metrics row
         self._by_epoch: dict[int, Metrics] = {}
@@ -170,6 +170,17 @@ class Replay(History):
         example = self._watched[0] if self._watched else 0
         pixels, label = self._example(example)
         return View(example, label, pixels, {})
+
+    def _snapshot(self) -> Snapshot:
+        """The snapshot at the cursor; if the trace cannot be read there (damaged in that
+        part), the cursor goes back to where it last could and the TraceError is raised."""
+        try:
+            snapshot = super()._snapshot()
+        except TraceError:
+            self._cursor = self._good
+            raise
+        self._good = self._cursor
+        return snapshot
 
     # --- moving -------------------------------------------------------------------------------
 

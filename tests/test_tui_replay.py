@@ -157,3 +157,26 @@ async def test_x_exports_what_is_shown_and_says_where(trace, tmp_path):
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert "records no trace" in notes(app)[-1]
+
+
+@pilot_test
+async def test_a_damaged_pass_is_reported_and_the_cursor_stays(tmp_path):
+    """A pass whose arrays fail their checksum: the move says why, nothing crashes, and the
+    rest of the trace can still be stepped through."""
+    import sqlite3
+
+    path = tmp_path / "damaged.nvtrace"
+    with Session(SPEC, trace=path) as live:
+        live.run_epoch()
+        live.step(1)  # e1/x0 is recorded
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE tensors SET crc32 = crc32 + 1 WHERE step IN "
+                   "(SELECT step FROM steps WHERE address LIKE 'e1/x0/%')")  # fmt: skip
+    with Replay(path) as replay:
+        app = create_app(replay)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("G")
+            assert "its bytes do not match their checksum" in notes(app)[-1]
+            assert replay.snapshot().address == "e0/x0/fwd/L1/Z"
+            await pilot.press("greater_than_sign")
+            assert replay.snapshot().address == "e1"

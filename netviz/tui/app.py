@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -248,12 +249,20 @@ class NetvizApp(App[int]):
         if not self.session.live:
             self.sub_title = f"replay · {self.session.trace_path}"
             self.timeline.add_class("-replay")
-            self.set_interval(FOLLOW_EVERY, self._follow)
+            self._follower = self.set_interval(FOLLOW_EVERY, self._follow)
         self.snapshot = self.session.snapshot()
 
     def _follow(self) -> None:
         """A replayed trace that is still being written: show what was committed since."""
-        if self.session.refresh():
+        from ..errors import NetvizError
+
+        try:
+            grew = self.session.refresh()
+        except NetvizError as e:  # the file went away or was damaged: stop following it
+            self._follower.stop()
+            self.notify(f"Stopped following: {e}", severity="error", markup=False)
+            return
+        if grew:
             self.snapshot = self.session.snapshot()
 
     def _refuse(self, action: str) -> None:
@@ -303,30 +312,40 @@ class NetvizApp(App[int]):
 
     # --- stepping: fast session calls, repainted from the snapshot they return ---------------
 
+    def _show(self, move: Callable[[], Snapshot]) -> None:
+        """Make a move and paint where it lands. A replayed trace damaged in the part the move
+        reads says so and the cursor stays (the live session raises no NetvizError here)."""
+        from ..errors import NetvizError
+
+        try:
+            self.snapshot = move()
+        except NetvizError as e:
+            self.notify(str(e), title="cannot read", severity="error", markup=False)
+
     def action_step(self, delta: int) -> None:
-        self.snapshot = self.session.step(delta)
+        self._show(lambda: self.session.step(delta))
 
     def action_layer(self, delta: int) -> None:
-        self.snapshot = self.session.layer(delta)
+        self._show(lambda: self.session.layer(delta))
 
     def action_phase(self, finish: bool) -> None:
-        self.snapshot = self.session.phase(finish)
+        self._show(lambda: self.session.phase(finish))
 
     def action_example(self, delta: int) -> None:
         before = self.snapshot
-        self.snapshot = self.session.example(delta)
+        self._show(lambda: self.session.example(delta))
         if not self.session.live and before is not None and self.snapshot.cursor == before.cursor:
             if self.snapshot.kind == "op" and delta > 0:
                 self.notify("The last recorded pass: a replay opens no new examples.")
 
     def action_edge(self, last: bool) -> None:
-        self.snapshot = self.session.edge(last)
+        self._show(lambda: self.session.edge(last))
 
     def action_move(self, delta: int) -> None:
-        self.snapshot = self.session.move(delta)
+        self._show(lambda: self.session.move(delta))
 
     def action_scrub(self, delta: int) -> None:
-        self.snapshot = self.session.scrub(delta)
+        self._show(lambda: self.session.scrub(delta))
 
     @on(Scrubber.Seek)
     def _scrub_to(self, message: Scrubber.Seek) -> None:
