@@ -49,6 +49,8 @@ class History:
         self._watch_shown: dict[str, str] = {}  # at the cursor last shown
         self._watch_before: dict[str, str] = {}  # at the stop before it
         self._watch_cursor: int | None = None
+        self._watched: tuple[int, ...] = ()  # examples whose arrays each epoch keeps
+        self._watch_index = 0  # which of them an epoch step shows
         self._clear()
 
     def _clear(self) -> None:
@@ -78,6 +80,15 @@ class History:
 
     def _settings(self) -> dict:
         """The run's settings the snapshot shows: alpha, preset, layout, seed, trace, train_size."""
+        raise NotImplementedError
+
+    def _watched_at(self, epoch: int) -> Mapping[str, Array] | None:
+        """The watched examples' arrays of epoch ``epoch`` (``Z1``, ``A1``, ``dZ1``, …: one
+        column per example in ``_watched``), or None if it kept none."""
+        return None
+
+    def _example_input(self, example: int) -> tuple[Array, int, Array]:
+        """(pixels (784,) uint8, label, x (784, 1) as the network sees it) of an example."""
         raise NotImplementedError
 
     def _save_breakpoints(self) -> None:
@@ -121,8 +132,12 @@ class History:
 
     def example(self, delta: int = 1) -> Snapshot:
         """``]`` / ``[``: the next or previous example pass of the timeline; forward past the
-        last one is the subclass's (a live session computes the next example)."""
+        last one is the subclass's (a live session computes the next example). On an epoch
+        step: the next or previous watched example, at that epoch."""
         with self._lock:
+            if self._items[self._cursor].pass_id is None and self._watched:
+                self._watch_index = (self._watch_index + delta) % len(self._watched)
+                return self._snapshot()
             pid, i, _ = self._current_pass()
             target = pid + delta
             if 0 <= target < len(self._passes):
@@ -355,11 +370,27 @@ class History:
         return pid, 0, self._pass(pid).ops
 
     def _epoch_view(self, epoch: int) -> View:
-        """What the digit and network regions show on an epoch step: the latest pass before
-        it, complete (a replay shows a watched example at that epoch when it has one)."""
-        pid, _, ops = self._current_pass()
-        p = self._passes[pid]
-        return View(p.example, p.label, p.pixels, op_tensors(ops, len(ops) - 1))
+        """What the digit and network regions show on an epoch step: a watched example's Z, A
+        and dZ as that epoch computed them (at the weights it started from; ``]`` / ``[``
+        choose which); without them, the latest pass before it, or the bare digit."""
+        arrays = self._watched_at(epoch)
+        L = len(self._sizes) - 1
+        if self._watched and arrays and f"Z{L}" in arrays:
+            k = self._watch_index % len(self._watched)
+            pixels, label, x = self._example_input(self._watched[k])
+            values = {"x": x}
+            for l in range(1, L + 1):
+                for name in ("Z", "A", "dZ"):
+                    key = YHAT if (name, l) == ("A", L) else f"{name}{l}"
+                    values[key] = arrays[f"{name}{l}"][:, k : k + 1]
+            return View(self._watched[k], label, pixels, values)
+        if self._passes:
+            pid, _, ops = self._current_pass()
+            p = self._passes[pid]
+            return View(p.example, p.label, p.pixels, op_tensors(ops, len(ops) - 1))
+        example = self._watched[0] if self._watched else 0
+        pixels, label, _ = self._example_input(example)
+        return View(example, label, pixels, {})
 
     def _snapshot(self) -> Snapshot:
         item = self._items[self._cursor]

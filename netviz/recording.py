@@ -48,6 +48,23 @@ def _norm(a: np.ndarray) -> float:
     return float(np.sqrt(np.sum(a * a)))
 
 
+def default_watch(run: Run) -> tuple[int, ...]:
+    """The examples a run watches unless told: the first 8 of the training set."""
+    return tuple(range(min(8, len(run.train))))
+
+
+def watched_arrays(params: Params, run: Run, watch: Sequence[int]) -> dict[str, np.ndarray]:
+    """``Zl``, ``Al`` and ``dZl`` of examples ``watch`` at ``params``: (n_l, k), one column
+    per example, as an epoch starting from ``params`` computes them."""
+    cols = list(watch)
+    cache = forward(params, run.X[:, cols], run.hidden)
+    grads = backward(params, cache, run.y[cols], run.hidden)
+    out = {}
+    for l in range(1, len(params.W) + 1):
+        out[f"Z{l}"], out[f"A{l}"], out[f"dZ{l}"] = cache[f"Z{l}"], cache[f"A{l}"], grads[f"dZ{l}"]
+    return out
+
+
 def default_trace_path(run: Run, folder: str | Path = "traces") -> Path:
     """``traces/<preset>-<YYYYmmdd-HHMMSS>-s<seed>.nvtrace``, with ``-2``, ``-3``, … added when
     a run in the same second took that name."""
@@ -65,9 +82,7 @@ class Recorder:
 
     def __init__(self, path: str | Path, run: Run, options: RecordOptions = DEFAULT_RECORDING):
         self.run, self.options = run, options
-        self.watch = (
-            tuple(range(min(8, len(run.train)))) if options.watch is None else options.watch
-        )
+        self.watch = default_watch(run) if options.watch is None else options.watch
         if any(not 0 <= i < len(run.train) for i in self.watch):
             from .errors import NetvizError
 
@@ -161,14 +176,8 @@ class Recorder:
 
     def _watched(self, params: Params) -> dict[str, np.ndarray]:
         """Z, A and dZ of the watched examples at ``params``: one column per example."""
-        cols = list(self.watch)
-        cache = forward(params, self.run.X[:, cols], self.run.hidden)
-        grads = backward(params, cache, self.run.y[cols], self.run.hidden)
-        out = {}
-        for l in range(1, len(params.W) + 1):
-            out[f"watch/Z{l}"], out[f"watch/A{l}"] = cache[f"Z{l}"], cache[f"A{l}"]
-            out[f"watch/dZ{l}"] = grads[f"dZ{l}"]
-        return out
+        arrays = watched_arrays(params, self.run, self.watch)
+        return {f"watch/{name}": a for name, a in arrays.items()}
 
     def _everyone(self, params: Params) -> dict[str, np.ndarray]:
         """Z and A of every training example at ``params``."""

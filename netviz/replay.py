@@ -20,8 +20,8 @@ import numpy as np
 
 from .breakpoints import Breakpoint, BreakpointError, EpochFacts, check, check_op, parse_breakpoint
 from .core.activations import activation
-from .core.steps import YHAT, Op
-from .history import History, View
+from .core.steps import Op
+from .history import History
 from .snapshot import Hit, Item, Metrics, Pass, Snapshot
 from .trace import TraceError, TraceReader
 from .trace.schema import op_address
@@ -149,27 +149,14 @@ class Replay(History):
             "train_size": int(meta.get("train_size", 0)),
         }
 
-    def _epoch_view(self, epoch: int) -> View:
-        """A watched example's Z, A and dZ as epoch ``epoch`` computed them (at the weights it
-        started from); without them, the latest pass before it, or the bare digit."""
+    def _watched_at(self, epoch: int) -> dict[str, np.ndarray]:
         arrays = self.reader.tensors(f"e{epoch}")
-        L = len(self._sizes) - 1
-        if self._watched and f"watch/Z{L}" in arrays:
-            k = self._watch_index % len(self._watched)
-            example = self._watched[k]
-            pixels, label = self._example(example)
-            scale = 255.0 if self._meta.get("scale_pixels") else 1.0
-            values = {"x": (pixels / scale).reshape(-1, 1)}
-            for l in range(1, L + 1):
-                for name in ("Z", "A", "dZ"):
-                    key = YHAT if (name, l) == ("A", L) else f"{name}{l}"
-                    values[key] = arrays[f"watch/{name}{l}"][:, k : k + 1]
-            return View(example, label, pixels, values)
-        if self._passes:
-            return super()._epoch_view(epoch)
-        example = self._watched[0] if self._watched else 0
+        return {k.removeprefix("watch/"): a for k, a in arrays.items() if k.startswith("watch/")}
+
+    def _example_input(self, example: int) -> tuple[np.ndarray, int, np.ndarray]:
         pixels, label = self._example(example)
-        return View(example, label, pixels, {})
+        scale = 255.0 if self._meta.get("scale_pixels") else 1.0
+        return pixels, label, (pixels / scale).reshape(-1, 1)
 
     def _snapshot(self) -> Snapshot:
         """The snapshot at the cursor; if the trace cannot be read there (damaged in that
@@ -185,14 +172,9 @@ class Replay(History):
     # --- moving -------------------------------------------------------------------------------
 
     def example(self, delta: int = 1) -> Snapshot:
-        """On an epoch step: the next or previous watched example; else the next or previous
-        pass (the last one stays: nothing is computed in a replay)."""
+        """As in a session, but the last pass stays the last: nothing is computed here."""
         with self._lock:
-            item = self._items[self._cursor]
-            if item.pass_id is None and self._watched:
-                self._watch_index = (self._watch_index + delta) % len(self._watched)
-                return self._snapshot()
-            if not self._passes:
+            if not self._passes and self._items[self._cursor].pass_id is not None:
                 return self._snapshot()
             return super().example(delta)
 

@@ -20,7 +20,14 @@ from .breakpoints import EpochFacts, check, check_op
 from .core.network import Params, forward
 from .core.steps import example_ops
 from .history import History, pass_weights
-from .recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
+from .recording import (
+    DEFAULT_RECORDING,
+    Recorder,
+    RecordOptions,
+    default_trace_path,
+    default_watch,
+    watched_arrays,
+)
 from .run import Run, RunSpec, prepare
 from .snapshot import Hit, Item, Metrics, Pass, Snapshot
 from .trace.schema import op_address
@@ -90,6 +97,10 @@ class Session(History):
         self._drop_unvisited_pass()
         if self._recorder:
             self._recorder.epoch(result, self._run.spec.preset.alpha)
+        with np.errstate(over="ignore", invalid="ignore"):  # the weights the epoch started from
+            self._watch_arrays[result.epoch] = watched_arrays(
+                self._params, self._run, self._watched
+            )
         self._params, self._epoch = result.params, result.epoch
         g = result.grads
         norms = tuple(float(np.sqrt(np.sum(d * d))) / g.m for d in g.dW)
@@ -243,6 +254,8 @@ class Session(History):
         )
         self._clear()
         self._sizes, self._hidden = run.params.sizes, run.hidden
+        self._watched = self._recorder.watch if self._recorder else default_watch(run)
+        self._watch_arrays: dict[int, dict[str, np.ndarray]] = {}  # epoch → watched_arrays
         self._facts: EpochFacts | None = None  # the last epoch's, for "went up" and "flipped"
         self._recorded: set[int] = set()  # passes written to the trace
         self._open_pass(0, 0)
@@ -321,6 +334,13 @@ class Session(History):
 
     def _visited(self, pid: int) -> None:
         self._record_pass(pid)
+
+    def _watched_at(self, epoch: int) -> dict[str, np.ndarray] | None:
+        return self._watch_arrays.get(epoch)
+
+    def _example_input(self, example: int) -> tuple[np.ndarray, int, np.ndarray]:
+        run = self._run
+        return run.train.images[example], int(run.y[example]), run.X[:, example : example + 1]
 
     def _settings(self) -> dict:
         spec = self._run.spec

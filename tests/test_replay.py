@@ -50,20 +50,21 @@ def test_the_timeline_is_the_live_one_with_the_same_numbers(recorded):
         again = walk(replay)
     assert [s.address for s in again] == [s.address for s in live]
     for a, b in zip(again, live, strict=True):
-        assert a.kind == b.kind
-        if a.op is not None:  # (an epoch step shows a watched example: the next test)
-            assert (a.example, a.label, a.prediction) == (b.example, b.label, b.prediction)
+        assert (a.kind, a.example, a.label, a.prediction) == (b.kind, b.example, b.label,
+                                                              b.prediction)  # fmt: skip
+        np.testing.assert_array_equal(a.pixels, b.pixels)
+        for la, lb in zip(a.layers, b.layers, strict=True):  # epoch steps: a watched example
+            for field in ("activation", "gradient", "slope"):
+                x, y = getattr(la, field), getattr(lb, field)
+                assert (x is None) == (y is None)
+                if x is not None:
+                    np.testing.assert_array_equal(x, y, err_msg=f"{a.address} {field}")
+        if a.op is not None:
             assert (a.op.equation, list(a.op.outputs)) == (b.op.equation, list(b.op.outputs))
             for name, value in b.op.outputs.items():
                 np.testing.assert_array_equal(a.op.outputs[name], value, err_msg=a.address)
             for name, value in b.op.inputs.items():
                 np.testing.assert_array_equal(a.op.inputs[name], value, err_msg=a.address)
-            for la, lb in zip(a.layers, b.layers, strict=True):
-                for field in ("activation", "gradient", "slope"):
-                    x, y = getattr(la, field), getattr(lb, field)
-                    assert (x is None) == (y is None)
-                    if x is not None:
-                        np.testing.assert_array_equal(x, y)
         else:
             assert a.epoch_metrics == b.epoch_metrics
     assert again[-1].metrics == live[-1].metrics
