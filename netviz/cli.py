@@ -146,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     at = heatmap.add_mutually_exclusive_group()
     at.add_argument("--at", metavar="ADDRESS", help="an address: e12 or e12/x4821/bwd/L2/dW")
     at.add_argument("--epoch", type=_count, metavar="E", help="an epoch (default: the last)")
-    heatmap.add_argument("--layer", type=_positive, default=1, metavar="L", help="default 1")
+    heatmap.add_argument(
+        "--layer", type=_positive, metavar="L", help="default: the op's own layer, else 1"
+    )
     heatmap.add_argument("--what", choices=["grad", "weight", "update"], default="grad")
     heatmap.add_argument(
         "-o", "--out", metavar="OUT", help=".png, .svg or .pdf (default: named by the address)"

@@ -192,10 +192,18 @@ def test_default_heatmap_file_is_named_by_run_address_layer_and_what(
     status, out, err = run_cli(
         capsys, "export", "heatmap", str(recorded.path), "--at", f"{PASS}/bwd/L2/dW"
     )
-    name = f"seed_{PASS.replace('/', '-')}-bwd-L2-dW_L1_grad.png"
+    name = f"seed_{PASS.replace('/', '-')}-bwd-L2-dW_L2_grad.png"  # the op's own layer
     assert (status, out, err) == (0, f"{name}\n", "")
     with Image.open(tmp_path / name) as image:
         assert image.format == "PNG"
+        assert image.size[0] > 0 and image.size[1] > 0
+    status, out, err = run_cli(
+        capsys, "export", "heatmap", str(recorded.path), "--at", f"{PASS}/bwd/L2/dW",
+        "--layer", "1",
+    )  # fmt: skip
+    name = f"seed_{PASS.replace('/', '-')}-bwd-L2-dW_L1_grad.png"
+    assert (status, out, err) == (0, f"{name}\n", "")
+    with Image.open(tmp_path / name) as image:
         assert image.size == (round(TILE_SIZE[0] * DPI), round(TILE_SIZE[1] * DPI))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..trace import TraceReader, parse_address
 from .card import card_at, card_name, write_card
-from .gather import Shown, epoch_matrix, epoch_sums, heatmap_name, pass_matrix, shown_at
+from .gather import Shown, epoch_matrix, heatmap_name, pass_matrix, shown_at
 
 __all__ = ["Shown", "heatmap", "shown_at", "view"]
 
@@ -40,7 +40,7 @@ def view(reader: TraceReader, address: str, folder: Path | str = ".") -> Path:
     step = None if parts is not None and parts["example"] is None else reader.step(address)
     if step is None or step.kind == "epoch":
         epoch = parts["epoch"] if step is None else step.epoch
-        what = "grad" if epoch_sums(reader, epoch) is not None else "weight"
+        what = "grad" if reader.epoch_sums(epoch) is not None else "weight"
         shown = epoch_matrix(reader, epoch, 1, what)
     elif step.layer is not None and f"dW{step.layer}" in step.outputs:
         shown = pass_matrix(reader, step, step.layer, "grad")

@@ -19,7 +19,7 @@ from ..errors import NetvizError
 from ..files import atomic_writer
 from ..trace import TraceReader
 from .figures import TITLE_SIZE
-from .gather import check_layer, epoch_gradient, epoch_sums, rows_name, run_name
+from .gather import check_layer, epoch_gradient, rows_name, run_name
 
 ANIMATION_DPI = 80  # a 16-tile frame is 640×704 pixels
 FRAME_MS = 200  # per frame, up to 50 frames; longer animations go faster, to last ~10 s
@@ -63,7 +63,7 @@ def frames(reader: TraceReader, what: str, layer: int, epochs: range) -> Iterato
     params = reader.weights(epochs.start)
     yield params.W[layer - 1]
     for e in epochs[1:]:
-        sums = epoch_sums(reader, e)
+        sums = reader.epoch_sums(e)
         if sums is None:  # --record minimal: no ΣdW, but a checkpoint every epoch
             params = reader.weights(e)
         else:

@@ -146,22 +146,12 @@ def epoch_matrix(reader: TraceReader, epoch: int, layer: int, what: What) -> Sho
     return Shown(-alpha * grad, layer, what, label, f"e{epoch}", f"α = {alpha:g}, m = {m:,}")
 
 
-def epoch_sums(reader: TraceReader, epoch: int):
-    """(α, m, [ΣdW1, …], [Σdb1, …]) of a recorded epoch, or None when ΣdW was not kept.
-
-    The reader's own sums, the numbers its weights() replays. Read through its private method:
-    it takes one metrics row with sqlite, where reader.metrics() would import pandas (0.2 s of
-    a heatmap command) for the whole table. A public ``TraceReader.epoch_sums`` would do.
-    """
-    return reader._epoch_sums(epoch)
-
-
 def epoch_gradient(
     reader: TraceReader, epoch: int, instead: str = "use --what weight"
 ) -> tuple[float, int, list[np.ndarray]]:
     """(α, m, [ΣdW1, ΣdW2, …]) of a recorded epoch; a NetvizError (ending with what to do
     ``instead``) when ΣdW was not kept."""
-    sums = epoch_sums(reader, epoch)
+    sums = reader.epoch_sums(epoch)
     if sums is None:
         raise NetvizError(
             f"{reader.path}: epoch {epoch}'s ΣdW was not recorded (a trace made with "

@@ -177,7 +177,7 @@ class TraceReader:
             raise self._error(f"no weights recorded at or before epoch {epoch}")
         params = Params.from_named(self._checkpoint(start))
         for e in range(start + 1, epoch + 1):
-            sums = self._epoch_sums(e)
+            sums = self.epoch_sums(e)
             if sums is None:
                 raise self._error(
                     f"the weights of epoch {epoch} cannot be rebuilt: epoch {e}'s gradients were "
@@ -186,6 +186,21 @@ class TraceReader:
             alpha, m, dW, db = sums
             params = update(params, dW, db, alpha, m)
         return params
+
+    def epoch_sums(self, epoch: int):
+        """(α, m, [ΣdW1, …], [Σdb1, …]) of a recorded epoch, or None when its ΣdW was not kept
+        (``--record minimal``): what :meth:`weights` replays. One metrics row, no pandas."""
+        rows = self._query("SELECT step, alpha, m FROM metrics WHERE epoch = ?", [epoch])
+        if not rows:
+            return None
+        step, alpha, m = rows[0]
+        arrays = self.tensors(step)
+        L = sum(1 for k in arrays if k.startswith("dW"))
+        if L == 0:
+            return None
+        dW = [arrays[f"dW{l}"] for l in range(1, L + 1)]
+        db = [arrays[f"db{l}"] for l in range(1, L + 1)]
+        return alpha, m, dW, db
 
     def metrics(self):
         """The metrics table as a pandas DataFrame indexed by epoch."""
@@ -340,19 +355,6 @@ class TraceReader:
     def _checkpoint_epochs(self) -> str:
         epochs = [r[0] for r in self._query("SELECT DISTINCT epoch FROM checkpoints ORDER BY 1")]
         return ", ".join(map(str, epochs)) or "none"
-
-    def _epoch_sums(self, epoch: int):
-        rows = self._query("SELECT step, alpha, m FROM metrics WHERE epoch = ?", [epoch])
-        if not rows:
-            return None
-        step, alpha, m = rows[0]
-        arrays = self.tensors(step)
-        L = sum(1 for k in arrays if k.startswith("dW"))
-        if L == 0:
-            return None
-        dW = [arrays[f"dW{l}"] for l in range(1, L + 1)]
-        db = [arrays[f"db{l}"] for l in range(1, L + 1)]
-        return alpha, m, dW, db
 
     def _error(self, problem: str) -> TraceError:
         return TraceError(f"{self.path}: {problem}")
