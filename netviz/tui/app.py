@@ -485,7 +485,7 @@ class NetvizApp(App[int]):
         if message.path is None:
             self.notify(message.problem, title="not exported", severity="error", markup=False)
         else:
-            self.notify(f"Wrote {message.path}", title="exported", markup=False)
+            self.notify(f"Wrote {Path(message.path).resolve()}", title="exported", markup=False)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([*self.key_help(), ("ctrl+p", "command palette")]))
