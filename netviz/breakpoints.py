@@ -162,6 +162,9 @@ def check(bp: Breakpoint, facts: EpochFacts, previous: EpochFacts | None) -> str
     return None
 
 
+OP_KINDS = ("nonfinite", "sat")  # the kinds check_op answers at single ops
+
+
 def check_op(bp: Breakpoint, op, saturated: float | None = None) -> str | None:
     """Why ``bp`` fires at one op of an example's pass, or None: ``nan`` when an output holds a
     NaN or an infinity; ``sat Ll`` at layer l's activation op when more than the threshold of

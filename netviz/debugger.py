@@ -171,7 +171,12 @@ def op_tensors(ops: tuple[Op, ...], index: int) -> Mapping[str, Array]:
         for name, a in op.inputs.items():
             values.setdefault(name, a)
         values.update(op.outputs)
-    for name, alias in ((YHAT, "yhat"), ("α", "alpha")):  # easier to type
+    return with_aliases(values)
+
+
+def with_aliases(values: dict[str, Array]) -> dict[str, Array]:
+    """``values`` with ``yhat`` for ŷ and ``alpha`` for α added: names easier to type."""
+    for name, alias in ((YHAT, "yhat"), ("α", "alpha")):
         if name in values:
             values[alias] = values[name]
     return values

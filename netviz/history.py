@@ -19,7 +19,7 @@ import numpy as np
 from .breakpoints import Breakpoint, BreakpointError, parse_breakpoint
 from .core.network import Params
 from .core.steps import YHAT, Op
-from .debugger import op_tensors
+from .debugger import op_tensors, with_aliases
 from .explain import explain
 from .snapshot import Hit, Item, LayerState, Metrics, Pass, Snapshot, WatchValue
 from .trace.schema import op_address, parse_address
@@ -238,19 +238,22 @@ class History:
         with self._lock:
             return chain_rule(self._current_pass()[2], self._hidden, name, index)
 
-    def export_view(self, folder: str | Path = ".") -> Path:
-        """``x``: write what is shown at the cursor as a figure into ``folder`` (see
-        :func:`netviz.export.view`: a heatmap at an epoch or a dW / W op, else the step's
-        card), drawn from the trace; the path written. NetvizError if it cannot be."""
+    def export_view(self, address: str | None = None, folder: str | Path = ".") -> Path:
+        """``x``: write what is shown at ``address`` (default: the cursor's) as a figure into
+        ``folder`` (see :func:`netviz.export.view`: a heatmap at an epoch or a dW / W op, else
+        the step's card), drawn from the trace; the path written. NetvizError if it cannot be.
+        Safe from a worker thread: the state is locked only to find the file, not to draw."""
         from .export import view
+        from .trace import TraceReader
 
         with self._lock:
-            address = self._snapshot().address
-            with self._export_reader() as reader:
-                return view(reader, address, folder)
+            address = address or self._snapshot().address
+            path = self._trace_holding(address)
+        with TraceReader(path) as reader:
+            return view(reader, address, folder)
 
-    def _export_reader(self):
-        """A context manager giving a TraceReader that holds the cursor's step."""
+    def _trace_holding(self, address: str) -> Path:
+        """The trace file that holds the step at ``address`` (a live session records it)."""
         raise NotImplementedError
 
     def add_watch(self, text: str):
@@ -383,7 +386,10 @@ class History:
                 for name in ("Z", "A", "dZ"):
                     key = YHAT if (name, l) == ("A", L) else f"{name}{l}"
                     values[key] = arrays[f"{name}{l}"][:, k : k + 1]
-            return View(self._watched[k], label, pixels, values)
+            n, example = len(self._watched), self._watched[k]
+            note = f" Shown: watched example x{example} ({k + 1} of {n}, ] and [ for others) as "
+            note += "this epoch computed it."
+            return View(self._watched[k], label, pixels, with_aliases(values), note)
         if self._passes:
             pid, _, ops = self._current_pass()
             p = self._passes[pid]
@@ -397,7 +403,7 @@ class History:
         L = len(self._sizes) - 1
         if item.pass_id is None:
             view, op, index, n = self._epoch_view(item.index), None, 0, 0
-            address, explanation = f"e{item.index}", EPOCH_EXPLANATION
+            address, explanation = f"e{item.index}", EPOCH_EXPLANATION + view.note
         else:
             pid, index, ops = self._current_pass()
             p, op, n = self._passes[pid], ops[index], len(ops)
@@ -457,6 +463,7 @@ class View:
     label: int
     pixels: Array  # (784,) uint8
     values: Mapping[str, Array]
+    note: str = ""  # what the view is, when it is not the obvious
 
 
 def pass_weights(ops: tuple[Op, ...]) -> Params:

@@ -11,15 +11,24 @@ what a run still writing the trace has committed since.
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import math
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .breakpoints import Breakpoint, BreakpointError, EpochFacts, check, check_op, parse_breakpoint
+from .breakpoints import (
+    OP_KINDS,
+    Breakpoint,
+    BreakpointError,
+    EpochFacts,
+    check,
+    check_op,
+    parse_breakpoint,
+)
 from .core.activations import activation
+from .core.network import forward
 from .core.steps import Op
 from .history import History
 from .snapshot import Hit, Item, Metrics, Pass, Snapshot
@@ -48,9 +57,14 @@ class Replay(History):
         self._examples: dict[int, tuple[np.ndarray, int]] = {}
         self._rows: dict[int, dict] = {}  # epoch → its metrics row
         self._by_epoch: dict[int, Metrics] = {}
-        self.breakpoints = [_saved(b, len(self._sizes) - 1) for b in meta.get("breakpoints", [])]
-        self.breakpoints = [b for b in self.breakpoints if b is not None]
-        self.refresh()
+        self._facts_seen: dict[tuple, EpochFacts | None] = {}
+        saved = (_saved(b, len(self._sizes) - 1) for b in meta.get("breakpoints", []))
+        self.breakpoints = [b for b in saved if b is not None and self._seekable(b) is None]
+        try:
+            self.refresh()
+        except TraceError:
+            self.reader.close()
+            raise
         if not self._items:
             self.reader.close()
             raise TraceError(f"{path}: nothing recorded yet (no epoch or example pass)")
@@ -70,17 +84,14 @@ class Replay(History):
             if not steps:
                 return False
             rows = {r["epoch"]: r for r in self.reader.metric_rows(after=self._epoch)}
-            k = 0
-            while k < len(steps):
-                step = steps[k]
-                if step.kind == "epoch":
-                    self._add_epoch(rows.get(step.epoch) or self._row(step.epoch))
-                    k += 1
-                    continue
-                same = [s for s in steps[k:] if (s.epoch, s.example) == (step.epoch, step.example)]
-                self._add_head(step.epoch, step.example, len(same))
-                k += len(same)
+            runs = itertools.groupby(steps, key=lambda s: (s.kind, s.epoch, s.example))
+            for (kind, epoch, example), run in runs:  # an epoch, or one pass's ops in a row
+                if kind == "epoch":
+                    self._add_epoch(rows.get(epoch) or self._row(epoch))
+                else:
+                    self._add_head(epoch, example, len(list(run)))
             self._seen = steps[-1].step
+            self._facts_seen.clear()  # an epoch's flips are read from the next one's arrays
             if following:
                 self._cursor = len(self._items) - 1
             return True
@@ -133,8 +144,8 @@ class Replay(History):
             p = self._passes[pid] = replace(p, ops=ops)
         return p
 
-    def _export_reader(self):
-        return contextlib.nullcontext(self.reader)
+    def _trace_holding(self, address: str) -> Path:
+        return self.reader.path
 
     def _settings(self) -> dict:
         meta = self._meta
@@ -150,8 +161,8 @@ class Replay(History):
         }
 
     def _watched_at(self, epoch: int) -> dict[str, np.ndarray]:
-        arrays = self.reader.tensors(f"e{epoch}")
-        return {k.removeprefix("watch/"): a for k, a in arrays.items() if k.startswith("watch/")}
+        arrays = self.reader.tensors(f"e{epoch}", prefix="watch/")
+        return {k.removeprefix("watch/"): a for k, a in arrays.items()}
 
     def _example_input(self, example: int) -> tuple[np.ndarray, int, np.ndarray]:
         pixels, label = self._example(example)
@@ -174,7 +185,7 @@ class Replay(History):
     def example(self, delta: int = 1) -> Snapshot:
         """As in a session, but the last pass stays the last: nothing is computed here."""
         with self._lock:
-            if not self._passes and self._items[self._cursor].pass_id is not None:
+            if not self._passes and not self._watched:
                 return self._snapshot()
             return super().example(delta)
 
@@ -198,27 +209,39 @@ class Replay(History):
 
     def add_breakpoint(self, text: str) -> Breakpoint:
         bp = parse_breakpoint(text, layers=len(self._sizes) - 1)
-        if bp.kind == "flip" and bp.example not in self._watched:
-            watched = ", ".join(f"x{i}" for i in self._watched) or "none"
-            raise BreakpointError(
-                f"{text!r}: a replay knows the predictions of watched examples only ({watched})"
-            )
+        problem = self._seekable(bp)
+        if problem:
+            raise BreakpointError(f"{text!r}: {problem}")
         with self._lock:
             self.breakpoints.append(bp)
             return bp
 
+    def _seekable(self, bp: Breakpoint) -> str | None:
+        """Why the trace cannot answer ``bp`` (None if it can): a flip needs the example's
+        predictions, which a trace keeps for its watched examples only. A live session's
+        saved flip on another example is left out of the replay."""
+        if bp.kind == "flip" and bp.example not in self._watched:
+            watched = ", ".join(f"x{i}" for i in self._watched) or "none"
+            return f"a replay knows the predictions of watched examples only ({watched})"
+        return None
+
     def next_hit(self) -> Hit | None:
         """``c``: the next step after the cursor where an enabled condition holds (the cursor
         moves there); None if there is none up to the end of the recording."""
-        return self._seek(range(self._cursor + 1, len(self._items)))
+        return self._seek(forward=True)
 
     def previous_hit(self) -> Snapshot:
         """``C``: the previous step before the cursor where an enabled condition holds."""
-        self._seek(range(self._cursor - 1, -1, -1))
-        return self.snapshot()
-
-    def _seek(self, positions: range) -> Hit | None:
         with self._lock:
+            self._seek(forward=False)
+            return self._snapshot()
+
+    def _seek(self, forward: bool) -> Hit | None:
+        with self._lock:
+            if forward:
+                positions = range(self._cursor + 1, len(self._items))
+            else:
+                positions = range(self._cursor - 1, -1, -1)
             for k in positions:
                 hits = self._hits_at(k)
                 if hits:
@@ -238,6 +261,9 @@ class Replay(History):
             found = [(b, check(b, facts, before)) for b in on]
             address = f"e{item.index}"
         else:
+            on = [b for b in on if b.kind in OP_KINDS]
+            if not on:  # no need to read the pass
+                return []
             p = self._pass(item.pass_id)
             op = p.ops[item.index]
             saturated = None
@@ -249,7 +275,15 @@ class Replay(History):
         return [Hit(epoch, b.text, why, b.layer, address) for b, why in found if why]
 
     def _facts(self, epoch: int) -> EpochFacts | None:
-        """What epoch ``epoch``'s conditions are checked against, from its metrics row."""
+        """What epoch ``epoch``'s conditions are checked against, from its metrics row (kept:
+        a seek asks for each epoch twice, as itself and as the one before the next)."""
+        flips = tuple(sorted(b.example for b in self.breakpoints if b.kind == "flip"))
+        key = (epoch, flips)
+        if key not in self._facts_seen:
+            self._facts_seen[key] = self._read_facts(epoch)
+        return self._facts_seen[key]
+
+    def _read_facts(self, epoch: int) -> EpochFacts | None:
         row = self._rows.get(epoch)
         if row is None:
             return None
@@ -264,10 +298,21 @@ class Replay(History):
     def _predictions(self, epoch: int) -> dict[int, int]:
         """Watched examples' predictions after epoch ``epoch``'s update: what the next epoch
         computed at the weights it started from (none after the last epoch)."""
-        flips = [b.example for b in self.breakpoints if b.kind == "flip" and b.enabled]
-        if not flips or epoch + 1 not in self._rows:
+        flips = [b.example for b in self.breakpoints if b.kind == "flip"]
+        flips = [i for i in flips if i in self._watched]
+        if not flips or epoch not in self._rows:
             return {}
-        out = self.reader.tensors(f"e{epoch + 1}").get(f"watch/A{len(self._sizes) - 1}")
+        L = len(self._sizes) - 1
+        if epoch + 1 in self._rows:
+            out = self.reader.tensors(f"e{epoch + 1}", prefix=f"watch/A{L}").get(f"watch/A{L}")
+        else:  # the last epoch: its weights, rebuilt, on the watched examples
+            try:
+                params = self.reader.weights(epoch)
+            except TraceError:
+                return {}
+            X = np.hstack([self._example_input(i)[2] for i in self._watched])
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = forward(params, X.astype(params.dtype), self._hidden)[f"A{L}"]
         if out is None:
             return {}
         return {i: int(np.argmax(out[:, self._watched.index(i)])) for i in flips}

@@ -30,7 +30,7 @@ from .recording import (
 )
 from .run import Run, RunSpec, prepare
 from .snapshot import Hit, Item, Metrics, Pass, Snapshot
-from .trace.schema import op_address
+from .trace.schema import op_address, parse_address
 from .training import EpochResult, Trainer
 
 
@@ -320,17 +320,17 @@ class Session(History):
         self._where = {k: v for k, v in self._where.items() if k[0] != pid}
         self._cursor = min(self._cursor, len(self._items) - 1)
 
-    def _export_reader(self):
-        """This session's own trace, read while it is written, with the cursor's pass in it."""
+    def _trace_holding(self, address: str) -> Path:
         from .errors import NetvizError
-        from .trace import TraceReader
 
         if self._recorder is None:
             raise NetvizError("this run records no trace (--no-trace): nothing to draw from")
-        item = self._items[self._cursor]
-        if item.pass_id is not None:
-            self._record_pass(item.pass_id)
-        return TraceReader(self._recorder.path)
+        where = parse_address(address)
+        if where is not None and where["example"] is not None:
+            pid = self._find_pass(where["epoch"], where["example"])
+            if pid is not None:
+                self._record_pass(pid)
+        return self._recorder.path
 
     def _visited(self, pid: int) -> None:
         self._record_pass(pid)

@@ -137,8 +137,9 @@ def test_breakpoints_seek_forward_and_back(recorded):
         hit = replay.next_hit()
         assert hit is not None and hit.address == f"e{first}"
         assert replay.snapshot().address == f"e{first}" and replay.snapshot().hits
-        replay.edge(True)
-        assert replay.previous_hit().address.startswith("e")
+        replay.edge(True)  # e5/x1's last op: every epoch from `first` on holds the goal
+        assert replay.previous_hit().address == "e5"
+        assert replay.previous_hit().address == "e4"
         replay.breakpoints.clear()
         replay.add_breakpoint("sat L1 > 50%")  # raw pixels saturate layer 1 at once
         replay.edge(False)  # on fwd/L1/Z: layer 1's A is the next op
@@ -192,3 +193,52 @@ def test_replay_goto_from_the_command_line_is_checked_before_the_app(recorded, c
     assert status == 2 and out == ""
     assert err == (f"netviz: error: {path}: --goto e0/x9/cost: example 9 was not opened at "
                    "epoch 0, and the network is at epoch 5\n")  # fmt: skip
+
+
+def test_a_saved_flip_of_an_example_the_trace_did_not_watch_is_left_out(tmp_path):
+    """flip x100 cannot be answered from the trace (x0–x7 are watched) and is left out;
+    flip x2 fires at the same epochs as it did live, the last one included."""
+    path = tmp_path / "flip.nvtrace"
+    with Session(SPEC, trace=path) as live:
+        live.add_breakpoint("flip x100")
+        live.add_breakpoint("flip x2")
+        for _ in range(6):
+            live.run_epoch()
+        fired = [h.address for h in live.hits if h.condition == "flip x2"]
+    assert fired  # the seed network's x2 changes its mind in these epochs
+    with Replay(path) as replay:
+        assert [b.text for b in replay.breakpoints] == ["flip x2"]
+        replay.edge(False)
+        seen = []
+        while (hit := replay.next_hit()) is not None:
+            seen.append(hit.address)
+    assert seen == fired
+
+
+def test_watches_on_an_epoch_step_see_the_watched_example(recorded):
+    path, _ = recorded
+    with Replay(path) as replay, TraceReader(path) as reader:
+        replay.add_watch("argmax(yhat)")
+        replay.add_watch("A1[0]")
+        snap = replay.goto("e3")
+        A3, A1 = (reader.tensors("e3")[f"watch/A{l}"][:, 0] for l in (3, 1))
+        assert [w.shown for w in snap.watches][0] == str(int(np.argmax(A3)))
+        assert not snap.watches[0].error and not snap.watches[1].error
+
+
+def test_following_adds_passes_and_epochs_in_order(tmp_path):
+    path = tmp_path / "growing-passes.nvtrace"
+    with Session(SPEC, trace=path) as live:
+        replay = Replay(path)
+        try:
+            live.run_epoch()
+            live.example(1)  # e1/x0 recorded (a pass followed it), then e1/x1
+            live.example(1)
+            live.run_epoch()
+            assert replay.refresh() is True
+            live_order = [s.address.rsplit("/", 3)[0] for s in walk(live)]
+            assert [s.address.rsplit("/", 3)[0] for s in walk(replay)] == live_order[
+                : len(walk(replay))
+            ]
+        finally:
+            replay.close()

@@ -8,7 +8,7 @@ import asyncio
 
 import numpy as np
 import pytest
-from helpers import pilot_test, screen_text
+from helpers import pilot_test, run_cli, screen_text
 
 from netviz.core.presets import PRESETS
 from netviz.replay import Replay
@@ -160,7 +160,7 @@ async def test_x_exports_what_is_shown_and_says_where(trace, tmp_path):
 
 
 @pilot_test
-async def test_a_damaged_pass_is_reported_and_the_cursor_stays(tmp_path):
+async def test_a_damaged_pass_is_reported_and_the_cursor_stays(tmp_path, capsys):
     """A pass whose arrays fail their checksum: the move says why, nothing crashes, and the
     rest of the trace can still be stepped through."""
     import sqlite3
@@ -173,10 +173,23 @@ async def test_a_damaged_pass_is_reported_and_the_cursor_stays(tmp_path):
         db.execute("UPDATE tensors SET crc32 = crc32 + 1 WHERE step IN "
                    "(SELECT step FROM steps WHERE address LIKE 'e1/x0/%')")  # fmt: skip
     with Replay(path) as replay:
+        replay.add_breakpoint("sat L1 > 50%")  # fires at e1/x0/fwd/L1/A, in the damaged pass
         app = create_app(replay)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("G")
-            assert "its bytes do not match their checksum" in notes(app)[-1]
-            assert replay.snapshot().address == "e0/x0/fwd/L1/Z"
+            for keys in (["G"], ["c", "c", "c"], ["colon", *"e1/x0/cost", "enter"]):
+                await pilot.press(*keys)
+                await pilot.pause()
+                assert "its bytes do not match their checksum" in notes(app)[-1], keys
+                assert replay.snapshot().address in ("e0/x0/fwd/L1/Z", "e0/x0/fwd/L1/A", "e1")
             await pilot.press("greater_than_sign")
             assert replay.snapshot().address == "e1"
+            await pilot.press("v", "C")  # v: the latest pass before e1 is the intact e0/x0
+            assert app.is_running
+    pass_cut = tmp_path / "first-pass-damaged.nvtrace"
+    with Session(SPEC, trace=pass_cut):
+        pass
+    with sqlite3.connect(pass_cut) as db:
+        db.execute("UPDATE tensors SET crc32 = crc32 + 1")
+    status, out, err = run_cli(capsys, "replay", str(pass_cut))
+    assert (status, out) == (2, "") and err.startswith(f"netviz: error: {pass_cut}: damaged tensor")
+    assert err.count("\n") == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..export.figures import check_format
 from ..files import check_writable
 from ..trace import TraceReader
-from .trace import _literal
+from .trace import literal
 
 FIGURE_SUFFIXES = [".png", ".svg", ".pdf"]
 
@@ -78,4 +78,4 @@ def _check_out(out: str | None, suffixes: list[str], command: str) -> None:
 
 
 def _report(path: Path) -> None:
-    print(_literal(path))
+    print(literal(path))

@@ -11,6 +11,7 @@ def replay(path: str, goto: str | None = None) -> int:
 
     session = Replay(path)
     try:
+        session.snapshot()  # the first step is readable (a damaged one is refused here)
         if goto:
             try:
                 session.goto(goto)

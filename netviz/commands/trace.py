@@ -43,19 +43,19 @@ def info(path: str) -> int:
         frame = _partly(reader.metrics, problems) if epochs else None
         meta = reader.meta
 
-    table = Table(title=Text(_literal(path)), show_header=False, title_justify="left")
+    table = Table(title=Text(literal(path)), show_header=False, title_justify="left")
     table.add_column("field", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")  # a hash wraps rather than losing its end
 
     def row(field: str, value: str) -> None:
-        table.add_row(Text(_literal(field)), Text(_literal(value)))
+        table.add_row(Text(literal(field)), Text(literal(value)))
 
     for key, value in meta.items():
         row(key, _meta_text(value))
     table.add_section()
     row("size", _size(Path(path)))
     if reader.damage:
-        table.add_row(Text("damage", style="bold red"), Text(_literal(reader.damage)))
+        table.add_row(Text("damage", style="bold red"), Text(literal(reader.damage)))
     row("recorded steps", _counts_text(counts) if counts else "unreadable")
     row("recorded epochs", _epochs_text(epochs))
     if frame is not None and len(frame):
@@ -83,7 +83,7 @@ def metrics(path: str, out: str | None) -> int:
         return 0
     with atomic_writer(out, "w") as f:
         frame.to_csv(f, lineterminator="\n")
-    print(f"wrote {len(frame)} epochs of metrics to {_literal(out)}")
+    print(f"wrote {len(frame)} epochs of metrics to {literal(out)}")
     return 0
 
 
@@ -101,9 +101,9 @@ def tensors(path: str, at: str) -> int:
             groups = {"tensors": reader.tensors(step.step)}
     _warn_if_truncated(reader)
     header = f"{step.address}  (step {step.step}, {step.kind})"
-    print(_literal(header))
+    print(literal(header))
     if step.equation:
-        print(f"  {_literal(step.equation)}")
+        print(f"  {literal(step.equation)}")
     for title, arrays in groups.items():
         print(f"\n{title}:" if arrays else f"\n{title}: none recorded")
         for name, array in arrays.items():
@@ -124,7 +124,7 @@ def _partly(read: Callable[[], T], problems: list[str]) -> T | None:
 
 
 def _warn(problem: str) -> None:
-    print(f"netviz: warning: {_literal(problem)}; showing what could be read", file=sys.stderr)
+    print(f"netviz: warning: {literal(problem)}; showing what could be read", file=sys.stderr)
 
 
 def _warn_if_truncated(reader: TraceReader) -> None:
@@ -133,7 +133,7 @@ def _warn_if_truncated(reader: TraceReader) -> None:
         _warn(f"{reader.path}: {reader.damage}")
 
 
-def _literal(text: object) -> str:
+def literal(text: object) -> str:
     """``text`` with control characters shown as escapes (\\x1b), everything else as is."""
     s = str(text)
     if s.isprintable():
@@ -196,7 +196,7 @@ def _percent(value: object) -> str:
 def _array_text(name: str, array: np.ndarray | None) -> str:
     """``  dZ2  (16, 1)  float64`` and the values below it, indented, numpy-style."""
     if array is None:
-        return f"  {_literal(name)}  not recorded"
+        return f"  {literal(name)}  not recorded"
     width = max(60, shutil.get_terminal_size().columns)
     values = np.array2string(array, prefix="    ", max_line_width=width, **PRINT_OPTIONS)
-    return f"  {_literal(name)}  {array.shape}  {array.dtype}\n    {values}"
+    return f"  {literal(name)}  {array.shape}  {array.dtype}\n    {values}"

@@ -88,10 +88,14 @@ class TraceReader:
 
     # --- arrays -----------------------------------------------------------------------------
 
-    def tensors(self, at: int | str) -> dict[str, np.ndarray]:
-        """The arrays stored with one step, read-only, by name."""
+    def tensors(self, at: int | str, prefix: str = "") -> dict[str, np.ndarray]:
+        """The arrays stored with one step, read-only, by name (only names starting with
+        ``prefix``, if given: the rest are not read)."""
         step = self.step(at)
-        rows = self._query(f"SELECT name, {ARRAY_COLUMNS} FROM tensors WHERE step = ?", [step.step])
+        rows = self._query(
+            f"SELECT name, {ARRAY_COLUMNS} FROM tensors WHERE step = ? AND substr(name, 1, ?) = ?",
+            [step.step, len(prefix), prefix],
+        )
         return {name: self._decode(name, *stored) for name, *stored in rows}
 
     def op_arrays(self, at: int | str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

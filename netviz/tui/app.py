@@ -257,13 +257,11 @@ class NetvizApp(App[int]):
         from ..errors import NetvizError
 
         try:
-            grew = self.session.refresh()
+            if self.session.refresh():
+                self.snapshot = self.session.snapshot()
         except NetvizError as e:  # the file went away or was damaged: stop following it
             self._follower.stop()
             self.notify(f"Stopped following: {e}", severity="error", markup=False)
-            return
-        if grew:
-            self.snapshot = self.session.snapshot()
 
     def _refuse(self, action: str) -> None:
         """Say why a replay does not do ``action``."""
@@ -312,46 +310,49 @@ class NetvizApp(App[int]):
 
     # --- stepping: fast session calls, repainted from the snapshot they return ---------------
 
-    def _show(self, move: Callable[[], Snapshot]) -> None:
-        """Make a move and paint where it lands. A replayed trace damaged in the part the move
-        reads says so and the cursor stays (the live session raises no NetvizError here)."""
+    def show_move(self, move: Callable[[], Snapshot]) -> bool:
+        """Make a move and paint where it lands; whether it could. A replayed trace damaged
+        in the part the move reads says so and the cursor stays (a live session raises no
+        NetvizError here)."""
         from ..errors import NetvizError
 
         try:
             self.snapshot = move()
         except NetvizError as e:
             self.notify(str(e), title="cannot read", severity="error", markup=False)
+            return False
+        return True
 
     def action_step(self, delta: int) -> None:
-        self._show(lambda: self.session.step(delta))
+        self.show_move(lambda: self.session.step(delta))
 
     def action_layer(self, delta: int) -> None:
-        self._show(lambda: self.session.layer(delta))
+        self.show_move(lambda: self.session.layer(delta))
 
     def action_phase(self, finish: bool) -> None:
-        self._show(lambda: self.session.phase(finish))
+        self.show_move(lambda: self.session.phase(finish))
 
     def action_example(self, delta: int) -> None:
         before = self.snapshot
-        self._show(lambda: self.session.example(delta))
+        self.show_move(lambda: self.session.example(delta))
         if not self.session.live and before is not None and self.snapshot.cursor == before.cursor:
             if self.snapshot.kind == "op" and delta > 0:
                 self.notify("The last recorded pass: a replay opens no new examples.")
 
     def action_edge(self, last: bool) -> None:
-        self._show(lambda: self.session.edge(last))
+        self.show_move(lambda: self.session.edge(last))
 
     def action_move(self, delta: int) -> None:
-        self._show(lambda: self.session.move(delta))
+        self.show_move(lambda: self.session.move(delta))
 
     def action_scrub(self, delta: int) -> None:
-        self._show(lambda: self.session.scrub(delta))
+        self.show_move(lambda: self.session.scrub(delta))
 
     @on(Scrubber.Seek)
     def _scrub_to(self, message: Scrubber.Seek) -> None:
         """The scrubber was clicked or dragged: go to that epoch step."""
         try:
-            self.snapshot = self.session.goto_epoch(message.epoch)
+            self.show_move(lambda: self.session.goto_epoch(message.epoch))
         except ValueError as e:
             self.notify(str(e), severity="warning", markup=False)
 
@@ -391,24 +392,30 @@ class NetvizApp(App[int]):
             self.continue_to_breakpoint()
             return
         before = self.session.snapshot().cursor
-        snapshot = self.session.previous_hit()
-        if snapshot.cursor == before:
+        if not self.show_move(self.session.previous_hit):
+            return
+        if self.snapshot.cursor == before:
             said = "No breakpoint fired before this step." if self.session.hits else "No hits yet."
             self.notify(said, severity="warning")
             return
-        self.snapshot = snapshot
-        self.notify(hit_note(snapshot), markup=False)
+        self.notify(hit_note(self.snapshot), markup=False)
 
     def seek_breakpoint(self) -> None:
         """``c`` in a replay: the next recorded step where a condition holds."""
         if not any(bp.enabled for bp in self.session.breakpoints):
             self.notify("No breakpoints are on: b adds one, B lists them.", severity="warning")
             return
-        hit = self.session.next_hit()
-        if hit is None:
+
+        def seek() -> Snapshot:
+            self.session.next_hit()
+            return self.session.snapshot()
+
+        before = self.session.snapshot().cursor
+        if not self.show_move(seek):
+            return
+        if self.snapshot.cursor == before:
             self.notify("No breakpoint fires after this step in the recording.")
             return
-        self.snapshot = self.session.snapshot()
         self.notify(hit_note(self.snapshot), title="breakpoint", severity="warning", markup=False)
 
     def action_goto(self) -> None:
@@ -422,10 +429,12 @@ class NetvizApp(App[int]):
 
     def action_verify(self) -> None:
         """A gradient check of the current op's layer (≤ 40 ms: W1 samples 40 entries)."""
+        from ..errors import NetvizError
+
         snapshot = self.session.snapshot()
         try:
             checks = self.session.check_gradients()  # the session picks the op's layer
-        except ValueError as e:
+        except (ValueError, NetvizError) as e:
             self.notify(str(e), severity="warning", markup=False)
             return
         layer = checks[0].name.lstrip("Wb") if checks else "?"
@@ -466,15 +475,16 @@ class NetvizApp(App[int]):
     def action_export(self) -> None:
         """``x``: a heatmap or card of what is shown, drawn in a worker (matplotlib takes a
         moment to start), then where it went."""
-        self.notify(f"Exporting {self.session.snapshot().address}…")
-        self._export()
+        address = self.session.snapshot().address
+        self.notify(f"Exporting {address}…")
+        self._export(address)
 
     @work(thread=True, group="export", exit_on_error=False)
-    def _export(self) -> None:
+    def _export(self, address: str) -> None:
         from ..errors import NetvizError
 
         try:
-            path = self.session.export_view(self.export_folder)
+            path = self.session.export_view(address, self.export_folder)
         except NetvizError as e:
             self.post_message(Exported(None, str(e)))
         else:
