@@ -617,6 +617,8 @@ class NetvizApp(App[int]):
         if self._paint_timer is not None:
             self._paint_timer.stop()
             self._paint_timer = None
+        if self._exit:  # a timer or a late worker message after q: the regions are going away
+            return
         self._last_paint = time.monotonic()
         done = self._latest
         if done is not None and self.training:  # a stopped worker's last epoch lands late
