@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -72,3 +73,34 @@ def test_the_installed_tour_steps_through_an_example_in_a_real_terminal(tmp_path
     with TraceReader(tmp_path / "tour.nvtrace") as trace:
         assert trace.step("e0/x0/fwd/L3/A").equation == "ŷ = softmax(Z3)"
     assert main(["trace", "info", str(tmp_path / "tour.nvtrace")]) == 0
+
+
+def test_the_installed_replay_follows_a_run_another_process_is_writing(tmp_path):
+    """`netviz train` writes a trace in one process (600 epochs on the sample, ~3 s); `netviz
+    replay` opens it mid-run, in tmux, and shows the epochs arrive; then x writes a heatmap and
+    says where."""
+    trace = tmp_path / "growing.nvtrace"
+    train = subprocess.Popen(
+        [*netviz_command(), "train", "--epochs", "600", "--trace", str(trace)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    tmux = None
+    try:
+        deadline = time.monotonic() + 20
+        while not trace.exists() or TraceReader(trace).last_step() == 0:
+            assert time.monotonic() < deadline, "the training wrote no step"
+            time.sleep(0.05)
+        tmux = Tmux(f"netviz-replay-{time.monotonic_ns()}", tmp_path, [*netviz_command(),
+                    "replay", str(trace)])  # fmt: skip
+        first = re.search(r"epoch \d+ of (\d+)", tmux.wait_for("replay (read-only)"))
+        assert first is not None and int(first.group(1)) < 600  # opened mid-run
+        tmux.keys("G")
+        tmux.wait_for("epoch 600 of 600", timeout=60)  # followed to the end of the run
+        tmux.keys("x")
+        tmux.wait_for("Wrote", "growing_e600_L1_grad.png")
+        tmux.keys("q")
+    finally:
+        train.wait(timeout=60)
+        if tmux is not None:
+            tmux.kill()
+    assert (tmp_path / "growing_e600_L1_grad.png").is_file()
