@@ -182,3 +182,15 @@ def check_op(bp: Breakpoint, op, saturated: float | None = None) -> str | None:
             limit = f"{100 * bp.threshold:g} %"
             return f"{100 * saturated:.1f} % of layer {bp.layer}'s neurons saturated (> {limit})"
     return None
+
+
+def op_reasons(breakpoints, op, hidden) -> list[tuple[Breakpoint, str]]:
+    """The breakpoints that fire at one op, each with why: :func:`check_op`, with the share of
+    saturated neurons computed here when ``op`` is a hidden layer's activation."""
+    import numpy as np
+
+    saturated = None
+    if op.phase == "fwd" and op.name == "A" and f"A{op.layer}" in op.outputs:
+        saturated = float(np.mean(hidden.saturated(op.outputs[f"A{op.layer}"])))
+    found = ((bp, check_op(bp, op, saturated)) for bp in breakpoints)
+    return [(bp, why) for bp, why in found if why]

@@ -24,7 +24,7 @@ from .breakpoints import (
     BreakpointError,
     EpochFacts,
     check,
-    check_op,
+    op_reasons,
     parse_breakpoint,
 )
 from .core.activations import activation
@@ -56,7 +56,6 @@ class Replay(History):
         self._epoch, self._seen, self._watch_index, self._good = 0, 0, 0, 0
         self._examples: dict[int, tuple[np.ndarray, int]] = {}
         self._rows: dict[int, dict] = {}  # epoch → its metrics row
-        self._by_epoch: dict[int, Metrics] = {}
         self._facts_seen: dict[tuple, EpochFacts | None] = {}
         saved = (_saved(b, len(self._sizes) - 1) for b in meta.get("breakpoints", []))
         self.breakpoints = [b for b in saved if b is not None and self._seekable(b) is None]
@@ -87,7 +86,9 @@ class Replay(History):
             runs = itertools.groupby(steps, key=lambda s: (s.kind, s.epoch, s.example))
             for (kind, epoch, example), run in runs:  # an epoch, or one pass's ops in a row
                 if kind == "epoch":
-                    self._add_epoch(rows.get(epoch) or self._row(epoch))
+                    if epoch not in rows:  # an epoch's step and metrics row share a commit
+                        raise TraceError(f"{self.reader.path}: e{epoch} has no metrics row")
+                    self._add_epoch(rows[epoch])
                 else:
                     self._add_head(epoch, example, len(list(run)))
             self._seen = steps[-1].step
@@ -96,29 +97,17 @@ class Replay(History):
                 self._cursor = len(self._items) - 1
             return True
 
-    def _row(self, epoch: int) -> dict:
-        rows = self.reader.metric_rows(after=epoch - 1)
-        if not rows or rows[0]["epoch"] != epoch:
-            raise TraceError(f"{self.reader.path}: epoch {epoch} has a step but no metrics row")
-        return rows[0]
-
     def _add_epoch(self, row: dict) -> None:
-        L = len(self._sizes) - 1
-        test = row.get("test_accuracy")
-        norms = tuple(_number(row.get(f"grad_norm_L{l}")) for l in range(1, L + 1))
-        self._metrics.append(
-            Metrics(
-                row["epoch"],
-                _number(row["cost"]),
-                _number(row["train_accuracy"]),
-                _number(test),
-                norms,
-            )  # fmt: skip
-        )
+        self._metrics.append(self._metric(row))
         self._rows[row["epoch"]] = row
-        self._by_epoch[row["epoch"]] = self._metrics[-1]
         self._items.append(Item(None, row["epoch"]))
         self._epoch = max(self._epoch, row["epoch"])
+
+    def _metric(self, row: dict) -> Metrics:
+        """An epoch's metrics row as the charts and breakpoints read it."""
+        norms = (_number(row.get(f"grad_norm_L{l}")) for l in range(1, len(self._sizes)))
+        return Metrics(row["epoch"], _number(row["cost"]), _number(row["train_accuracy"]),
+                       _number(row.get("test_accuracy")), tuple(norms))  # fmt: skip
 
     def _add_head(self, epoch: int, example: int, ops: int) -> None:
         """A pass whose ops are read when the cursor first enters it."""
@@ -266,10 +255,7 @@ class Replay(History):
                 return []
             p = self._pass(item.pass_id)
             op = p.ops[item.index]
-            saturated = None
-            if op.phase == "fwd" and op.name == "A" and f"A{op.layer}" in op.outputs:
-                saturated = float(np.mean(self._hidden.saturated(op.outputs[f"A{op.layer}"])))
-            found = [(b, check_op(b, op, saturated)) for b in on]
+            found = op_reasons(on, op, self._hidden)
             address = op_address(p.epoch, p.example, op.address)
         epoch = item.index if item.pass_id is None else self._passes[item.pass_id].epoch
         return [Hit(epoch, b.text, why, b.layer, address) for b, why in found if why]
@@ -287,7 +273,7 @@ class Replay(History):
         row = self._rows.get(epoch)
         if row is None:
             return None
-        m = self._by_epoch[epoch]
+        m = self._metric(row)
         saturated = tuple(
             _number(row.get(f"saturated_L{l}")) for l in range(1, len(self._sizes) - 1)
         )
@@ -297,7 +283,8 @@ class Replay(History):
 
     def _predictions(self, epoch: int) -> dict[int, int]:
         """Watched examples' predictions after epoch ``epoch``'s update: what the next epoch
-        computed at the weights it started from (none after the last epoch)."""
+        computed at the weights it started from, or, after the last epoch, its rebuilt
+        weights on the watched examples."""
         flips = [b.example for b in self.breakpoints if b.kind == "flip"]
         flips = [i for i in flips if i in self._watched]
         if not flips or epoch not in self._rows:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .breakpoints import EpochFacts, check, check_op
+from .breakpoints import EpochFacts, check, op_reasons
 from .core.network import Params, forward
 from .core.steps import example_ops
 from .history import History, pass_weights
@@ -292,14 +292,9 @@ class Session(History):
         """Op-level breakpoints (nan, sat) over a pass just computed: a hit per op that fires."""
         p = self._passes[pid]
         for op in p.ops:
-            saturated = None
-            if op.phase == "fwd" and op.name == "A" and f"A{op.layer}" in op.outputs:
-                saturated = float(np.mean(self._run.hidden.saturated(op.outputs[f"A{op.layer}"])))
-            for bp in self.breakpoints:
-                reason = check_op(bp, op, saturated)
-                if reason:
-                    address = op_address(p.epoch, p.example, op.address)
-                    self.hits.append(Hit(p.epoch, bp.text, reason, bp.layer, address))
+            address = op_address(p.epoch, p.example, op.address)
+            for bp, why in op_reasons(self.breakpoints, op, self._hidden):
+                self.hits.append(Hit(p.epoch, bp.text, why, bp.layer, address))
 
     def _record_pass(self, pid: int) -> None:
         if pid in self._recorded:
