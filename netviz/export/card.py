@@ -138,11 +138,11 @@ def epoch_card(reader: TraceReader, epoch: int) -> Card:
 
 
 def _epoch_metrics(reader: TraceReader, epoch: int) -> list[str]:
-    row = reader.metrics().loc[epoch]
+    row = reader.metric_rows(after=epoch - 1)[0]  # one row, without pandas
     out = [f"cost {row['cost']:.4f} (before the update)"]
     for name in ("train_accuracy", "test_accuracy"):
         value = row[name]
-        if value == value:  # not NaN: a run without a test set has none
+        if value is not None and value == value:  # a run without a test set has none
             out.append(f"{name.replace('_', ' ')} {100 * value:.2f} %")
     return out
 

@@ -191,7 +191,7 @@ def pass_matrix(reader: TraceReader, step: Step, layer: int, what: What) -> Show
 def pass_steps(reader: TraceReader, step: Step) -> list[Step]:
     """The op steps of the example pass ``step`` belongs to, in order (the first holds x, y, W,
     b and α)."""
-    return [s for s in reader.steps("op") if (s.epoch, s.example) == (step.epoch, step.example)]
+    return reader.pass_steps(step.epoch, step.example)
 
 
 def weight_at(

@@ -125,14 +125,19 @@ class TraceReader:
                 inputs[name] = self._decode(name, *rows[0])
         return inputs, outputs
 
-    def pass_ops(self, epoch: int, example: int) -> list[tuple[Step, dict, dict]]:
-        """Every op of example ``example``'s pass at epoch ``epoch``, in order, as (step,
-        inputs, outputs): what :meth:`op_arrays` gives for each op, read in one query."""
-        steps = self._query(
+    def pass_steps(self, epoch: int, example: int) -> list[Step]:
+        """The op steps of example ``example``'s pass at epoch ``epoch``, in order."""
+        rows = self._query(
             f"SELECT {STEP_COLUMNS} FROM steps WHERE kind = 'op' AND epoch = ? AND example = ? "
             "ORDER BY step",
             [epoch, example],
         )
+        return [self._step(r) for r in rows]
+
+    def pass_ops(self, epoch: int, example: int) -> list[tuple[Step, dict, dict]]:
+        """Every op of example ``example``'s pass at epoch ``epoch``, in order, as (step,
+        inputs, outputs): what :meth:`op_arrays` gives for each op, read in one query."""
+        steps = self.pass_steps(epoch, example)
         rows = self._query(
             f"SELECT t.step, t.name, {', '.join('t.' + c for c in ARRAY_COLUMNS.split(', '))} "
             "FROM tensors t JOIN steps s ON s.step = t.step "
@@ -144,8 +149,7 @@ class TraceReader:
             by_step.setdefault(number, {})[name] = self._decode(name, *stored)
         known: dict[str, np.ndarray] = {}  # the latest array of each name so far in the pass
         out = []
-        for row in steps:
-            step = self._step(row)
+        for step in steps:
             stored = by_step.get(step.step, {})
             lost = ", ".join(name for name in step.outputs if name not in stored)
             if lost:
