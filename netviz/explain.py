@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .core.activations import Activation
+
 _TEXT = {
     ("fwd", "Z"): "Each neuron of layer {l} adds up its inputs, each times its own weight, plus "
     "its bias: one score per neuron for how strongly this input matches what it looks for.",
@@ -29,8 +31,9 @@ _TEXT = {
 }
 
 
-def explain(phase: str, name: str, layer: int | None, last_layer: int) -> str:
-    """The sentences for an op (``name`` as in ``Op.name``: Z, A, cost, dZ, dW, db, dA, W, b)."""
+def explain(phase: str, name: str, layer: int | None, last_layer: int, hidden: Activation) -> str:
+    """The sentences for an op (``name`` as in ``Op.name``: Z, A, cost, dZ, dW, db, dA, W, b),
+    in the words of the hidden layers' activation ``hidden``."""
     key = (phase, name)
     if phase == "fwd" and name == "A" and layer == last_layer:
         key = ("fwd", "ŷ")

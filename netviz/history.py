@@ -409,7 +409,7 @@ class History:
             p, op, n = self._passes[pid], ops[index], len(ops)
             view = View(p.example, p.label, p.pixels, op_tensors(ops, index))
             address = op_address(p.epoch, p.example, op.address)
-            explanation = explain(op.phase, op.name, op.layer, L)
+            explanation = explain(op.phase, op.name, op.layer, L, self._hidden)
         values = view.values
         yhat = values.get(YHAT)
         x = values.get("x")

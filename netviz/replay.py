@@ -147,6 +147,7 @@ class Replay(History):
             "seed": int(meta.get("seed", 0)),
             "trace": str(self.reader.path),
             "train_size": int(meta.get("train_size", 0)),
+            "hidden": self._hidden.name,
         }
 
     def _watched_at(self, epoch: int) -> dict[str, np.ndarray]:

@@ -346,4 +346,5 @@ class Session(History):
             "seed": spec.seed,
             "trace": str(self.trace_path) if self._recorder else "",
             "train_size": len(self._run.train),
+            "hidden": self._hidden.name,
         }

@@ -102,4 +102,5 @@ class Snapshot:
     seed: int
     trace: str
     train_size: int
+    hidden: str = "sigmoid"  # the hidden layers' activation (netviz.core.activations name)
     live: bool = True  # False in a replay: moving past the end stops, nothing is computed

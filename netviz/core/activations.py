@@ -71,6 +71,9 @@ class Activation:
     formula: str
     slope_formula: str
     peak_slope: float  # the largest f′ can be: 0.25 for σ, 1 for tanh and relu
+    slope_label: str  # the slope as a learner reads it: ``σ′(Z) = A(1−A)``
+    slope_range: str  # the values the slope takes: ``0 to 0.25``
+    saturation_label: str  # when a neuron counts as saturated, in words and formula
 
     def saturated(self, A: Array) -> Array:
         """Where f′ < 4 % of its peak: little gradient flows back (σ: A(1−A) < 0.01; relu: dead)."""
@@ -89,7 +92,10 @@ def _sigmoid_slope(A: Array) -> Array:
     return A * (1.0 - A)
 
 
-SIGMOID = Activation("sigmoid", sigmoid, _sigmoid_slope, "σ({Z})", "{A}(1−{A})", 0.25)
+_SIGMOID_TEXTS = ("σ′(Z) = A(1−A)", "0 to 0.25", "A(1−A) < 0.01: A near 0 or 1")
+SIGMOID = Activation(
+    "sigmoid", sigmoid, _sigmoid_slope, "σ({Z})", "{A}(1−{A})", 0.25, *_SIGMOID_TEXTS
+)
 
 # The seed walkthrough writes its sigmoid 1/(1+exp(−Z+1e−5)), i.e. σ(Z − 1e−5); its derivative
 # is still A(1−A) because the shift does not change the slope's form.
@@ -101,8 +107,19 @@ SEED_SIGMOID = Activation(
     "σ({Z} − 1e−5)",
     "{A}(1−{A})",
     0.25,
+    *_SIGMOID_TEXTS,
 )
-TANH = Activation("tanh", np.tanh, lambda A: 1.0 - A * A, "tanh({Z})", "(1−{A}²)", 1.0)
+TANH = Activation(
+    "tanh",
+    np.tanh,
+    lambda A: 1.0 - A * A,
+    "tanh({Z})",
+    "(1−{A}²)",
+    1.0,
+    "tanh′(Z) = 1−A²",
+    "0 to 1",
+    "1−A² < 0.04: A near −1 or 1",
+)
 RELU = Activation(
     "relu",
     lambda Z: np.maximum(Z, 0.0),
@@ -110,6 +127,9 @@ RELU = Activation(
     "max({Z}, 0)",
     "[{A}>0]",
     1.0,
+    "relu′(Z) = [Z>0]",
+    "0 or 1",
+    "Z ≤ 0: the neuron is off and passes no gradient",
 )
 
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (SIGMOID, SEED_SIGMOID, TANH, RELU)}
