@@ -4,6 +4,10 @@ Levels: ``minimal`` keeps the metrics and a weight checkpoint every k epochs; ``
 each epoch's ΣdW and Σdb (so every epoch's weights rebuild bit for bit), each hidden neuron's
 mean activation and saturated fraction, and Z, A, dZ of a few watched examples; ``full`` adds
 Z and A of every training example for the epochs asked for.
+
+Every level records each epoch's cost and accuracies as that epoch measured them, at the weights
+it started from; :meth:`Recorder.final` adds, when the run ends, those of the weights it ended
+with (after its last update), the figures ``netviz train`` prints last.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from .core.steps import Op
 from .run import Run
 from .trace import SUFFIX, TraceWriter
 from .trace.schema import op_address
-from .training import EpochResult
+from .training import EpochResult, Figures
 
 Level = Literal["minimal", "default", "full"]
 LEVELS: tuple[Level, ...] = ("minimal", "default", "full")
@@ -107,6 +111,7 @@ class Recorder:
             "cost": result.cost,
             "train_accuracy": result.train_accuracy,
             "test_accuracy": None if math.isnan(result.test_accuracy) else result.test_accuracy,
+            # ‖ΣdWl‖/m = ‖∂C/∂Wl‖, the norm of the mean gradient (not a mean of per-example norms)
             **{f"grad_norm_L{l}": _norm(g.dW[l - 1]) / g.m for l in range(1, L + 1)},
             **{f"saturated_L{l}": float(np.mean(f)) for l, f in enumerate(g.saturated_fraction, 1)},
         }
@@ -133,6 +138,13 @@ class Recorder:
         ):
             tensors.update(self._everyone(self._before))
         return tensors
+
+    def final(self, figures: Figures) -> None:
+        """Record the run's final figures: cost and accuracies at the weights it ended with,
+        measured after the last update (``Trainer.measure(params, epoch)``). Each epoch's
+        metrics row is at the weights it started from, so the last row is not these."""
+        test = None if math.isnan(figures.test_accuracy) else figures.test_accuracy
+        self.writer.set_final(figures.epoch, figures.cost, figures.train_accuracy, test)
 
     def example_pass(
         self, epoch: int, example: int, ops: Sequence[Op], pixels: np.ndarray, label: int | None

@@ -19,14 +19,27 @@ import numpy as np
 
 from .core.activations import Activation
 from .core.epoch import CHUNK, BatchGradients, chunk_gradients, count_correct, sum_gradients
-from .core.network import Params, update
+from .core.network import Params, costs, forward, update
 
 Array = np.ndarray
 
 
 @dataclass(frozen=True)
+class Figures:
+    """Cost and accuracies measured at one set of weights: those after ``epoch`` epochs (0: the
+    initial weights). An epoch's own figures are at the weights it started from, after
+    ``epoch − 1`` epochs; the run's final figures are at the weights after its last update."""
+
+    epoch: int  # the weights after this many epochs' updates
+    cost: float  # mean cross-entropy over the training set
+    train_accuracy: float
+    test_accuracy: float  # nan when there is no test set
+
+
+@dataclass(frozen=True)
 class EpochResult:
-    """One epoch: cost and accuracies at the weights it started from, and the weights after."""
+    """One epoch: cost and accuracies at the weights it started from (a by-product of its
+    gradient pass, measured before its update), and the weights after its update."""
 
     epoch: int  # 1-based
     cost: float
@@ -34,6 +47,11 @@ class EpochResult:
     test_accuracy: float  # nan when there is no test set
     grads: BatchGradients
     params: Params  # after this epoch's update
+
+    @property
+    def start(self) -> Figures:
+        """This epoch's figures, as :class:`Figures` of the weights after ``epoch − 1``."""
+        return Figures(self.epoch - 1, self.cost, self.train_accuracy, self.test_accuracy)
 
 
 class Trainer:
@@ -100,6 +118,25 @@ class Trainer:
         )
         return sum(parts) / labels.shape[0]
 
+    def measure(self, params: Params, epoch: int) -> Figures:
+        """Cost and accuracies at ``params``, the weights after ``epoch`` epochs: the figures
+        an epoch starting from them would report (the same chunks, forward pass and order of
+        additions), without its backward pass. A run's final figures, after its last update."""
+        parts = self._map(
+            lambda X, y: chunk_figures(params, X, y, self.hidden, self.chunk), self.X, self.labels
+        )
+        cost_sum, correct = 0.0, 0
+        for chunk_cost, chunk_correct in (chunk for part in parts for chunk in part):
+            cost_sum += chunk_cost  # one chunk after another, as sum_gradients adds them
+            correct += chunk_correct
+        m = self.labels.shape[0]
+        test = float("nan")
+        if self.X_test is not None and self.labels_test is not None:
+            test = self.accuracy(params, self.X_test, self.labels_test)
+        if m == 0:
+            return Figures(epoch, float("nan"), float("nan"), test)
+        return Figures(epoch, cost_sum / m, correct / m, test)
+
     def epoch(self, params: Params, number: int) -> EpochResult:
         """One full-batch gradient-descent step from ``params``: W ← W − α·ΣdW/m."""
         grads = self.gradients(params)
@@ -131,6 +168,21 @@ class Trainer:
         bounds = np.minimum(m, self.chunk * np.linspace(0, chunks, self.workers + 1).astype(int))
         slices = [(X[:, a:b], labels[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         return list(self._pool.map(lambda s: fn(*s), slices))
+
+
+def chunk_figures(
+    params: Params, X: Array, labels: Array, hidden: Activation, chunk: int = CHUNK
+) -> list[tuple[float, int]]:
+    """(Σ cross-entropy, right predictions) of each run of ``chunk`` columns of ``X`` (784, m),
+    in order: what :func:`~netviz.core.epoch.chunk_gradients` measures, by the same forward
+    pass, without the backward one."""
+    L, parts = len(params.W), []
+    for start in range(0, X.shape[1], chunk):
+        Xc, yc = X[:, start : start + chunk], labels[start : start + chunk]
+        cache = forward(params, Xc, hidden)
+        correct = int(np.count_nonzero(cache[f"A{L}"].argmax(axis=0) == yc))
+        parts.append((float(costs(cache[f"Z{L}"], yc).sum()), correct))
+    return parts
 
 
 def _quiet(fn):

@@ -81,6 +81,17 @@ def no_update(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    """`netviz train --epochs 4` on 300 sample digits: a trace that ends with final figures."""
+    from netviz.cli import main
+
+    path = tmp_path_factory.mktemp("finished") / "finished.nvtrace"
+    argv = ["--epochs", "4", "--train-size", "300", "--test-size", "100", "--trace", str(path)]
+    assert main(["train", *argv]) == 0
+    return path
+
+
 def op(recorded, address: str):
     """The recorded Op at ``address`` within the pass (``bwd/L2/dW``)."""
     return next(o for o in recorded.ops if o.address == address)
@@ -107,7 +118,7 @@ def test_layer1_epoch_gradient_is_drawn_as_16_tiles_of_each_neurons_sum_over_m(r
     for i, tile in enumerate(drawn):
         np.testing.assert_array_equal(tile, stored[i].reshape(28, 28))
     assert_centred(fig, np.abs(stored).max())
-    assert "∂C/∂W1 = ΣdW1/m in epoch 4" in fig.get_suptitle()
+    assert "∂C/∂W1 = ΣdW1/m in epoch 4, at the weights it started from" in fig.get_suptitle()
     assert "e4" in fig.get_suptitle() and "layer 1 (16×784)" in fig.get_suptitle()
 
 
@@ -159,12 +170,13 @@ def test_without_a_layer_an_op_address_shows_the_ops_own_layer(recorded, reader)
     np.testing.assert_array_equal(shown.values, op(recorded, "bwd/L2/dW").outputs["dW2"])
 
 
-def test_at_an_update_op_the_weights_are_the_updated_ones(recorded, reader):
+def test_at_an_update_op_the_weights_are_its_one_example_step_not_applied(recorded, reader):
     before = shown_at(reader, at=f"{PASS}/bwd/L1/db", layer=1, what="weight")
     after = shown_at(reader, at=f"{PASS}/upd/L1/W", layer=1, what="weight")
     np.testing.assert_array_equal(before.values, op(recorded, "fwd/L1/Z").inputs["W1"])
-    np.testing.assert_array_equal(after.values, op(recorded, "upd/L1/W").outputs["W1"])
-    assert "update" in after.label and "update" not in before.label
+    np.testing.assert_array_equal(after.values, op(recorded, "upd/L1/W").outputs["W1′"])
+    assert before.label.startswith("W1 used by example 3's pass")
+    assert after.label.startswith("W1′ = W1 − α·dW1: one step on example 3 alone (not applied)")
 
 
 def test_an_all_zero_matrix_is_drawn_white_on_a_nonempty_scale():
@@ -323,14 +335,35 @@ def test_curves_plot_the_metrics_of_every_run_on_shared_axes(recorded, minimal):
         frames = [a.metrics(), b.metrics()]
     cost_ax, acc_ax = fig.axes
     for line, frame in zip(cost_ax.get_lines(), frames, strict=True):
-        np.testing.assert_array_equal(line.get_xdata(), frame.index)
+        # epoch e's row is at the weights it started from: after e − 1 epochs of training
+        np.testing.assert_array_equal(line.get_xdata(), frame.index - 1)
         np.testing.assert_array_equal(line.get_ydata(), frame["cost"])
+    assert cost_ax.get_xlabel() == acc_ax.get_xlabel() == "epochs trained (0: the first weights)"
+    assert "each epoch's measured at the weights it started from" in fig.get_suptitle()
     # Both files are seed.nvtrace, so each run is named with its folder too.
     names = [f"{p.parent.name}/seed" for p in (recorded.path, minimal)]
     assert [t.get_text() for t in cost_ax.get_legend().get_texts()] == names
     lines = {line.get_label(): line.get_ydata() for line in acc_ax.get_lines()}
     np.testing.assert_array_equal(lines[f"{names[0]} train"], frames[0]["train_accuracy"])
     np.testing.assert_array_equal(lines[f"{names[0]} test"], frames[0]["test_accuracy"])
+
+
+def test_curves_end_with_the_final_weights_figures_after_the_last_epoch(finished):
+    with TraceReader(finished) as reader:
+        fig = trace_curves([reader])
+        final, frame = reader.final(), reader.metrics()
+    cost_ax, acc_ax = fig.axes
+    points = {
+        line.get_label(): (list(line.get_xdata()), list(line.get_ydata()))
+        for ax in (cost_ax, acc_ax)
+        for line in ax.get_lines()
+    }
+    assert points["finished final weights"] == ([4], [final.cost])
+    assert points["finished train, final weights"] == ([4], [final.train_accuracy])
+    assert points["finished test, final weights"] == ([4], [final.test_accuracy])
+    # one step after the last epoch's row, which is at the weights after 3 epochs
+    assert points["finished"] == (list(frame.index - 1), list(frame["cost"]))
+    assert points["finished"][0][-1] == 3 and "◆" in fig.get_suptitle()
 
 
 def test_a_run_without_test_set_draws_no_test_line():
@@ -383,6 +416,29 @@ def test_an_epoch_card_has_a_row_per_layer_from_the_weights_before_it(recorded, 
         np.testing.assert_array_equal(change.matrix, -ALPHA * grad.matrix)
 
 
+def test_an_epoch_card_says_its_figures_are_before_the_update(recorded, reader):
+    (note,) = card_at(reader, "e3").notes  # this trace holds no final figures
+    start = recorded.results[2]  # measured at the weights after epoch 2
+    assert note == (
+        "before the update (the weights epoch 3 started from): "
+        f"cost {start.cost:.4f}, train accuracy {100 * start.train_accuracy:.2f} %, "
+        f"test accuracy {100 * start.test_accuracy:.2f} %"
+    )
+
+
+def test_the_last_epochs_card_adds_the_final_weights_figures(finished, tmp_path):
+    with TraceReader(finished) as reader:
+        last, earlier, final = card_at(reader, "e4"), card_at(reader, "e3"), reader.final()
+        text = write_card(reader, last, tmp_path / "card.md")[0].read_text()
+    assert len(earlier.notes) == 1 and last.notes[0].startswith("before the update")
+    assert last.notes[1] == (
+        "after the update (the run's final weights): "
+        f"cost {final.cost:.4f}, train accuracy {100 * final.train_accuracy:.2f} %, "
+        f"test accuracy {100 * final.test_accuracy:.2f} %"
+    )
+    assert f"- {last.notes[1]}" in text
+
+
 def test_a_markdown_card_has_its_table_and_a_png_beside_it(capsys, recorded, tmp_path):
     out = tmp_path / "card.md"
     status, stdout, _ = run_cli(
@@ -418,7 +474,7 @@ def test_a_png_card_draws_w_dw_and_update_tiles_for_layer_1(reader, tmp_path):
     [
         ("e2", "seed_e2_L1_grad.png", lambda r, rd: rd.tensors("e2")["dW1"] / 300),
         (f"{PASS}/bwd/L3/dW", "L3_grad.png", lambda r, rd: op(r, "bwd/L3/dW").outputs["dW3"]),
-        (f"{PASS}/upd/L2/W", "L2_weight.png", lambda r, rd: op(r, "upd/L2/W").outputs["W2"]),
+        (f"{PASS}/upd/L2/W", "L2_weight.png", lambda r, rd: op(r, "upd/L2/W").outputs["W2′"]),
         (f"{PASS}/fwd/L2/A", "fwd-L2-A_card.png", None),
     ],
     ids=["epoch", "dW-op", "update-op", "other-op"],

@@ -41,10 +41,15 @@ def test_info_shows_preset_counts_epochs_size_and_final_accuracy(capsys, trace):
     )
     assert rows["recorded epochs"] == f"1–{EPOCHS} ({EPOCHS} epochs)"
     assert f"({trace.stat().st_size:,} bytes)" in rows["size"]
-    assert rows["final epoch"] == str(EPOCHS)
-    assert rows["cost"] == f"{last['cost']:.4f}"
-    assert rows["train accuracy"] == f"{100 * last['train_accuracy']:.2f} %"
-    assert rows["test accuracy"] == f"{100 * last['test_accuracy']:.2f} %"
+    # The last epoch's row says it is at the weights that epoch started from.
+    at = f"at the start of epoch {EPOCHS}"
+    assert rows["last epoch"] == str(EPOCHS)
+    assert rows[f"cost {at}"] == f"{last['cost']:.4f} (before its update)"
+    assert rows[f"train accuracy {at}"] == f"{100 * last['train_accuracy']:.2f} %"
+    assert rows[f"test accuracy {at}"] == f"{100 * last['test_accuracy']:.2f} %"
+    # This trace's recorder was closed without final figures: info says so, shows no others.
+    assert rows["final weights"].startswith("not measured")
+    assert "train accuracy" not in rows and "final cost" not in rows
 
 
 def test_info_counts_the_wal_file_of_a_trace_still_being_written(capsys, tmp_path):
@@ -87,15 +92,25 @@ def test_info_shows_metadata_literally_never_as_markup(capsys, tmp_path):
 # --- metrics ------------------------------------------------------------------------------------
 
 
+def epoch_rows(csv: pd.DataFrame) -> pd.DataFrame:
+    """The per-epoch rows of a metrics CSV, as the reader's frame: indexed by epoch."""
+    assert set(csv["weights"]) <= {"start of epoch", "after epoch (final)"}
+    rows = csv[csv["weights"] == "start of epoch"]
+    return rows.drop(columns="weights").set_index("epoch").astype(float)
+
+
 def test_metrics_csv_round_trips_to_the_readers_frame(capsys, trace, tmp_path):
     out_file = tmp_path / "metrics.csv"
     status, out, _ = run_cli(capsys, "trace", "metrics", str(trace), "-o", str(out_file))
     assert status == 0
-    assert out == f"wrote {EPOCHS} epochs of metrics to {out_file}\n"
+    assert out == (
+        f"wrote {EPOCHS} epochs of metrics (each at the weights it started from) to {out_file}\n"
+    )
     with TraceReader(trace) as reader:
         expected = reader.metrics()
-    written = pd.read_csv(out_file, index_col="epoch", engine="python")  # exact floats
-    pd.testing.assert_frame_equal(written, expected, check_exact=True)
+    written = pd.read_csv(out_file, engine="python")  # exact floats
+    assert list(written["weights"]) == ["start of epoch"] * EPOCHS  # no final row recorded
+    pd.testing.assert_frame_equal(epoch_rows(written), expected.astype(float), check_exact=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.csv"]  # no temporary left
 
 
@@ -103,16 +118,17 @@ def test_metrics_replaces_an_existing_file_whole(capsys, trace, tmp_path):
     out_file = tmp_path / "metrics.csv"
     out_file.write_text("old contents, much longer than a header line\n" * 1000)
     assert run_cli(capsys, "trace", "metrics", str(trace), "-o", str(out_file))[0] == 0
-    assert out_file.read_text().startswith("epoch,step,m,alpha,cost,")
+    assert out_file.read_text().startswith("epoch,weights,step,m,alpha,cost,")
     assert len(out_file.read_text().splitlines()) == EPOCHS + 1
 
 
 def test_metrics_without_out_prints_the_csv(capsys, trace):
     status, out, _ = run_cli(capsys, "trace", "metrics", str(trace))
     assert status == 0
-    printed = pd.read_csv(io.StringIO(out), index_col="epoch", engine="python")  # exact floats
+    printed = pd.read_csv(io.StringIO(out), engine="python")  # exact floats
     with TraceReader(trace) as reader:
-        pd.testing.assert_frame_equal(printed, reader.metrics(), check_exact=True)
+        expected = reader.metrics().astype(float)
+    pd.testing.assert_frame_equal(epoch_rows(printed), expected, check_exact=True)
 
 
 # --- tensors ------------------------------------------------------------------------------------

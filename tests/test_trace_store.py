@@ -3,6 +3,7 @@ follows a growing file, and every epoch's weights rebuild bit for bit."""
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -209,6 +210,7 @@ def test_a_writer_killed_mid_run_leaves_a_trace_readable_to_its_last_commit(tmp_
         last = epochs[-1]
         np.testing.assert_array_equal(t.tensors(f"e{last}")["dW1"], np.full((16, 784), last))
         assert t.metrics().loc[last, "cost"] == pytest.approx(1.0 / last)
+        assert t.final() is None  # the run never ended: no final weights' figures to show
 
 
 def test_a_reader_follows_a_trace_while_it_is_written(tmp_path):
@@ -245,3 +247,52 @@ def test_the_writer_refuses_to_overwrite_a_trace(tmp_path):
     TraceWriter(path, {}, layers=1).close()
     with pytest.raises(NetvizError, match="already exists"):
         TraceWriter(path, {}, layers=1)
+
+
+# --- the final weights' figures ------------------------------------------------------------------
+
+
+def test_the_final_figures_read_back_as_recorded_and_a_rewrite_replaces_them(tmp_path):
+    run = prepare(RunSpec(PRESETS["seed"].with_(epochs=2), train_size=200, test_size=0))
+    path = tmp_path / "final.nvtrace"
+    with Recorder(path, run) as rec, Trainer(run.X, run.y, run.hidden, 0.8) as tr:
+        results = list(tr.run(run.params, 2))
+        for r in results:
+            rec.epoch(r, 0.8)
+        rec.final(tr.measure(results[0].params, 1))
+        rec.final(measured := tr.measure(results[1].params, 2))
+    with TraceReader(path) as t:
+        final = t.final()
+    assert final.epoch == 2 and final.cost == measured.cost
+    assert final.train_accuracy == measured.train_accuracy
+    assert math.isnan(final.test_accuracy)  # no test set: not a number, not 0
+
+
+def test_the_final_figures_are_what_the_next_epoch_would_measure(tmp_path):
+    """Trainer.measure and an epoch's gradient pass measure alike: after 2 epochs, measure()
+    gives epoch 3's own figures (each at the weights after 2 epochs)."""
+    run = prepare(RunSpec(PRESETS["seed"], train_size=300, test_size=100))
+    with Trainer(run.X, run.y, run.hidden, 0.8, run.X_test, run.y_test) as tr:
+        results = list(tr.run(run.params, 3))
+        measured = tr.measure(results[1].params, 2)
+    third = results[2].start
+    assert measured.epoch == third.epoch == 2
+    assert measured.cost == pytest.approx(third.cost, rel=1e-12)
+    assert (measured.train_accuracy, measured.test_accuracy) == (
+        third.train_accuracy,
+        third.test_accuracy,
+    )
+
+
+def test_a_trace_from_before_the_final_table_opens_without_final_figures(recorded, tmp_path):
+    import shutil
+    import sqlite3
+    from contextlib import closing
+
+    old = tmp_path / "old.nvtrace"
+    shutil.copy(recorded[0], old)
+    with closing(sqlite3.connect(old)) as db:
+        db.execute("DROP TABLE final")  # what a trace written before it was added lacks
+        db.commit()
+    with TraceReader(old) as t:
+        assert t.final() is None and t.epochs() == list(range(1, EPOCHS + 1))

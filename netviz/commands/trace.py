@@ -41,6 +41,9 @@ def info(path: str) -> int:
         counts = _partly(reader.counts, problems)
         epochs = _partly(reader.epochs, problems)
         frame = _partly(reader.metrics, problems) if epochs else None
+        known = len(problems)
+        final = _partly(reader.final, problems)
+        final_unreadable = len(problems) > known
         meta = reader.meta
 
     table = Table(title=Text(literal(path)), show_header=False, title_justify="left")
@@ -59,12 +62,16 @@ def info(path: str) -> int:
     row("recorded steps", _counts_text(counts) if counts else "unreadable")
     row("recorded epochs", _epochs_text(epochs))
     if frame is not None and len(frame):
-        last = frame.iloc[-1]
+        e, last = frame.index[-1], frame.iloc[-1]
         table.add_section()
-        row("final epoch", str(frame.index[-1]))
-        row("cost", _number(last["cost"], "{:.4f}"))
-        row("train accuracy", _percent(last["train_accuracy"]))
-        row("test accuracy", _percent(last["test_accuracy"]))
+        row("last epoch", str(e))
+        at = f"at the start of epoch {e}"  # the weights it started from, before its update
+        row(f"cost {at}", _number(last["cost"], "{:.4f} (before its update)"))
+        row(f"train accuracy {at}", _percent(last["train_accuracy"]))
+        row(f"test accuracy {at}", _percent(last["test_accuracy"]))
+    if final is not None or final_unreadable or epochs:
+        table.add_section()
+        _final_rows(row, final, final_unreadable)
     Console().print(table)
     # A truncated file says so once; other damage is told part by part.
     for problem in [] if reader.damage else dict.fromkeys(problems):
@@ -73,18 +80,67 @@ def info(path: str) -> int:
     return 0
 
 
+def _final_rows(row: Callable[[str, str], None], final, unreadable: bool) -> None:
+    """The final weights' figures, as ``netviz train`` printed them last; or why there are none."""
+    from .train import final_rows, final_weights
+
+    if unreadable:
+        row("final weights", "unreadable")
+        return
+    if final is None:
+        row("final weights", "not measured: the run did not finish, or an older netviz wrote it")
+        return
+    row("final weights", final_weights(final.epoch))
+    for label, value in final_rows(final):
+        row(label, value)
+
+
+# What each row of `netviz trace metrics` is measured at: the ``weights`` column.
+START, FINAL = "start of epoch", "after epoch (final)"
+
+
 def metrics(path: str, out: str | None) -> int:
-    """Write the per-epoch metrics as CSV to ``out`` (atomically), or print them."""
+    """Write the metrics as CSV to ``out`` (atomically), or print them.
+
+    One row per epoch, ``weights`` = ``start of epoch``: its cost and accuracies (and gradient
+    norms ‖ΣdWl‖/m, saturation) are measured at the weights that epoch started from, before its
+    update. Then, when the run recorded them, one row ``weights`` = ``after epoch (final)``: cost
+    and accuracies at the weights after that epoch's update, the run's last (its other columns
+    are empty). An ``epoch`` column of n then reads "the weights at the start of epoch n" or
+    "the weights after epoch n".
+    """
     with TraceReader(path) as reader:
-        frame = reader.metrics()
+        frame = metrics_frame(reader)
     _warn_if_truncated(reader)
     if out is None:
-        frame.to_csv(sys.stdout)
+        frame.to_csv(sys.stdout, index=False)
         return 0
     with atomic_writer(out, "w") as f:
-        frame.to_csv(f, lineterminator="\n")
-    print(f"wrote {len(frame)} epochs of metrics to {literal(out)}")
+        frame.to_csv(f, index=False, lineterminator="\n")
+    epochs = int((frame["weights"] == START).sum())
+    what = f"{epochs} epochs of metrics (each at the weights it started from)"
+    if (frame["weights"] == FINAL).any():
+        what += " and the final weights' figures"
+    print(f"wrote {what} to {literal(out)}")
     return 0
+
+
+def metrics_frame(reader: TraceReader):
+    """The metrics as ``netviz trace metrics`` writes them: a ``weights`` column after
+    ``epoch`` saying what each row is measured at, and the final row when there is one."""
+    import pandas as pd
+
+    frame = reader.metrics().reset_index()
+    frame.insert(1, "weights", START)
+    final = _partly(reader.final, [])  # in a damaged file's lost part: the epochs still read
+    if final is None:
+        return frame
+    # Whole-number columns stay whole (not 3.0) beside the final row's empty cells.
+    frame = frame.astype({c: "Int64" for c in frame.columns if frame[c].dtype.kind in "iu"})
+    figures = ("cost", "train_accuracy", "test_accuracy")
+    row = {"epoch": final.epoch, "weights": FINAL, **{c: getattr(final, c) for c in figures}}
+    last = pd.DataFrame([row], columns=frame.columns).astype(frame.dtypes.to_dict())
+    return pd.concat([frame, last], ignore_index=True) if len(frame) else last
 
 
 def tensors(path: str, at: str) -> int:

@@ -12,7 +12,7 @@ import numpy as np
 from ..core.network import Params, forward
 from ..recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
 from ..run import Run, RunSpec, prepare
-from ..training import EpochResult, Trainer
+from ..training import EpochResult, Figures, Trainer
 
 EXIT_DIVERGED = 1
 
@@ -25,6 +25,10 @@ def train(
     record: RecordOptions | None = DEFAULT_RECORDING,
 ) -> int:
     """Train as ``spec`` says, print ``train accuracy: …`` and ``test accuracy: …``.
+
+    The progress bar shows each epoch's cost and accuracies at the weights it started from,
+    before its update; the last lines, the weights saved and the trace's final figures are all
+    measured at the weights the run ends with, after its last update.
 
     Records a trace to ``trace`` (default: a new file in ``traces/``) unless ``record`` is None.
     Returns 0; 130 when interrupted (the weights reached so far are still reported, saved and
@@ -40,7 +44,7 @@ def train(
         f"{spec.layout}, init {p.init} (seed {spec.seed}), α {p.alpha:g}, {p.epochs} epochs, "
         f"{'pixels / 255' if p.scale_pixels else 'raw 0–255 pixels'}, {p.dtype}"
     )
-    params, last, status = run.params, None, 0
+    params, done, status = run.params, 0, 0  # params: the weights after `done` epochs
     with ExitStack() as stack:
         recorder = None
         if record is not None:
@@ -66,31 +70,44 @@ def train(
                         recorder.epoch(last, p.alpha)
                     if not (math.isfinite(last.cost) and _sound(last.params, run)):
                         return _diverged(last, p.alpha, recorder)
-                    params = last.params
+                    params, done = last.params, last.epoch
                     show(last)
         except KeyboardInterrupt:
-            done = last.epoch if last else 0
             print(f"interrupted after epoch {done} of {p.epochs}", file=sys.stderr)
             status = 130
         seconds = time.perf_counter() - started
-        train_acc = trainer.accuracy(params, run.X, run.y)
-        test_acc = trainer.accuracy(params, run.X_test, run.y_test)
-    epochs = last.epoch if last else 0
-    if epochs:
-        print(
-            f"trained {epochs} epochs in {seconds:.1f} s ({1000 * seconds / epochs:.1f} ms/epoch)"
-        )
-        print(f"final cost: {last.cost:.4f} (mean cross-entropy before the last update)")
-    print(f"train accuracy: {100 * train_acc:.2f} %")
-    print(f"test accuracy: {_percent(test_acc)}")
+        # The progress bar showed each epoch's figures before its update; these are the weights
+        # the run ends with, after the last update: what is saved, recorded as final, and shown.
+        final = trainer.measure(params, done)
+        if recorder is not None:
+            recorder.final(final)
+    if done:
+        print(f"trained {done} epochs in {seconds:.1f} s ({1000 * seconds / done:.1f} ms/epoch)")
+    print(f"at the {'final' if final.epoch else 'first'} weights, {final_weights(final.epoch)}:")
+    for label, value in final_rows(final):
+        print(f"{label}: {value}")
     if recorder is not None:
         print(f"trace: {recorder.path}")
     if out:
         from ..weights import save_weights
 
-        meta = _meta(run, epochs, train_acc, test_acc)
-        print(f"wrote {save_weights(out, params, meta)}")
+        print(f"wrote {save_weights(out, params, _meta(run, final))}")
     return status
+
+
+def final_weights(epoch: int) -> str:
+    """Which weights the final figures are measured at, in a few words."""
+    return "before any epoch" if epoch == 0 else f"after epoch {epoch}'s update"
+
+
+def final_rows(figures: Figures) -> list[tuple[str, str]]:
+    """(label, value) of the final figures, as ``netviz train`` prints them last and ``netviz
+    trace info`` shows them: ``final cost``, ``train accuracy``, ``test accuracy``."""
+    return [
+        ("final cost", f"{figures.cost:.4f} (mean cross-entropy)"),
+        ("train accuracy", _percent(figures.train_accuracy, "no training examples")),
+        ("test accuracy", _percent(figures.test_accuracy, "no test examples")),
+    ]
 
 
 def _announce(recorder: Recorder, epochs: int) -> None:
@@ -131,14 +148,15 @@ def _shuffled(spec: RunSpec) -> str:
     return "" if spec.shuffle_seed is None else f" (rows shuffled, seed {spec.shuffle_seed})"
 
 
-def _percent(fraction: float) -> str:
-    return "n/a (no test examples)" if fraction != fraction else f"{100 * fraction:.2f} %"
+def _percent(fraction: float, missing: str) -> str:
+    return f"n/a ({missing})" if fraction != fraction else f"{100 * fraction:.2f} %"
 
 
-def _meta(run: Run, epochs: int, train_acc: float, test_acc: float) -> dict:
+def _meta(run: Run, final: Figures) -> dict:
     """How the weights were made, saved beside them so `predict` treats inputs the same way."""
     from .. import __version__
 
+    test = final.test_accuracy
     return {
         "netviz": __version__,
         "preset": run.spec.preset.recipe(),
@@ -148,9 +166,11 @@ def _meta(run: Run, epochs: int, train_acc: float, test_acc: float) -> dict:
         "test_size": len(run.test),
         "seed": run.spec.seed,
         "shuffle_seed": run.spec.shuffle_seed,
-        "epochs_trained": epochs,
-        "train_accuracy": train_acc,
-        "test_accuracy": None if test_acc != test_acc else test_acc,
+        "epochs_trained": final.epoch,
+        # measured at these very weights, after the last update
+        "cost": final.cost,
+        "train_accuracy": final.train_accuracy,
+        "test_accuracy": None if math.isnan(test) else test,
     }
 
 
@@ -165,7 +185,8 @@ def _check_writable(out: str) -> None:
 
 
 class _progress:
-    """A rich progress bar on stderr: epoch, cost, train and test accuracy; nothing when piped."""
+    """A rich progress bar on stderr: epoch, then its cost, train and test accuracy at the weights
+    it started from (before its update); nothing when piped."""
 
     def __init__(self, total: int) -> None:
         self.total = total
@@ -177,18 +198,18 @@ class _progress:
             MofNCompleteColumn,
             Progress,
             TextColumn,
-            TimeElapsedColumn,
             TimeRemainingColumn,
         )
+        from rich.table import Column
 
         console = Console(stderr=True)
+        whole = {"table_column": Column(no_wrap=True)}  # at 80 columns the bar shrinks, not these
         self._bar = Progress(
             TextColumn("epoch"),
-            MofNCompleteColumn(),
+            MofNCompleteColumn(**whole),
             BarColumn(),
-            TextColumn("{task.fields[stats]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
+            TextColumn("{task.fields[stats]}", markup=False, **whole),
+            TimeRemainingColumn(**whole),  # no elapsed time: the summary says it
             console=console,
             disable=not console.is_terminal,
             transient=False,
@@ -198,9 +219,10 @@ class _progress:
         return self._show
 
     def _show(self, r: EpochResult) -> None:
-        stats = f"cost {r.cost:.4f}  train {100 * r.train_accuracy:5.2f} %"
+        # At the weights the epoch started from: the summary's final figures come after it.
+        stats = f"at its start: cost {r.cost:.4f} train {100 * r.train_accuracy:5.2f} %"
         if r.test_accuracy == r.test_accuracy:
-            stats += f"  test {100 * r.test_accuracy:5.2f} %"
+            stats += f" test {100 * r.test_accuracy:5.2f} %"
         self._bar.update(self._task, completed=r.epoch, stats=stats)
 
     def __exit__(self, *exc) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.steps import one_step
 from ..trace import TraceReader, parse_address
 from .card import card_at, card_name, write_card
 from .gather import Shown, epoch_matrix, heatmap_name, pass_matrix, shown_at
@@ -30,8 +31,8 @@ def view(reader: TraceReader, address: str, folder: Path | str = ".") -> Path:
 
     - an epoch (``e12``): the heatmap of that epoch's layer-1 gradient ΣdW1/m (of its weights
       W1, when the trace was recorded without ΣdW);
-    - an op whose output is a layer's dW (``…/bwd/L2/dW``) or its updated W (``…/upd/L2/W``):
-      the heatmap of that matrix;
+    - an op whose output is a layer's dW (``…/bwd/L2/dW``) or its one-example step W′
+      (``…/upd/L2/W``): the heatmap of that matrix;
     - any other op: the step card (its equation, numbers, W, dW and update, the digit) as PNG.
 
     Files are named after the run and the address, like ``<trace>_e12_L1_grad.png``.
@@ -44,7 +45,9 @@ def view(reader: TraceReader, address: str, folder: Path | str = ".") -> Path:
         shown = epoch_matrix(reader, epoch, 1, what)
     elif step.layer is not None and f"dW{step.layer}" in step.outputs:
         shown = pass_matrix(reader, step, step.layer, "grad")
-    elif step.layer is not None and f"W{step.layer}" in step.outputs:
+    elif step.layer is not None and {f"W{step.layer}", one_step(f"W{step.layer}")} & set(
+        step.outputs
+    ):
         shown = pass_matrix(reader, step, step.layer, "weight")
     else:
         card = card_at(reader, step.address)

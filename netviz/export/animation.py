@@ -74,7 +74,7 @@ def frames(reader: TraceReader, what: str, layer: int, epochs: range) -> Iterato
 
 def frame_label(what: str, layer: int, epoch: int) -> str:
     if what == "grad":
-        return f"∂C/∂W{layer} = ΣdW{layer}/m in epoch {epoch}"
+        return f"∂C/∂W{layer} = ΣdW{layer}/m in epoch {epoch}, at the weights it started from"
     if epoch == 0:
         return f"W{layer} at initialisation (epoch 0)"
     return f"W{layer} after epoch {epoch}"

@@ -5,7 +5,9 @@ inputs and outputs; then, for the op's layer (the cost's: the last), the pass's 
 example's dW and its update −α·dW as heatmaps, beside the digit that drove them.
 
 An epoch card (``e12``) shows the full-batch update W ← W − α·ΣdW/m with the epoch's m, α,
-cost and accuracies; then one row per layer: W before the epoch, ΣdW/m and −α·ΣdW/m.
+cost and accuracies at the weights it started from (and, for the run's last epoch, those of the
+final weights after its update); then one row per layer: W before the epoch, ΣdW/m and
+−α·ΣdW/m.
 
 As PNG, the page is one figure; as Markdown, the equation and a table of the numbers, with the
 heatmaps in a PNG of the same name beside it.
@@ -47,7 +49,7 @@ class Card:
     facts: list[str]  # one-line facts: run, epoch, example, label, α, m, cost…
     rows: list  # of lists of figures.Panel, one row per layer shown
     digit: tuple[np.ndarray, str] | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # longer facts, a line each: cost, accuracies
 
 
 def card_name(reader: TraceReader, address: str, suffix: str = ".png") -> str:
@@ -125,7 +127,7 @@ def epoch_card(reader: TraceReader, epoch: int) -> Card:
             Panel(f"update −α·ΣdW{l}/m", -alpha * grad, l, names),
         ])  # fmt: skip
         arrays += [(f"W{l}", "input", before.W[l - 1]), (f"ΣdW{l}/m", "input", grad)]
-    facts = [f"m = {m:,}", f"α = {alpha:g}", *_epoch_metrics(reader, epoch)]
+    facts = [f"m = {m:,}", f"α = {alpha:g}"]
     return Card(
         address=f"e{epoch}",
         title=f"e{epoch} · epoch {epoch}, one full-batch step",
@@ -134,17 +136,30 @@ def epoch_card(reader: TraceReader, epoch: int) -> Card:
         arrays=arrays,
         facts=facts,
         rows=rows,
+        notes=_epoch_figures(reader, epoch),
     )
 
 
-def _epoch_metrics(reader: TraceReader, epoch: int) -> list[str]:
+def _epoch_figures(reader: TraceReader, epoch: int) -> list[str]:
+    """The epoch's cost and accuracies at the weights it started from; when it is the run's
+    last, also those at the final weights, after its update."""
     row = reader.metric_rows(after=epoch - 1)[0]  # one row, without pandas
-    out = [f"cost {row['cost']:.4f} (before the update)"]
-    for name in ("train_accuracy", "test_accuracy"):
-        value = row[name]
+    start = row["cost"], row["train_accuracy"], row["test_accuracy"]
+    notes = [f"before the update (the weights epoch {epoch} started from): {_figures(*start)}"]
+    final = reader.final()
+    if final is not None and final.epoch == epoch:
+        after = final.cost, final.train_accuracy, final.test_accuracy
+        notes.append(f"after the update (the run's final weights): {_figures(*after)}")
+    return notes
+
+
+def _figures(cost: float | None, train: float | None, test: float | None) -> str:
+    """``cost 2.2868, train accuracy 11.63 %, test accuracy 12.50 %`` (no test set: no test)."""
+    parts = [f"cost {cost:.4f}" if cost is not None else "cost n/a"]
+    for name, value in (("train", train), ("test", test)):
         if value is not None and value == value:  # a run without a test set has none
-            out.append(f"{name.replace('_', ' ')} {100 * value:.2f} %")
-    return out
+            parts.append(f"{name} accuracy {100 * value:.2f} %")
+    return ", ".join(parts)
 
 
 def _shapes(step: Step, inputs: dict, outputs: dict) -> str:
@@ -180,7 +195,7 @@ def _num(v: float) -> str:
 
 def card_text(card: Card) -> str:
     """The monospace block under a PNG card's equation: shapes, facts, one line per array."""
-    lines = [card.shapes, " · ".join(card.facts), ""]
+    lines = [card.shapes, " · ".join(card.facts), *card.notes, ""]
     width = max((len(n) for n, _, _ in card.arrays), default=1)
     for name, role, array in card.arrays:
         shape, low, high, mean, first = summary(array)
@@ -203,7 +218,7 @@ def card_markdown(card: Card, run_name: str, image: str) -> str:
         rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join([
         f"# `{card.address}`", "",
-        f"- run {run_name}", *[f"- {fact}" for fact in card.facts], "",
+        f"- run {run_name}", *[f"- {fact}" for fact in [*card.facts, *card.notes]], "",
         "```", card.equation, card.shapes, "```", "",
         *rows, "",
         f"![heatmaps of {card.address}]({image})", "",

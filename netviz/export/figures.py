@@ -30,16 +30,20 @@ FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 @dataclass(frozen=True)
 class Curve:
-    """One run's metrics per epoch, as plotted: ``epochs`` (n,), the rest (n,) alike.
+    """One run's cost and accuracies, as plotted: each measured at the weights after
+    ``trained`` (n,) epochs (epoch e's metrics row is at e − 1: the weights it started from),
+    the rest (n,) alike; then, if the run recorded them, its final figures ``final`` = (epochs
+    trained, cost, train accuracy, test accuracy): at the weights after its last update.
 
     ``test_accuracy`` is all NaN for a run without a test set (then it is not drawn).
     """
 
     name: str
-    epochs: np.ndarray
+    trained: np.ndarray
     cost: np.ndarray
     train_accuracy: np.ndarray
     test_accuracy: np.ndarray
+    final: tuple[int, float, float, float] | None = None
 
 
 def new_figure(size: tuple[float, float], dpi: int = DPI):
@@ -242,32 +246,51 @@ def digit_panel(fig, pixels: np.ndarray, title: str) -> None:
     ax.set_title(title, fontsize=11, parse_math=False)
 
 
+CURVES_XLABEL = "epochs trained (0: the first weights)"
+FINAL_MARKER = "D"  # the final weights' figures: a diamond after the curve's last point
+
+
 def curves_figure(runs: Sequence[Curve], title: str):
-    """Cost per epoch (left) and train/test accuracy per epoch (right); one colour per run,
-    train solid and test dashed. Runs share the axes so they can be compared."""
+    """Cost (left) and train/test accuracy (right) against the epochs trained before each was
+    measured; one colour per run, train solid and test dashed, the final weights' figures as a
+    diamond. Runs share the axes so they can be compared."""
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     fig = new_figure(CURVES_SIZE)
     cost_ax, acc_ax = fig.subplots(1, 2)
-    marker = "o" if max(len(run.epochs) for run in runs) <= 30 else None  # a few epochs: dots
+    marker = "o" if max(len(run.trained) for run in runs) <= 30 else None  # a few epochs: dots
     for i, run in enumerate(runs):
         style = {"color": f"C{i}", "marker": marker, "markersize": 3}
-        cost_ax.plot(run.epochs, run.cost, label=run.name, **style)
-        acc_ax.plot(run.epochs, run.train_accuracy, label=f"{run.name} train", **style)
-        if np.isfinite(run.test_accuracy).any():
-            acc_ax.plot(run.epochs, run.test_accuracy, "--", label=f"{run.name} test", **style)
+        cost_ax.plot(run.trained, run.cost, label=run.name, **style)
+        acc_ax.plot(run.trained, run.train_accuracy, label=f"{run.name} train", **style)
+        tested = np.isfinite(run.test_accuracy).any()
+        if tested:
+            acc_ax.plot(run.trained, run.test_accuracy, "--", label=f"{run.name} test", **style)
+        if run.final is not None:
+            _final_points(cost_ax, acc_ax, run, f"C{i}", tested)
     cost_ax.set_title("cost (mean cross-entropy)", fontsize=11)
     cost_ax.set_ylabel("cost")
     acc_ax.set_title("accuracy", fontsize=11)
     acc_ax.set_ylabel("accuracy")
     acc_ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     for ax in (cost_ax, acc_ax):
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(CURVES_XLABEL)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9)
     fig.suptitle(title, fontsize=13, parse_math=False)
     return fig
+
+
+def _final_points(cost_ax, acc_ax, run: Curve, colour: str, tested: bool) -> None:
+    """The run's final figures: one diamond each for cost, train and test accuracy."""
+    trained, cost, train, test = run.final
+    style = {"color": colour, "marker": FINAL_MARKER, "markersize": 7, "linestyle": "none"}
+    cost_ax.plot([trained], [cost], label=f"{run.name} final weights", **style)
+    acc_ax.plot([trained], [train], label=f"{run.name} train, final weights", **style)
+    if tested and test == test:
+        acc_ax.plot([trained], [test], label=f"{run.name} test, final weights",
+                    markerfacecolor="white", **style)  # fmt: skip
 
 
 def rgb_pixels(fig) -> np.ndarray:

@@ -3,13 +3,15 @@
 At an epoch ``e12`` (the step from the weights after 11 epochs to those after 12):
 
 - weight: W after the epoch, rebuilt exactly from the trace (epoch 0: the initial weights);
-- grad: ∂C/∂W = ΣdW/m, the epoch step's summed gradient over its m examples;
+- grad: ∂C/∂W = ΣdW/m, the epoch step's summed gradient over its m examples, taken at the
+  weights the epoch started from (those after epoch 11: ``weight`` at ``e11``);
 - update: −α·ΣdW/m, the change the epoch made, W(12) − W(11).
 
 At an op address ``e3/x17/bwd/L1/dW`` (one op of example 17's pass at the weights after epoch 3):
 
-- weight: W as it stands at that op: the pass's W, or the updated W once the pass's
-  ``upd/Ll/W`` op has run;
+- weight: the pass's W; from the pass's ``upd/Ll/W`` op on, its output W′ = W − α·dW, what one
+  step on this example alone would make of W (shown, never applied: full-batch training updates
+  once per epoch);
 - grad: the pass's dW, one example's gradient;
 - update: −α·dW, the single-example update (the pass must end in an update, with α).
 """
@@ -21,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..core.steps import one_step
 from ..errors import NetvizError
 from ..trace import Step, TraceReader, parse_address
 
@@ -140,7 +143,7 @@ def epoch_matrix(reader: TraceReader, epoch: int, layer: int, what: What) -> Sho
     alpha, m, dW = epoch_gradient(reader, epoch)
     grad = dW[layer - 1] / m
     if what == "grad":
-        label = f"∂C/∂{W} = ΣdW{layer}/m in epoch {epoch}"
+        label = f"∂C/∂{W} = ΣdW{layer}/m in epoch {epoch}, at the weights it started from"
         return Shown(grad, layer, what, label, f"e{epoch}", f"m = {m:,}")
     label = f"update −α·ΣdW{layer}/m in epoch {epoch} = {W}({epoch}) − {W}({epoch - 1})"
     return Shown(-alpha * grad, layer, what, label, f"e{epoch}", f"α = {alpha:g}, m = {m:,}")
@@ -167,8 +170,12 @@ def pass_matrix(reader: TraceReader, step: Step, layer: int, what: What) -> Show
     ops = pass_steps(reader, step)
     W, dW, x = f"W{layer}", f"dW{layer}", f"example {step.example}"
     if what == "weight":
-        values, updated = weight_at(reader, ops, step, layer)
-        label = f"{W} after {x}'s update" if updated else f"{W} used by {x}'s pass"
+        values, which = weight_at(reader, ops, step, layer)
+        label = {
+            "pass": f"{W} used by {x}'s pass",
+            "step": f"{one_step(W)} = {W} − α·{dW}: one step on {x} alone (not applied)",
+            "updated": f"{W} after {x}'s update",
+        }[which]
         return Shown(values, layer, what, f"{label} at epoch {step.epoch}", step.address)
     grad_step = next((s for s in ops if dW in s.outputs), None)
     if grad_step is None:
@@ -196,16 +203,20 @@ def pass_steps(reader: TraceReader, step: Step) -> list[Step]:
 
 def weight_at(
     reader: TraceReader, ops: list[Step], step: Step, layer: int
-) -> tuple[np.ndarray, bool]:
-    """(Wl as it stands at ``step``, whether the pass's update of it has run by then)."""
-    W = f"W{layer}"
-    update = next((s for s in ops if W in s.outputs and s.step <= step.step), None)
+) -> tuple[np.ndarray, Literal["pass", "step", "updated"]]:
+    """(Wl as shown at ``step``, which it is): ``pass``, the pass's Wl; once the pass's update
+    op has run, its output: ``step``, Wl′ = Wl − α·dWl, one step on this example alone (never
+    applied), or ``updated``, Wl overwritten, as traces written before Wl′ was named apart hold.
+    """
+    W, stepped = f"W{layer}", one_step(f"W{layer}")
+    update = next((s for s in ops if s.step <= step.step and {W, stepped} & set(s.outputs)), None)
     if update is not None:
-        return reader.tensors(update.step)[W], True
+        name = stepped if stepped in update.outputs else W
+        return reader.tensors(update.step)[name], "step" if name == stepped else "updated"
     context = reader.tensors(ops[0].step)
     if W not in context:
         raise NetvizError(f"{reader.path}: {step.address}: the pass holds no {W}")
-    return context[W], False
+    return context[W], "pass"
 
 
 # --- drawn -------------------------------------------------------------------------------------
@@ -242,7 +253,12 @@ def heatmap_title(reader: TraceReader, shown: Shown) -> str:
 
 
 def curves_figure(readers: list[TraceReader]):
-    """Cost and accuracy per epoch of one or more runs, named by their files, on shared axes."""
+    """Cost and accuracy per epoch of one or more runs, named by their files, on shared axes.
+
+    Epoch e's metrics are measured at the weights it started from, after e − 1 epochs, so they
+    are drawn at x = e − 1; the final figures (when the run recorded them) at the epochs it
+    trained: one axis, "epochs trained before the measurement", for both.
+    """
     from .figures import Curve
     from .figures import curves_figure as draw
 
@@ -253,9 +269,15 @@ def curves_figure(readers: list[TraceReader]):
             raise NetvizError(f"{reader.path}: no epochs recorded, so there are no curves to draw")
         columns = [frame[c].to_numpy(dtype=float) for c in ("cost", "train_accuracy")]
         test = frame["test_accuracy"].to_numpy(dtype=float)  # NULL (no test set) reads as NaN
-        runs.append(Curve(name, frame.index.to_numpy(), *columns, test))
-    title = "cost and accuracy per epoch" + ("" if len(runs) == 1 else f" of {len(runs)} runs")
-    return draw(runs, f"{title}\n{run_name(readers[0])}" if len(runs) == 1 else title)
+        f = reader.final()
+        final = None if f is None else (f.epoch, f.cost, f.train_accuracy, f.test_accuracy)
+        runs.append(Curve(name, frame.index.to_numpy() - 1, *columns, test, final))
+    title = "cost and accuracy, each epoch's measured at the weights it started from" + (
+        "; ◆ the final weights'" if any(run.final is not None for run in runs) else ""
+    )
+    if len(runs) > 1:
+        return draw(runs, f"{title}\n{len(runs)} runs")
+    return draw(runs, f"{title}\n{run_name(readers[0])}")
 
 
 def _run_labels(readers: list[TraceReader]) -> list[str]:

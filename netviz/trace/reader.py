@@ -7,12 +7,16 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.network import Params, update
 from ..errors import NetvizError
 from .schema import ARRAY_COLUMNS, FORMAT, SCHEMA_VERSION, Step, decode, parse_address
+
+if TYPE_CHECKING:
+    from ..training import Figures
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 STEP_COLUMNS = "step, address, kind, epoch, example, phase, layer, op, equation, inputs, outputs"
@@ -50,6 +54,7 @@ class TraceReader:
                 f"written by a newer netviz (trace schema {version}; this netviz reads up to "
                 f"{SCHEMA_VERSION}): upgrade netviz to read it"
             )
+        self._tables = tables
         self.meta = self._read_meta()
         if self.meta.get("format") != FORMAT:
             raise self._error("an SQLite file, but not a netviz trace (no netviz format mark)")
@@ -194,6 +199,26 @@ class TraceReader:
             alpha, m, dW, db = sums
             params = update(params, dW, db, alpha, m)
         return params
+
+    def final(self) -> Figures | None:
+        """The run's final figures, a :class:`~netviz.training.Figures`: cost and accuracies at
+        the weights after its last update. None when the run did not finish (killed) or the
+        trace predates the ``final`` table. (Each metrics row is at the weights its epoch
+        started from.)"""
+        from ..training import Figures  # numbers, not a dependency of opening a trace
+
+        if "final" not in self._tables:
+            return None
+        rows = self._query(
+            "SELECT epoch, cost, train_accuracy, test_accuracy FROM final "
+            "ORDER BY epoch DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        epoch, *figures = rows[0]
+        if not isinstance(epoch, int):
+            raise self._damaged("the final figures' row reads as empty")
+        return Figures(epoch, *(float("nan") if v is None else float(v) for v in figures))
 
     def epoch_sums(self, epoch: int):
         """(α, m, [ΣdW1, …], [Σdb1, …]) of a recorded epoch, or None when its ΣdW was not kept

@@ -11,6 +11,19 @@ A trace is one run of one network. Steps are numbered from 1 in the order they w
   context: ``x``, ``y``, every ``Wl`` and ``bl`` used, and ``α`` when the pass ends in an update.
   The step lists the names of the op's inputs and outputs.
 
+The ``metrics`` table has one row per epoch, **measured at the weights that epoch started from**
+(the weights after epoch − 1, before its update; a by-product of its gradient pass): ``cost`` the
+mean cross-entropy over the m training examples, ``train_accuracy`` and ``test_accuracy`` the
+fractions predicted right, ``grad_norm_Ll`` = ‖ΣdWl‖/m, the Frobenius norm of the epoch's mean
+gradient ∂C/∂Wl (not a mean of per-example norms; biases not included), and ``saturated_Ll``
+the mean over layer l's neurons of the fraction of examples where that neuron is saturated.
+
+The ``final`` table (one row, written when a run ends; absent from older traces and empty in a
+run killed before it ended) holds the same cost and accuracies **at the weights the run ended
+with**, after the update of epoch ``epoch``: what ``netviz train`` prints last. An epoch's row
+and the final row are measured alike: the final row of a run stopped after epoch 3 is what epoch
+4's row would say. Older readers ignore the table, so adding it needed no new schema version.
+
 Arrays are stored as little-endian bytes with their dtype, shape and CRC-32 (SQLite keeps no
 checksums of its own, so a damaged array is caught, not read back as other numbers), read back
 with ``numpy.frombuffer``; nothing is ever pickled. An array with many exact zeros (ΣdW1 of a
@@ -75,6 +88,12 @@ CREATE TABLE examples (
     example INTEGER PRIMARY KEY,
     label   INTEGER,
     pixels  BLOB NOT NULL
+);
+CREATE TABLE final (
+    epoch          INTEGER PRIMARY KEY,
+    cost           REAL,
+    train_accuracy REAL,
+    test_accuracy  REAL
 );
 """
 

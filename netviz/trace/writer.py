@@ -84,6 +84,19 @@ class TraceWriter:
             )
         return step
 
+    def set_final(
+        self, epoch: int, cost: float, train_accuracy: float, test_accuracy: float | None
+    ) -> None:
+        """The run's final figures: cost and accuracies at the weights after ``epoch`` epochs'
+        updates (replacing any written before: the table holds one row)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM final")
+            self._db.execute(
+                "INSERT INTO final (epoch, cost, train_accuracy, test_accuracy) "
+                "VALUES (?, ?, ?, ?)",
+                (epoch, *map(_real, (cost, train_accuracy, test_accuracy))),
+            )
+
     def add_pass(
         self,
         epoch: int,
@@ -153,6 +166,11 @@ class TraceWriter:
     def _put_meta(self, meta: Mapping[str, object]) -> None:
         rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in meta.items()]
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)
+
+
+def _real(value: float | None) -> float | None:
+    """A number for a REAL column; NaN (no test set, a diverged cost) as NULL, as SQLite would."""
+    return None if value is None or value != value else float(value)
 
 
 class _Transaction:
