@@ -12,7 +12,7 @@ import numpy as np
 
 from .core.activations import Activation
 from .core.epoch import CHUNK
-from .core.gradcheck import Check, gradient_check, sample_entries
+from .core.gradcheck import ArrayCheck, check_arrays
 from .core.network import Params, forward
 from .core.steps import YHAT, Op
 
@@ -137,19 +137,16 @@ def _da_card(v, layer: int, i: int) -> ChainCard:
 
 def check_layer(
     params: Params, x: Array, label: int, hidden: Activation, layer: int, rng: np.random.Generator
-) -> list[Check]:
-    """Central differences against backprop on one example for layer ``layer``'s W and b: every
-    entry of a small matrix, a sample of 40 of a large one (W1 has 12,544). Float64."""
-    p64 = Params.from_named({k: v.astype(np.float64) for k, v in params.named().items()})
-    X = np.asarray(x, dtype=np.float64).reshape(-1, 1)
-    entries = []
-    for name in (f"W{layer}", f"b{layer}"):
-        a = p64.named()[name]
-        if a.size <= 300:
-            entries += [(name, tuple(int(k) for k in ix)) for ix in np.ndindex(a.shape)]
-        else:
-            entries += [e for e in sample_entries(p64, 40, rng) if e[0] == name]
-    return list(gradient_check(p64, X, np.array([label]), hidden, entries))
+) -> list[ArrayCheck]:
+    """``v``: layer ``layer``'s W and b against central differences of this one example's cost,
+    with the gradient check's verdict per array (:func:`netviz.core.gradcheck.check_arrays`):
+    every entry of an array of up to 300 (W2, W3), else the 20 entries where backprop's gradient
+    is largest, 20 at random and a random direction through all of them (W1 has 12,544).
+    In float64 whatever the network trains in."""
+    X = np.asarray(x).reshape(-1, 1)
+    names = [f"W{layer}", f"b{layer}"]
+    y = np.array([label])
+    return check_arrays(params, X, y, hidden, rng, names, budget=40, every_up_to=300)
 
 
 def misclassified(params: Params, X: Array, labels: Array, hidden: Activation) -> Array:

@@ -56,20 +56,40 @@ def test_the_chain_rule_card_reads_like_the_lesson(session):
 
 @pytest.mark.parametrize("layer", [1, 2, 3])
 def test_the_sessions_gradient_check_agrees_with_the_core_check(session, layer):
-    checks = session.check_gradients(layer)
-    assert checks and all(c.ok for c in checks)
-    assert {c.name for c in checks} == {f"W{layer}", f"b{layer}"}
+    arrays = session.check_gradients(layer)
+    assert [a.name for a in arrays] == [f"W{layer}", f"b{layer}"]
+    assert all(a.passed for a in arrays), [a.explain() for a in arrays]
+    checks = [c for a in arrays for c in a.entries]
     p = session._passes[-1]
     run = session._run
     weights = session._weights_at(p.epoch)
     core = {(c.name, c.index): c for c in gradient_check(
         weights, run.X[:, [p.example]], np.array([p.label]), run.hidden,
         [(c.name, c.index) for c in checks])}  # fmt: skip
-    for c in checks:
+    for c in checks:  # the pass's example at the weights it used
         assert c.analytic == core[c.name, c.index].analytic
-        assert c.ok == core[c.name, c.index].ok
+        assert c.status == core[c.name, c.index].status
     if layer > 1:
         assert len(checks) == weights.W[layer - 1].size + weights.b[layer - 1].size  # every entry
+    else:  # W1 has 12,544: 20 where backprop's gradient is largest, 20 at random, a direction
+        assert [c.chosen for c in arrays[0].checks].count("random") == 20
+        assert arrays[0].direction is not None
+
+
+def test_v_on_a_saturated_layer_says_not_confirmed_instead_of_agree(tmp_path):
+    """The seed preset on raw pixels: one example saturates every layer-1 neuron, so dW1 and db1
+    are below what differences can measure. Before, 0 = 0 counted as agreement and `v` passed."""
+    with Session(RunSpec(PRESETS["seed"], train_size=300, test_size=100), record=None) as s:
+        s.phase(True)
+        s.step(2)
+        s.phase(True)
+        x = s._passes[-1].ops[0].inputs["x"]
+        W1, b1 = s._weights_at(0).W[0], s._weights_at(0).b[0]
+        assert np.abs(W1 @ x + b1[:, None]).min() > 20  # |Z1| > 20: σ′ < 2e−9 everywhere
+        for a in s.check_gradients(1):
+            assert a.verdict == "unverified" and not a.passed
+            assert "saturated" in a.explain() and not any(c.status == "agrees" for c in a.entries)
+        assert all(a.passed for a in s.check_gradients(3))
 
 
 def test_go_to_an_address_an_example_or_an_epoch(session):

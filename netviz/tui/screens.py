@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..core.gradcheck import TOLERANCE, Check
+from ..core.gradcheck import MEASURABLE, ArrayCheck
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -124,45 +124,99 @@ class WatchesScreen(ListScreen):
         self.session.remove_watch(index)
 
 
-def verdict(checks: Sequence[Check]) -> str:
-    """One line: do backprop and the difference quotient agree?"""
-    bad = sum(not c.ok for c in checks)
-    if not checks:
+def verdict(arrays: Sequence[ArrayCheck]) -> str:
+    """One line: does backprop agree with the differences, and on how much?"""
+    entries = [c for a in arrays for c in a.entries]
+    if not entries:
         return "nothing to check"
-    if bad == 0:
+    differ = [c for a in arrays for c in a.checks if c.status == "differs"]
+    if differ:
+        total = sum(len(a.checks) for a in arrays)
         return (
-            f"all {len(checks)} entries agree: backprop matches central differences "
-            f"(relative error < {TOLERANCE:g}, or within the quotient's own rounding noise)"
+            f"backprop is wrong: {len(differ)} of {total} checks differ from central "
+            f"differences by more than their noise"
         )
-    return f"{bad} of {len(checks)} entries differ: backprop and central differences disagree"
+    agree = sum(c.status == "agrees" for c in entries)
+    unconfirmed = [a for a in arrays if not a.passed]
+    if unconfirmed:
+        names = " and ".join(a.name for a in unconfirmed)
+        cause = next((a.cause for a in unconfirmed if a.cause), "")
+        return (
+            f"not confirmed: {names} {'has' if len(unconfirmed) == 1 else 'have'} too few "
+            f"entries large enough to measure at these weights" + (f". {cause}" if cause else "")
+        )
+    if agree == len(entries):
+        return f"all {agree} entries agree: backprop matches central differences"
+    return (
+        f"all {agree} measurable entries agree: backprop matches central differences "
+        f"({len(entries) - agree} too small to measure, not counted)"
+    )
+
+
+def array_line(a: ArrayCheck) -> Text:
+    """One array in a line: ✓/✗, how many checked entries were measurable, what became of them."""
+    n, agree = len(a.entries), a.count("agrees")
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{'✓' if a.passed else '✗'} {a.name:<3} ", "bold" if a.passed else "bold red")
+    if a.verdict == "differs":
+        text.append(f"backprop is wrong: {a.count('differs')} of {n} checked entries differ")
+    elif a.verdict == "unverified":
+        text.append(f"not confirmed: {agree} of {n} checked entries measurable, {a.needed} needed")
+    else:
+        text.append(f"{agree} of {n} checked entries measurable, all agree")
+    parts = [f"{a.count(s)} {s}" for s in ("too small", "kink") if a.count(s)]
+    if a.direction is not None:
+        parts.append(f"random direction {RESULT[a.direction.status].lstrip('✓✗ ')}")
+    text.append("".join(f" · {p}" for p in parts), "dim")
+    return text
+
+
+RESULT = {"agrees": "✓ agrees", "differs": "✗ differs", "too small": "too small", "kink": "kink"}
+ORDER = {"differs": 0, "agrees": 1, "kink": 2, "too small": 3}  # what tells most comes first
 
 
 class GradCheckScreen(ModalScreen[None]):
-    """Backprop's gradients against central differences, entry by entry, with a verdict."""
+    """Backprop's gradients against central differences: a verdict, one line per array (how
+    many entries were measurable and agree), and every comparison made, most telling first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", tooltip="back to the tour"),
         Binding("v", "dismiss", "Close", tooltip="back to the tour"),
     ]
 
-    def __init__(self, checks: Sequence[Check], where: str) -> None:
+    def __init__(self, arrays: Sequence[ArrayCheck], where: str) -> None:
         super().__init__()
-        self.checks, self.where = list(checks), where
+        self.arrays, self.where = list(arrays), where
+        self.checks = [c for a in self.arrays for c in a.checks]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="gradcheck"):
-            ok = all(c.ok for c in self.checks)
-            yield Static(verdict(self.checks), id="verdict", classes="-ok" if ok else "-bad")
+            ok = all(a.passed for a in self.arrays)
+            yield Static(verdict(self.arrays), id="verdict", classes="-ok" if ok else "-bad")
+            for a in self.arrays:
+                yield Static(array_line(a), classes="gradcheck-array")
             yield DataTable(cursor_type="row", zebra_stripes=True)
-            yield Static("escape closes", classes="debug-hint")
+            yield Static(self.noise_text(), classes="debug-hint")
+
+    def noise_text(self) -> str:
+        """What "noise" and "measurable" mean here, with this check's numbers."""
+        noise = self.arrays[0].noise if self.arrays else 0.0
+        return (
+            f"noise ν = {noise:.1e}: rounding in the costs moves the differences by up to ν; "
+            f"below it a value is rounding, not signal. measurable: ≥ {MEASURABLE:g}·ν. "
+            f"kink: relu's corner within the step. escape closes"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#gradcheck").border_title = f"gradient check · {self.where}"
         table = self.query_one(DataTable)
-        table.add_columns("entry", "analytic", "numeric", "rel. error", "ok")
-        for c in self.checks:
-            entry = f"d{c.name}[{', '.join(map(str, c.index))}]"
-            mark = "✓" if c.ok else "✗ differs"
+        table.add_columns("entry", "chosen", "backprop", "differences", "rel. error", "result")
+        for c in sorted(self.checks, key=lambda c: ORDER[c.status]):
             table.add_row(
-                entry, f"{c.analytic:+.6e}", f"{c.numeric:+.6e}", f"{c.rel_error:.1e}", mark
+                c.entry,
+                c.chosen,
+                f"{c.analytic:+.6e}",
+                f"{c.numeric:+.6e}",
+                c.shown_error,
+                RESULT[c.status],
             )
