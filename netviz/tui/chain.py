@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ..core.steps import Op
 from ..debugger import ChainCard
-from .inspector import fmt
+from ..numbers import derived, fmt, product_bound, sum_bound
 
 GRADIENTS = ("dW", "db", "dZ", "dA")
 MAX_TERMS = 16  # a sum card's terms shown one a line (dA sums over the next layer's neurons)
@@ -58,8 +58,20 @@ def card_marks(card: ChainCard | None) -> dict[int, frozenset[int] | None]:
     return marks
 
 
-def _terms(text: Text, card: ChainCard, styles: Mapping[str, Style]) -> None:
-    """One factor a line, each with its number, then the combined result."""
+def result_bound(card: ChainCard, dtype: np.dtype | type = np.float64) -> float:
+    """The rounding bound of the card's result, from its factors' magnitudes: n·ε·Σ|term| for
+    a sum (dZ3 = ŷ − y, dA = Σ W·dZ), k·ε·Π|factor| for a product (see netviz.numbers)."""
+    values = [f.value for f in card.factors]
+    if card.combine == "sum":
+        return sum_bound(np.asarray(values, dtype=dtype))
+    return product_bound(values, dtype)
+
+
+def _terms(
+    text: Text, card: ChainCard, styles: Mapping[str, Style], dtype: np.dtype | type
+) -> None:
+    """One factor a line, each with its number, then the combined result: 0 where it is within
+    rounding of 0, and checked against the recorded entry to within rounding."""
     sign = "+" if card.combine == "sum" else "×"
     width = max(len(f.name) for f in card.factors) if card.factors else 0
     width = max(width, len(card.entry))
@@ -73,24 +85,30 @@ def _terms(text: Text, card: ChainCard, styles: Mapping[str, Style]) -> None:
         text.append("\n")
     if len(card.factors) > MAX_TERMS:
         text.append(f"  … {len(card.factors) - MAX_TERMS} more terms\n", styles["muted"])
+    bound = result_bound(card, dtype)
     text.append(f"= {card.entry:<{width}} ")
-    text.append(f"{fmt(card.result):>11}", styles["result"])
-    ok = np.isclose(card.result, card.value, rtol=1e-9, atol=1e-12)
-    text.append("  ✓ the recorded entry" if ok else f"  ≠ recorded {fmt(card.value)}")
+    text.append(f"{derived(card.result, bound):>11}", styles["result"])
+    # Both the card's combination and the recorded entry are within ``bound`` of the exact one
+    # (plus the dtype's smallest normal number, for a product that underflows in one of them).
+    ok = abs(card.result - card.value) <= 2 * bound + float(np.finfo(dtype).tiny)
+    text.append("  ✓ the recorded entry" if ok else f"  ≠ recorded {derived(card.value, bound)}")
     text.append("\n")
 
 
-def card_text(card: ChainCard, styles: Mapping[str, Style]) -> Text:
+def card_text(
+    card: ChainCard, styles: Mapping[str, Style], dtype: np.dtype | type = np.float64
+) -> Text:
     """The card: its equation, each factor with its number and source, the result, and the
-    first factor written out one step further down the chain."""
+    first factor written out one step further down the chain. ``dtype``: the network's, whose
+    machine epsilon the rounding bounds use."""
     text = Text(no_wrap=True, end="")
     text.append(f"chain rule for {card.entry}\n", styles["title"])
     text.append("↑↓←→ select an entry · k or escape leaves\n", styles["muted"])
     text.append(card.equation + "\n", styles["equation"])
-    _terms(text, card, styles)
+    _terms(text, card, styles, dtype)
     if card.expansion is not None:
         down = card.expansion
         text.append("one step down: ", styles["muted"])
         text.append(down.equation + "\n", styles["equation"])
-        _terms(text, down, styles)
+        _terms(text, down, styles, dtype)
     return text

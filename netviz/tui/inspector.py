@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import ClassVar
 
 import numpy as np
@@ -16,20 +18,22 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..core.steps import Op
+from ..core.steps import YHAT, Op
 from ..debugger import ChainCard
+from ..numbers import cell_width, fmt, magnitude, shape_text, stats_line
 from ..snapshot import Metrics, Snapshot, WatchValue
+from .chain import card_text
+
+__all__ = ["Block", "Inspector", "NumbersView", "Window", "fmt"]  # fmt: tests format as shown
 
 PHASE_NAMES = {"fwd": "forward", "cost": "cost", "bwd": "backward", "upd": "update"}
 BAR_WIDTH = 12
 EIGHTHS = " ▏▎▍▌▋▊▉█"
-MATRIX_ROWS = 10
+MATRIX_ROWS = 10  # rows of a matrix shown at least; more when the view is taller
 LONG_VECTOR = 64  # longer vectors (the 784 inputs) print several entries a line, without bars
-
-
-def fmt(value: float) -> str:
-    """A number as the inspector prints it: sign and 4 significant digits."""
-    return f"{value:+.4g}"
+MATRIX_KEYS = "shift+←→↑↓ scroll"  # the keys the app binds to NumbersView.scroll_matrix
+WATCH_LINES = 6  # the watches panel's height when the stylesheet gives it none
+NO_MARKS: Mapping[int, str] = MappingProxyType({})
 
 
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:
@@ -39,79 +43,205 @@ def bar(fraction: float, width: int = BAR_WIDTH) -> str:
     return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)
 
 
-def stats(a: np.ndarray) -> str:
-    """``min … mean … max …`` of an array."""
-    return f"min {fmt(a.min())}  mean {fmt(a.mean())}  max {fmt(a.max())}"
-
-
 def nonzero(a: np.ndarray) -> str:
     """How many entries are not 0, where some are (a ReLU's output, dW1 for a sparse digit)."""
     count = int(np.count_nonzero(a))
     return f"  nonzero {count}/{a.size}" if count < a.size else ""
 
 
-def array_text(
-    name: str,
+def is_matrix(a: np.ndarray) -> bool:
+    """A 2-D array with no side of 1 (W1, dW2): shown as a grid rather than a column."""
+    return a.ndim == 2 and 1 not in a.shape
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity
+class Block:
+    """One array as the numbers view shows it: heading, values and how to read them."""
+
+    heading: str  # "result dW1", "input x (before)"
+    array: np.ndarray
+    scale: np.ndarray | None = None  # per-entry magnitude for the mean's rounding bound
+    selected: tuple[int, ...] | None = None  # the entry marked (select mode)
+    # Notes after a vector's entries, by index (the cost's y and ŷ: "the label").
+    marks: Mapping[int, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # lines under the heading (the cost's check by hand)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of every matrix in view: first row and column, how many rows, and the width."""
+
+    row: int = 0
+    column: int = 0
+    rows: int = MATRIX_ROWS
+    width: int = 60
+
+
+@dataclass(frozen=True)
+class Span:
+    """The rows and columns of one matrix that a window shows, and how they are laid out."""
+
+    rows: range
+    columns: range
+    cell: int  # characters per value (fmt's longest for this matrix)
+    label: int  # characters of the row label ("row 15")
+
+    @staticmethod
+    def of(a: np.ndarray, window: Window) -> Span:
+        """The window's rows and columns of matrix ``a``, moved back where it would pass the
+        last row or column, with as many columns as the width holds."""
+        n_rows, n_columns = a.shape
+        cell = cell_width(a)
+        label = 4 + len(str(n_rows - 1))
+        fit = max(1, (window.width - label) // (cell + 1))
+        shown = max(1, min(window.rows, n_rows))
+        r0 = max(0, min(window.row, n_rows - shown))
+        c0 = max(0, min(window.column, n_columns - fit))
+        return Span(range(r0, r0 + shown), range(c0, min(n_columns, c0 + fit)), cell, label)
+
+
+def block_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Text:
+    """One array: a heading with shape and statistics, then its values.
+
+    A scalar as one number; a vector (n,), (n, 1) or (1, n) entry by entry with a bar of
+    |value| / max|value| coloured by sign (a long one several entries a line); a matrix as the
+    ``window`` of it, with row and column indices. The block's selected entry is marked.
+    """
+    a, name = block.array, block.heading
+    text = Text(no_wrap=True, end="")
+    shape = shape_text(a.shape) if a.ndim else f"({shape_text(a.shape)})"
+    text.append(f"{name} {shape}", styles["name"])
+    if a.ndim == 0:
+        text.append(f" = {fmt(float(a))}\n")
+        for note in block.notes:
+            text.append(f"  {note}\n", styles["stats"])
+        return text
+    text.append(f"{nonzero(a)}\n{stats_line(a, block.scale)}\n", styles["stats"])
+    for note in block.notes:
+        text.append(f"  {note}\n", styles["stats"])
+    if is_matrix(a):
+        return text.append_text(matrix_text(a, window, styles, block.selected))
+    v = a.ravel()
+    if v.size > LONG_VECTOR:
+        return text.append_text(long_vector(v, window.width, styles))
+    return text.append_text(vector_text(v, styles, block.selected, block.marks))
+
+
+def vector_text(
+    v: np.ndarray,
+    styles: Mapping[str, Style],
+    selected: tuple[int, ...] | None = None,
+    marks: Mapping[int, str] = NO_MARKS,
+) -> Text:
+    """Entry by entry: index, value and a bar of |value| / max|value| coloured by sign."""
+    text = Text(no_wrap=True, end="")
+    peak = float(np.max(np.abs(v))) if v.size else 0.0
+    for i, x in enumerate(v.tolist()):
+        start = len(text)
+        text.append(f"{i:>5} {fmt(x):>11} ")
+        if selected is not None and selected[0] == i:
+            text.stylize(styles["selected"], start, len(text) - 1)
+        text.append(bar(abs(x) / peak if peak else 0.0), styles["pos" if x >= 0 else "neg"])
+        if i in marks:
+            text.append(f" ◂ {marks[i]}", styles["result"])
+        text.append("\n")
+    return text
+
+
+def matrix_text(
     a: np.ndarray,
-    width: int,
+    window: Window,
     styles: Mapping[str, Style],
     selected: tuple[int, ...] | None = None,
 ) -> Text:
-    """One array: a heading with shape and statistics, then its values.
-
-    A vector (n,), (n, 1) or (1, n) entry by entry with a bar of |value| / max|value| coloured
-    by sign (a long one several entries a line); a matrix as its first rows, as many columns as
-    fit (or the rows and columns around the ``selected`` entry); a scalar as one number. The
-    ``selected`` entry is marked.
-    """
+    """The window of a matrix: which rows and columns, a line of column indices, then each row
+    with its index, every value right-aligned in one width so the columns stay in line."""
+    span = Span.of(a, window)
+    rows, columns, cell = span.rows, span.columns, span.cell
     text = Text(no_wrap=True, end="")
-    text.append(f"{name} {a.shape}", styles["name"])
-    if a.ndim == 0:
-        text.append(f"  = {fmt(float(a))}\n")
-        return text
-    text.append(f"{nonzero(a)}\n{stats(a)}\n", styles["stats"])
-    if a.ndim == 1 or 1 in a.shape:
-        v = a.ravel()
-        if v.size > LONG_VECTOR:
-            return text.append_text(long_vector(v, width, styles))
-        peak = float(np.max(np.abs(v))) if v.size else 0.0
-        for i, x in enumerate(v.tolist()):
-            start = len(text)
-            text.append(f"{i:>5} {fmt(x):>11} ")
-            if selected is not None and selected[0] == i:
-                text.stylize(styles["selected"], start, len(text) - 1)
-            text.append(bar(abs(x) / peak if peak else 0.0), styles["pos" if x >= 0 else "neg"])
-            text.append("\n")
-        return text
-    columns = max(1, (width - 8 - 6 + 1) // 11)  # row label, values, " …+n"
-    row0, col0 = 0, 0
-    if selected is not None:  # keep the selected entry in view
-        row0 = max(0, selected[0] - MATRIX_ROWS + 1)
-        col0 = max(0, selected[1] - columns + 1)
-        if col0:
-            text.append(f"        columns {col0}–{col0 + columns - 1}\n", styles["stats"])
-    for r in range(row0, min(row0 + MATRIX_ROWS, a.shape[0])):
-        text.append(f"{'row ' + str(r):>7} ", styles["stats"])
-        for k, x in enumerate(a[r, col0 : col0 + columns].tolist()):
-            style = styles["selected"] if selected == (r, col0 + k) else ""
-            text.append(("" if k == 0 else " ") + f"{fmt(x):>10}", style)
-        if a.shape[1] > col0 + columns:
-            text.append(f" …+{a.shape[1] - col0 - columns}", styles["stats"])
+    where = (
+        f"showing rows {rows[0]}–{rows[-1]} of {a.shape[0]}, "
+        f"columns {columns[0]}–{columns[-1]} of {a.shape[1]}"
+    )
+    hidden = len(rows) < a.shape[0] or len(columns) < a.shape[1]
+    if hidden and len(where) + len(MATRIX_KEYS) + 3 <= window.width:
+        where += f" · {MATRIX_KEYS}"
+    text.append(where + "\n", styles["stats"])
+    text.append(f"{'col':>{span.label}}", styles["stats"])
+    text.append("".join(f" {c:>{cell}}" for c in columns) + "\n", styles["stats"])
+    digits = span.label - 4
+    for r in rows:
+        text.append(f"row {r:>{digits}}", styles["stats"])
+        for c, x in zip(columns, a[r, columns.start : columns.stop].tolist(), strict=True):
+            text.append(" ")
+            text.append(f"{fmt(x):>{cell}}", styles["selected"] if selected == (r, c) else "")
         text.append("\n")
-    if a.shape[0] > row0 + MATRIX_ROWS:
-        text.append(f"        … {a.shape[0] - row0 - MATRIX_ROWS} more rows\n", styles["stats"])
     return text
 
 
 def long_vector(v: np.ndarray, width: int, styles: Mapping[str, Style]) -> Text:
     """Many entries a line, each line headed by its first entry's index."""
-    per_line = max(1, (width - 6) // 11)
+    cell = cell_width(v)
+    per_line = max(1, (width - 5) // (cell + 1))
     text = Text(no_wrap=True, end="")
-    values = [f"{fmt(x):>10}" for x in v.tolist()]
+    values = [f"{fmt(x):>{cell}}" for x in v.tolist()]
     for start in range(0, len(values), per_line):
         text.append(f"{start:>5}", styles["stats"])
         text.append(" " + " ".join(values[start : start + per_line]) + "\n")
     return text
+
+
+def cost_notes(op: Op) -> tuple[tuple[str, ...], int | None]:
+    """The cost op checked by hand: y is 1 at the label, so cost = −log ŷ[label]; the lines
+    saying so with ŷ[label] and its −log, and the label (None where y is not one-hot)."""
+    y, yhat = op.inputs.get("y"), op.inputs.get(YHAT)
+    if y is None or yhat is None or np.count_nonzero(y) != 1:
+        return (), None
+    label = int(np.flatnonzero(np.ravel(y))[0])
+    p = float(np.ravel(yhat)[label])
+    first = f"y is 1 at the label {label}, 0 elsewhere: cost = −log {YHAT}[{label}]"
+    if p == 0:  # underflowed: the cost itself comes from Z by log-softmax, which stays finite
+        return (first, f"{YHAT}[{label}] = 0 as a float: the cost is taken from Z directly"), label
+    return (first, f"{YHAT}[{label}] = {fmt(p)}   −log {YHAT}[{label}] = {fmt(-np.log(p))}"), label
+
+
+def op_blocks(op: Op, snapshot: Snapshot, selected: tuple[int, ...] | None = None) -> list[Block]:
+    """The op's outputs, then its inputs, each with the magnitude its mean's rounding bound
+    is taken from; ``selected``: an entry of the first output, marked."""
+    values = known_values(op, snapshot)
+    L = len(snapshot.layers) - 1
+    notes, label = cost_notes(op) if op.name == "cost" else ((), None)
+    marks = NO_MARKS if label is None else MappingProxyType({label: "the label"})
+    blocks = []
+    for k, (name, a) in enumerate(op.outputs.items()):
+        blocks.append(
+            Block(
+                f"result {name}",
+                np.asarray(a),
+                magnitude(name, values, L),
+                selected if k == 0 else None,
+                notes=notes,
+            )
+        )
+    for name, a in op.inputs.items():
+        before = " (before)" if name in op.outputs else ""  # an update's W, as it was
+        scale = None if before else magnitude(name, values, L)
+        blocks.append(Block(f"input {name}{before}", np.asarray(a), scale, marks=marks))
+    return blocks
+
+
+def known_values(op: Op, snapshot: Snapshot) -> dict[str, np.ndarray]:
+    """The arrays a magnitude may need: the op's own, and ŷ and y of the pass where known."""
+    values = {**op.inputs, **op.outputs}
+    output = snapshot.layers[-1] if snapshot.layers else None
+    if YHAT not in values and output is not None and output.activation is not None:
+        values[YHAT] = output.activation.reshape(-1, 1)
+    if "y" not in values and YHAT in values:
+        y = np.zeros_like(values[YHAT])
+        if 0 <= snapshot.label < y.size:
+            y.flat[snapshot.label] = 1
+            values["y"] = y
+    return values
 
 
 def op_title(snapshot: Snapshot, op: Op) -> str:
@@ -132,7 +262,8 @@ def epoch_text(m: Metrics, train_size: int) -> Text:
 
 
 class NumbersView(Widget, can_focus=False):
-    """Lines of numbers, scrolled by keys or the wheel, only the visible ones rendered.
+    """Lines of numbers, scrolled by keys or the wheel, only the visible ones rendered; the
+    matrices among them (W1, dW2) shown through one window that scrolls by rows and columns.
 
     It scrolls itself rather than being a scroll container: a new op's lines then repaint this
     widget alone, with no layout pass over the screen (a step stays well under 30 ms).
@@ -145,21 +276,103 @@ class NumbersView(Widget, can_focus=False):
         super().__init__(id="numbers")
         self.lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
+        self.blocks: tuple[Block, ...] = ()
+        """The arrays shown, when they are arrays (an epoch's figures are plain lines)."""
+        self.origin = (0, 0)
+        """The first row and column shown of every matrix."""
+        self._styles: Mapping[str, Style] = {}
+        self._place: object = None
+        self._laid_out = (0, 0)
+
+    # --- what is shown ------------------------------------------------------------------
 
     def show(self, text: Text) -> None:
-        """Replace the lines and go back to the first."""
+        """Replace the lines with fixed text and go back to the first."""
+        self.blocks, self._place = (), None
+        self._set_lines(text)
+        self.top = 0
+        self._say_where()
+
+    def show_blocks(self, blocks: list[Block], styles: Mapping[str, Style], place: object) -> None:
+        """Show arrays; a new ``place`` (another op) starts at the first line and at row and
+        column 0, the same place keeps where the view was and moves the matrices' window just
+        enough to show the first block's selected entry."""
+        if place != self._place:
+            self.origin, self.top = (0, 0), 0
+        self.blocks, self._styles, self._place = tuple(blocks), styles, place
+        self._follow_selection()
+        self._render_blocks()
+
+    @property
+    def window(self) -> Window:
+        """The matrices' window at this size: at least MATRIX_ROWS rows, more when tall."""
+        height, width = self.size.height, self.size.width
+        return Window(*self.origin, max(MATRIX_ROWS, height - 6), width or 60)
+
+    @property
+    def spans(self) -> list[Span]:
+        """The rows and columns shown of each matrix, in the order of the blocks."""
+        window = self.window
+        return [Span.of(b.array, window) for b in self.blocks if is_matrix(b.array)]
+
+    def scroll_matrix(self, rows: int, columns: int) -> None:
+        """Move the matrices' window ``rows`` rows down and ``columns`` columns right (up and
+        left when negative), stopping where the largest matrix's last row or column shows."""
+        matrices = [b.array for b in self.blocks if is_matrix(b.array)]
+        if not matrices:
+            return
+        window, far = self.window, 1 << 30
+        last = [Span.of(a, replace(window, row=far, column=far)) for a in matrices]
+        row = max(0, min(max(s.rows.start for s in last), self.origin[0] + rows))
+        column = max(0, min(max(s.columns.start for s in last), self.origin[1] + columns))
+        if (row, column) != self.origin:
+            self.origin = (row, column)
+            self._render_blocks()
+
+    def page_matrix(self, pages: int) -> None:
+        """Move the matrices' window by ``pages`` screens of columns (left when negative)."""
+        spans = self.spans
+        if spans:
+            self.scroll_matrix(0, pages * len(spans[0].columns))
+
+    def _follow_selection(self) -> None:
+        """Keep the first block's selected entry inside the window (the chain-rule card's)."""
+        first = self.blocks[0] if self.blocks else None
+        if first is None or first.selected is None or not is_matrix(first.array):
+            return
+        (r, c), span = first.selected[:2], Span.of(first.array, self.window)
+        row, column = span.rows.start, span.columns.start
+        if r not in span.rows:
+            row = r if r < span.rows.start else r - len(span.rows) + 1
+        if c not in span.columns:
+            column = c if c < span.columns.start else c - len(span.columns) + 1
+        self.origin = (row, column)
+
+    def _render_blocks(self) -> None:
+        """The blocks as lines, at this size and window, keeping the line scrolled to."""
+        window, text = self.window, Text(no_wrap=True, end="")
+        for k, block in enumerate(self.blocks):
+            if k:
+                text.append("\n")
+            text.append_text(block_text(block, window, self._styles))
+        self._laid_out = (self.size.width, self.size.height)
+        self._set_lines(text)
+        self.top = max(0, min(self.top, len(self.lines) - self.size.height))
+        self._say_where()
+
+    def _set_lines(self, text: Text) -> None:
         self.lines = text.split("\n", allow_blank=True)
         while self.lines and not self.lines[-1].plain:
             self.lines.pop()
         self._strips.clear()
-        self.top = 0
         self.refresh()
-        self._say_where()
 
     @property
     def plain(self) -> str:
         """Every line as plain text."""
         return "\n".join(line.plain for line in self.lines)
+
+    # --- scrolling by lines -------------------------------------------------------------
 
     def scroll_lines(self, delta: int) -> None:
         """Move the view ``delta`` lines down (up when negative), within the text."""
@@ -189,7 +402,10 @@ class NumbersView(Widget, can_focus=False):
         event.stop()
 
     def on_resize(self) -> None:
+        """Matrices show as many columns (and rows) as the new size holds."""
         self._strips.clear()
+        if self.blocks and self._laid_out != (self.size.width, self.size.height):
+            self._render_blocks()
         self._say_where()
 
     def render_line(self, y: int) -> Strip:
@@ -256,16 +472,18 @@ class Inspector(Widget):
             return
         op = snapshot.op
         card, index = self.selected
+        numbers = self.query_one(NumbersView)
         if op is None:
             m = snapshot.epoch_metrics
             title = f"epoch {m.epoch} · full batch" if m else "epoch"
             if snapshot.hits:
                 title += " · ● breakpoint hit"
             parts = ("W ← W − α·ΣdW/m", f"α {snapshot.alpha:g}, m {snapshot.train_size}")
-            numbers = epoch_text(m, snapshot.train_size) if m else Text()
+            numbers.show(epoch_text(m, snapshot.train_size) if m else Text())
         else:
             title, parts = op_title(snapshot, op), (op.equation, op.shapes)
-            numbers = self.numbers(op, index)
+            place = (snapshot.cursor, snapshot.address)
+            numbers.show_blocks(op_blocks(op, snapshot, index), self.styles_(), place)
         explanation = self.query_one("#explanation", Static)
         explanation.set_class(bool(snapshot.hits), "-hit")
         if snapshot.hits:
@@ -273,7 +491,7 @@ class Inspector(Widget):
         else:
             explanation.update(Text(snapshot.explanation), layout=False)
         self._show_watches(snapshot)
-        self._show_card(card)
+        self._show_card(card, op)
         # Fixed heights (see the stylesheet): no layout pass, so only these widgets repaint.
         for name, text in (
             ("#op-title", title),
@@ -281,25 +499,23 @@ class Inspector(Widget):
             ("#shapes", parts[1]),
         ):
             self.query_one(name, Static).update(Text(text), layout=False)
-        self.query_one(NumbersView).show(numbers)
-
-    def on_resize(self) -> None:
-        self.watch_snapshot(self.snapshot)  # matrices show as many columns as fit
 
     def _show_watches(self, snapshot: Snapshot) -> None:
-        """Each watch as ``text = value``; ● marks one that changed since the last stop."""
+        """Each watch as ``text = value``; ● marks one that changed since the last stop; those
+        past the panel's height are counted, never dropped silently."""
         view = self.query_one("#watches", Static)
         view.display = bool(snapshot.watches)
         if snapshot.watches:
-            view.update(watches_text(snapshot.watches, self.styles_()))
+            limit = view.styles.max_height
+            lines = int(limit.value) if limit is not None and limit.is_cells else WATCH_LINES
+            view.update(watches_text(snapshot.watches, self.styles_(), lines))
 
-    def _show_card(self, card: ChainCard | None) -> None:
-        from .chain import card_text  # chain formats numbers with this module's fmt
-
+    def _show_card(self, card: ChainCard | None, op: Op | None) -> None:
         view = self.query_one("#card", Static)
         view.display = card is not None
         if card is not None:
-            view.update(card_text(card, self.styles_()))
+            dtype = op.result[1].dtype if op is not None else np.float64
+            view.update(card_text(card, self.styles_(), dtype))
 
     def styles_(self) -> dict[str, Style]:
         """The component styles by short name."""
@@ -317,24 +533,6 @@ class Inspector(Widget):
             "result": get("inspector--result"),
         }
 
-    def numbers(self, op: Op, selected: tuple[int, ...] | None = None) -> Text:
-        """The op's outputs, then its inputs, each with its values; ``selected``: an entry of
-        the first output, marked."""
-        styles = self.styles_()
-        width = self.query_one(NumbersView).content_region.width or 60
-        blocks = [(f"result {n}", a) for n, a in op.outputs.items()]
-        blocks += [
-            (f"input {n}" + (" (before)" if n in op.outputs else ""), a)
-            for n, a in op.inputs.items()
-        ]
-        text = Text(no_wrap=True, end="")
-        for k, (name, a) in enumerate(blocks):
-            if k:
-                text.append("\n")
-            mark = selected if k == 0 else None
-            text.append_text(array_text(name, np.asarray(a), width, styles, mark))
-        return text
-
 
 def hits_text(snapshot: Snapshot) -> Text:
     """The breakpoints that fired at this epoch, each with why."""
@@ -348,16 +546,26 @@ def hits_text(snapshot: Snapshot) -> Text:
     return text
 
 
-def watches_text(watches: tuple[WatchValue, ...], styles: Mapping[str, Style]) -> Text:
-    """``text = value`` a line: changed ones marked ●, errors muted."""
+def watches_text(
+    watches: tuple[WatchValue, ...], styles: Mapping[str, Style], lines: int | None = None
+) -> Text:
+    """``text = value`` a line: changed ones marked ●, errors muted; where more than ``lines``,
+    the last line says how many more there are (W lists them all)."""
+    shown = watches
+    if lines is not None and len(watches) > max(1, lines):
+        shown = watches[: max(1, lines) - 1]
     text = Text(no_wrap=True, overflow="ellipsis", end="")
-    for k, w in enumerate(watches):
+    for k, w in enumerate(shown):
         if k:
             text.append("\n")
-        if w.error:
+        if w.error or w.pending:  # pending: a name it reads is computed at a later op
             text.append(f"  {w.text}: {w.shown}", styles["muted"])
         elif w.changed:
             text.append(f"● {w.text} = {w.shown}", styles["result"])
         else:
             text.append(f"  {w.text} = {w.shown}")
+    if len(shown) < len(watches):
+        more = len(watches) - len(shown)
+        text.append("\n")
+        text.append(f"  … {more} more (W lists them all)", styles["muted"])
     return text

@@ -1,0 +1,154 @@
+"""How netviz shows a number: one rule for every screen, so that rounding noise reads as 0.
+
+An entry of an array is shown as it was computed, however small (A = 1e−300 is a value, not
+noise): ``fmt`` gives its sign and 4 significant digits, and writes ±0 as ``0``.
+
+A derived quantity (a mean or sum of entries, a chain-rule sum or product) may be 0 in theory and
+land near 0 in floating point: Σ_k (ŷ − y)_k = Σŷ − 1 = 0, yet the computed mean of dZ3 reads
++1.9e−17 on one CPU and something else on another, because its digits depend on the order of the
+additions. Such a value is shown as ``0`` when it lies within the rounding bound of the numbers
+it was computed from:
+
+    sum of n entries    |computed − exact| ≤ n·ε·Σ_k s_k
+    mean of n entries   |computed − exact| ≤ n·ε·mean_k s_k
+    product of k        |computed − exact| ≤ k·ε·Π_j |f_j|
+
+ε is the dtype's machine epsilon (2.2e−16 for float64, 1.2e−7 for float32) and s_k the magnitude
+of what entry k was computed from: |a_k| by default, or the op's equation evaluated on absolute
+values (:func:`magnitude`: dZ3 = ŷ − y has magnitude |ŷ| + |y|, so a confident ŷ, whose dZ3 is
+tiny while its rounding is relative to 1, still reads 0). Why n·ε: however the n terms are added
+(one by one, pairwise, in the blocks a BLAS kernel uses), each partial sum is rounded at most
+n − 1 times by at most ε/2 of its size, so the error stays under (n − 1)·(ε/2)·Σ|a_k| (Higham,
+*Accuracy and Stability of Numerical Algorithms*, §4.2); n·ε doubles that for the rounding the
+entries brought with them. A mean larger than the bound is a real number and is shown as one,
+however small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .core.steps import YHAT
+
+Array = np.ndarray
+
+ZERO = "0"  # how a 0, a −0 and rounding noise are all written
+
+
+def fmt(value: float) -> str:
+    """A number as netviz prints it: sign and 4 significant digits (``+0.1234``, ``-3.5e-07``);
+    0 and −0 as ``0``. Never longer than 11 characters (``+1.234e-305``)."""
+    value = float(value)
+    return ZERO if value == 0 else f"{value:+.4g}"
+
+
+def epsilon(dtype: np.dtype | type = np.float64) -> float:
+    """Machine epsilon of a float dtype; 0 for integers, whose sums are exact."""
+    dtype = np.dtype(dtype)
+    return float(np.finfo(dtype).eps) if np.issubdtype(dtype, np.inexact) else 0.0
+
+
+def sum_bound(a: Array, scale: Array | None = None) -> float:
+    """The rounding bound n·ε·Σ s of a sum of the n entries of ``a``.
+
+    ``scale`` (the shape of ``a``): the magnitude of what each entry was computed from; |a| when
+    None (or where smaller than |a|).
+    """
+    a = np.asarray(a)
+    s = np.abs(a) if scale is None else np.maximum(np.abs(a), np.abs(scale))
+    return a.size * epsilon(a.dtype) * float(np.sum(s, dtype=np.float64))
+
+
+def mean_bound(a: Array, scale: Array | None = None) -> float:
+    """The rounding bound n·ε·mean(s) of the mean of the n entries of ``a`` (see sum_bound)."""
+    a = np.asarray(a)
+    return sum_bound(a, scale) / a.size if a.size else 0.0
+
+
+def product_bound(factors: Sequence[float], dtype: np.dtype | type = np.float64) -> float:
+    """The rounding bound k·ε·Π|f| of a product of k factors (0 only when a factor is 0)."""
+    return len(factors) * epsilon(dtype) * float(np.prod(np.abs(np.asarray(factors, float))))
+
+
+def derived(value: float, bound: float) -> str:
+    """A derived number (mean, sum, chain-rule result): ``0`` when |value| ≤ its rounding
+    ``bound``, else as :func:`fmt` writes it."""
+    return ZERO if abs(float(value)) <= bound else fmt(value)
+
+
+def mean_text(a: Array, scale: Array | None = None) -> str:
+    """The mean of ``a`` as shown: ``0`` within its rounding bound (see mean_bound)."""
+    a = np.asarray(a)
+    return derived(float(np.mean(a)), mean_bound(a, scale))
+
+
+def sum_text(a: Array, scale: Array | None = None) -> str:
+    """The sum of ``a`` as shown: ``0`` within its rounding bound (see sum_bound)."""
+    a = np.asarray(a)
+    return derived(float(np.sum(a)), sum_bound(a, scale))
+
+
+def stats_line(a: Array, scale: Array | None = None) -> str:
+    """``min … mean … max …``: min and max are entries (as computed), the mean is derived."""
+    a = np.asarray(a)
+    return f"min {fmt(a.min())}  mean {mean_text(a, scale)}  max {fmt(a.max())}"
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as headings write it: ``(16, 784)``, and ``scalar`` for the 0-d shape ()."""
+    return "scalar" if shape == () else str(tuple(shape))
+
+
+def cell_width(a: Array) -> int:
+    """The width every entry of ``a`` fits in when written by fmt: 11 where some exponent has
+    three digits (|x| < 1e−99 or ≥ 1e100), else 10, so the columns of a matrix stay aligned."""
+    m = np.abs(np.asarray(a, dtype=np.float64))
+    with np.errstate(invalid="ignore"):
+        wide = ((m > 0) & (m < 1e-99)) | ((m >= 1e100) & np.isfinite(m))
+    return 11 if wide.any() else 10
+
+
+def magnitude(name: str, values: Mapping[str, Array], L: int) -> Array | None:
+    """What each entry of ``values[name]`` was computed from, in absolute value: the lesson's
+    equation evaluated on |inputs|. None where that is the array itself or an input is missing
+    (the rounding bound then uses |a|).
+
+        dZL = ŷ − y            → |ŷ| + |y|              (L: the output layer)
+        dWl = dZl·A(l−1)ᵀ      → M(dZl)·|A(l−1)|ᵀ       (A0 is x; M(dZl) is |dZl| below L)
+        dbl = dZl              → M(dZl)
+        dA(l−1) = Wlᵀ·dZl      → |Wl|ᵀ·M(dZl)
+        Zl = Wl·A(l−1) + bl    → |Wl|·|A(l−1)| + |bl|
+    """
+    m = _magnitude(name, values, L)
+    if m is None or name not in values:
+        return m
+    return m.reshape(np.shape(values[name]))
+
+
+def _magnitude(name: str, values: Mapping[str, Array], L: int) -> Array | None:
+    """magnitude() before it is given the array's own shape."""
+    kind, layer = (name[:1], name[1:]) if name[:1] == "Z" else (name[:2], name[2:])
+    layer = int(layer) if layer.isdigit() else 0
+    if not 1 <= layer <= L:
+        return None
+    below = "x" if layer == 1 else f"A{layer - 1}"
+
+    def dz(l: int) -> Array | None:
+        if l == L and YHAT in values and "y" in values:
+            return np.abs(values[YHAT]).reshape(-1, 1) + np.abs(values["y"]).reshape(-1, 1)
+        return np.abs(values[f"dZ{l}"]).reshape(-1, 1) if f"dZ{l}" in values else None
+
+    if kind == "dZ":
+        return dz(layer) if layer == L else None
+    if kind == "db":
+        return dz(layer)
+    if kind == "dW" and below in values and (m := dz(layer)) is not None:
+        return m @ np.abs(values[below]).reshape(-1, 1).T
+    if kind == "dA" and f"W{layer + 1}" in values and (m := dz(layer + 1)) is not None:
+        return np.abs(values[f"W{layer + 1}"]).T @ m
+    if kind == "Z" and {f"W{layer}", f"b{layer}", below} <= values.keys():
+        b = np.abs(values[f"b{layer}"]).reshape(-1, 1)
+        return np.abs(values[f"W{layer}"]) @ np.abs(values[below]).reshape(-1, 1) + b
+    return None
