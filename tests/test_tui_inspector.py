@@ -15,7 +15,8 @@ from netviz.core.presets import PRESETS
 from netviz.run import RunSpec
 from netviz.session import Session
 from netviz.tui.app import NetvizApp, create_app
-from netviz.tui.inspector import Block, NumbersView, Window, block_text
+from netviz.tui.arrays import Block, Window, block_text
+from netviz.tui.inspector import NumbersView
 
 SIZE = (120, 40)
 SPEC = RunSpec(PRESETS["seed"], train_size=300, test_size=100)
