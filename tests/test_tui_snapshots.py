@@ -76,6 +76,51 @@ class TestTourScreens:
         assert snap_compare(app, press=keys, terminal_size=SIZE)
 
 
+async def backprop_after_three_epochs(pilot) -> None:
+    """Three epochs, then example 0 to dZ2 (r finishes the forward pass)."""
+    await run_epochs(pilot)
+    for key in "r", "s", "s", "n":
+        await pilot.press(key)
+    await pilot.pause()
+
+
+@pytest.fixture
+def tanh_app(tmp_path, monkeypatch):
+    """The seed recipe with tanh hidden layers, on the same digits."""
+    monkeypatch.chdir(tmp_path)
+    spec = RunSpec(PRESETS["seed"].with_(activation="tanh"), train_size=300, test_size=100)
+    with Session(spec, trace="t.nvtrace") as s:
+        yield create_app(s)
+
+
+class TestSizes:
+    """The same moments at 80×24, 120×40 and 200×50: nothing cut, the extra room used."""
+
+    @pytest.mark.parametrize(
+        "size", [(80, 24), (120, 40), (200, 50)], ids=["80x24", "120x40", "200x50"]
+    )
+    def test_backprop_after_three_epochs(self, snap_compare, app, size):
+        """dZ2 after 3 epochs. 80×24: network and inspector, the footer's secondary keys left
+        out; 120×40: the picture, charts with axes, network, inspector; 200×50: larger charts,
+        each neuron's value beside its cell."""
+        assert snap_compare(app, run_before=backprop_after_three_epochs, terminal_size=size)
+
+    @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+    def test_help(self, snap_compare, app, size):
+        """80×24: the keys, then (scrolling) the colour legend; 200×50: side by side, whole."""
+        assert snap_compare(app, press=["question_mark"], terminal_size=size)
+
+    def test_tanh_slope_overlay(self, snap_compare, tanh_app):
+        """o over a tanh network at A2: the heading and legend say tanh′(Z) = 1−A², 0 → 1."""
+
+        async def overlay(pilot) -> None:
+            await pilot.press("s", "s", "s", "o")
+            pilot.app.clear_notifications()  # the toast says it too; its timing is not pinned
+            await pilot.pause()
+
+        assert snap_compare(tanh_app, run_before=overlay, terminal_size=SIZE)
+
+
 @pytest.fixture
 def replay_app(tmp_path, monkeypatch):
     """The app over a saved trace: example 0 stepped through, then 3 epochs (the trace has the

@@ -15,13 +15,27 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
+from ..core.activations import SIGMOID, Activation, activation
 from ..snapshot import LayerState, Snapshot
 
 Mode = Literal["activation", "gradient", "slope"]
-SLOPE_TOP = 0.25  # σ′(Z) = A(1−A) is at most 1/4, at A = 1/2
 CELL = "██"
 MISSING = " ·"  # not computed yet: visibly not a value, unlike a dark cell for 0
 FLOOR = 0.15  # a zero still shows as a dim cell, so it is never confused with "not computed"
+VALUE = 6  # cells for a neuron's value beside its cell, where the network has room
+
+
+def short(value: float) -> str:
+    """A neuron's value in at most ``VALUE`` cells, 2 significant digits: 0.93, -0.077, 3e-05."""
+    if value == 0 or not np.isfinite(value):
+        return f"{value:g}"
+    return f"{value:.2g}" if 0.01 <= abs(value) < 100 else f"{value:.0e}"
+
+
+def values_width(layers: int) -> int:
+    """Cells the columns need with values beside the cells: neuron numbers 2, the input 8, each
+    hidden layer 12 (padding, cell, value, mark), the output 14."""
+    return 2 + 8 + 12 * (layers - 2) + 14
 
 
 def mode_of(snapshot: Snapshot) -> Mode:
@@ -36,6 +50,20 @@ def active_layer(snapshot: Snapshot) -> int | None:
     if snapshot.op is None:
         return None
     return snapshot.op.layer if snapshot.op.layer is not None else len(snapshot.layers) - 1
+
+
+def bright_end(act: Activation) -> str:
+    """The activation a bright cell stands for: 1 for σ, ±1 for tanh (cells show |A|), at least
+    1 for an activation with no top such as relu (the layer's largest A is brightest)."""
+    low, high = (float(a) for a in act.forward(np.array([-50.0, 50.0])))
+    if high > 1.0:
+        return "≥ 1"
+    return "±1" if low < 0.0 else "1"
+
+
+def slope_name(act: Activation) -> str:
+    """The slope's name as the legend writes it: ``σ′(Z)`` from ``σ′(Z) = A(1−A)``."""
+    return act.slope_label.split(" = ")[0]
 
 
 def hit_layers(snapshot: Snapshot) -> set[int]:
@@ -84,7 +112,11 @@ class LayerColumn(Cells):
         self.label: int | None = None
         self.prediction: int | None = None
         self.marked: frozenset[int] = frozenset()
+        self.peak_slope = SIGMOID.peak_slope  # the slope overlay's brightest value
+        self.numbers = False
+        """Whether each cell has its value beside it; set by the network where it has room."""
         self._key: tuple | None = None
+        self._width = (False, False)  # (marked, numbers) as last laid out
 
     @property
     def title(self) -> str:
@@ -98,17 +130,22 @@ class LayerColumn(Cells):
         label: int | None = None,
         prediction: int | None = None,
         marked: frozenset[int] = frozenset(),
+        peak_slope: float = SIGMOID.peak_slope,
     ) -> None:
         """Repaint with this layer's values (when they changed); ``marked`` neurons get a ◂
-        (an input layer, a whole-layer highlight instead)."""
+        (an input layer, a whole-layer highlight instead); ``peak_slope`` is the activation's
+        largest slope, the slope overlay's bright end."""
         self.set_class(active, "-active-layer")
         values = layer_values(state, mode)
-        key = (mode, label, prediction, marked, None if values is None else values.tobytes())
+        raw = None if values is None else values.tobytes()
+        key = (mode, label, prediction, marked, peak_slope, self.numbers, raw)
         if key != self._key:
-            relayout = self._key is None or bool(marked) != bool(self.marked)
-            self._key = key
+            # The column's width changes with a mark's column or the values beside the cells.
+            width = (bool(marked), self.numbers)
+            relayout = self._key is None or width != self._width
+            self._key, self._width = key, width
             self.state, self.mode, self.label, self.prediction = state, mode, label, prediction
-            self.marked = marked
+            self.marked, self.peak_slope = marked, peak_slope
             self.refresh(layout=relayout)
 
     def render(self) -> Text:
@@ -126,7 +163,7 @@ class LayerColumn(Cells):
         if values is not None and values.size:
             peak = float(np.max(np.abs(values)))
             if self.mode == "slope":
-                scale = max(peak, SLOPE_TOP)
+                scale = max(peak, self.peak_slope)
             else:
                 scale = max(peak, 1.0) if self.mode == "activation" else peak
         for i in range(state.size):
@@ -141,23 +178,28 @@ class LayerColumn(Cells):
                 )
                 text.append(f" {i}", style + mark if i in self.marked else style)
                 text.append("◂" if i == self.prediction else " ")
-            elif self.marked:
+            if self.numbers:
+                shown = "" if values is None else short(float(values[i]))
+                text.append(f" {shown:>{VALUE}}")
+            if self.marked and self.index != self.last:
                 text.append("◂" if i in self.marked else " ", mark)
         return text
 
 
 def layer_values(state: LayerState, mode: Mode):
-    """What a column shows in ``mode``: A, dZ, or σ′(Z) (None where not computed)."""
+    """What a column shows in ``mode``: A, dZ, or the slope f′(Z) (None where not computed)."""
     if mode == "slope":
         return state.slope
     return state.activation if mode == "activation" else state.gradient
 
 
 class Legend(Cells):
-    """What the cells' colours mean in the current phase."""
+    """What the cells' colours mean in the current phase, for the hidden layers' activation."""
 
     mode: reactive[Mode] = reactive("activation")
     """Which colour scale the columns use."""
+    act: reactive[Activation] = reactive(SIGMOID)
+    """The hidden layers' activation: its range and slope set the scale's ends."""
 
     def render(self) -> Text:
         text = Text(no_wrap=True, end="")
@@ -165,12 +207,13 @@ class Legend(Cells):
             text.append(CELL, self.cell(0.0, 1.0, "activation"))
             text.append(" 0 → ")
             text.append(CELL, self.cell(1.0, 1.0, "activation"))
-            text.append(" 1")
+            text.append(f" {bright_end(self.act)}")
         elif self.mode == "slope":
-            text.append(CELL, self.cell(0.0, SLOPE_TOP, "slope"))
+            top = self.act.peak_slope
+            text.append(CELL, self.cell(0.0, top, "slope"))
             text.append(" 0 → ")
-            text.append(CELL, self.cell(SLOPE_TOP, SLOPE_TOP, "slope"))
-            text.append(f" {SLOPE_TOP:g} σ′: flow")
+            text.append(CELL, self.cell(top, top, "slope"))
+            text.append(f" {top:g} {slope_name(self.act)}")
         else:
             text.append(CELL, self.cell(-1.0, 1.0, "gradient"))
             text.append(" − ")
@@ -196,7 +239,7 @@ class NetworkView(Widget):
         """Neurons to point at (a chain-rule card's sources), None for a whole layer; set by
         the app before the snapshot."""
         self.overlay = False
-        """Whether hidden layers show their local slope σ′(Z); set by the app."""
+        """Whether hidden layers show their local slope f′(Z) (σ′, tanh′…); set by the app."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="network-mode")
@@ -205,6 +248,11 @@ class NetworkView(Widget):
 
     def on_mount(self) -> None:
         self.border_title = "network"
+
+    def on_resize(self) -> None:
+        """Wide enough: each cell gets its value beside it."""
+        if self.snapshot is not None:
+            self.watch_snapshot(self.snapshot)
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is None:
@@ -218,13 +266,16 @@ class NetworkView(Widget):
             numbers = Text("\n".join(f"{i:>2}" for i in range(rows)), no_wrap=True)
             columns = [LayerColumn(i, last) for i in range(len(snapshot.layers))]
             layers.mount(Static(Text("  \n") + numbers, classes="neuron-numbers"), *columns)
+        room = self.content_size.width >= values_width(len(snapshot.layers))
         base, active = mode_of(snapshot), active_layer(snapshot)
+        act = activation(snapshot.hidden)
         mode: Mode = "slope" if self.overlay else base
         hit = hit_layers(snapshot)
         for column, state in zip(columns, snapshot.layers, strict=True):
             marked = self.marks.get(column.index, frozenset())
             whole = column.index in hit or (column.index in self.marks and marked is None)
             column.set_class(whole or (column.index == 0 and bool(marked)), "-marked-layer")
+            column.numbers = room
             column.show(
                 state,
                 base if column.index == last else mode,  # the output has no slope overlay
@@ -232,6 +283,7 @@ class NetworkView(Widget):
                 snapshot.label,
                 snapshot.prediction,
                 marked or frozenset(),
+                act.peak_slope,
             )
         guess = "no guess yet" if snapshot.prediction is None else f"guess {snapshot.prediction}"
         subtitle = f"label {snapshot.label} · {guess}"
@@ -240,9 +292,10 @@ class NetworkView(Widget):
         heading = {
             "activation": "activations A",
             "gradient": "gradients dZ",
-            "slope": "slopes σ′(Z) = A(1−A)",
+            "slope": f"slopes {act.slope_label}",
         }[mode]
         if hit:
             heading = "breakpoint: " + ", ".join(f"L{k}" for k in sorted(hit))
         self.query_one("#network-mode", Static).update(heading, layout=False)
-        self.query_one(Legend).mode = mode
+        legend = self.query_one(Legend)
+        legend.act, legend.mode = act, mode
