@@ -301,3 +301,14 @@ def test_epoch_ticks_are_round_numbers_a_space_apart(first, last, width):
     round_steps = {m * 10**k for k in range(6) for m in (1, 2, 5)}
     for step in steps:
         assert step in round_steps and all(x % step == 0 for x in labels)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.0, "0"), (-0.0, "0"), (0.93, "0.93"), (-0.077, "-0.077"), (3e-05, "3e-05")],
+    ids=["zero", "negative-zero", "two-digits", "negative", "tiny"],
+)
+def test_a_neurons_value_never_shows_a_signed_zero(value, shown):
+    from netviz.tui.network import short
+
+    assert short(value) == shown

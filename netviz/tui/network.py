@@ -27,7 +27,9 @@ VALUE = 6  # cells for a neuron's value beside its cell, where the network has r
 
 def short(value: float) -> str:
     """A neuron's value in at most ``VALUE`` cells, 2 significant digits: 0.93, -0.077, 3e-05."""
-    if value == 0 or not np.isfinite(value):
+    if value == 0:
+        return "0"  # −0.0 too: its sign is rounding's, not a value's
+    if not np.isfinite(value):
         return f"{value:g}"
     return f"{value:.2g}" if 0.01 <= abs(value) < 100 else f"{value:.0e}"
 
