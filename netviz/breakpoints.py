@@ -9,8 +9,10 @@
     flip x17             example 17's prediction changed
 
 Each is checked after every epoch against :class:`EpochFacts`; ``nan`` and ``sat`` are also
-checked at every op of each example pass the session computes (:func:`check_op`). A hit says
-which condition fired and with what numbers. Numpy and the standard library only.
+checked at the ops of example passes (:func:`check_op`), on their numbers when the cursor comes
+to them or ``c`` looks through them, so a condition added after a pass was computed still fires
+on it. A hit says which condition fired and with what numbers. Numpy and the standard library
+only.
 """
 
 from __future__ import annotations

@@ -10,13 +10,13 @@ so the terminal app drives either through one API.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .breakpoints import Breakpoint, BreakpointError, parse_breakpoint
+from .breakpoints import OP_KINDS, Breakpoint, BreakpointError, op_reasons, parse_breakpoint
 from .core.network import Params
 from .core.steps import YHAT, Op
 from .debugger import op_tensors, with_aliases
@@ -93,6 +93,11 @@ class History:
 
     def _save_breakpoints(self) -> None:
         """The breakpoints changed (a live session keeps them in its trace)."""
+
+    def _epoch_hits(self, epoch: int, on: list[Breakpoint]) -> list[Hit]:
+        """The breakpoints of ``on`` that hold at epoch step ``e<epoch>`` (a live session
+        checked them when the epoch ran; a replay reads the epoch's recorded figures)."""
+        return []
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -259,19 +264,39 @@ class History:
     def add_watch(self, text: str):
         """``w``: watch an expression over the current step's tensors (netviz.watch's safe
         language); WatchError (a ValueError) says what is wrong with it."""
-        from .watch import Watch
+        from .watch import Watch, WatchError
 
         with self._lock:
             watch = Watch.parse(text)
+            known = self._known_names()
+            unknown = watch.missing(known)
+            if unknown:
+                which = ", ".join(unknown)
+                have = ", ".join(sorted(n for n in known if n.isidentifier()))
+                raise WatchError(f"no step has {which}; the names are: {have}")
             self.watches.append(watch)
             return watch
+
+    def _known_names(self) -> set[str]:
+        """Every name a watch can read at some step: a whole pass's arrays (the current one's,
+        whose shapes every pass shares), and what an epoch step shows."""
+        names: set[str] = set()
+        if self._passes:
+            ops = self._current_pass()[2]
+            names |= set(op_tensors(ops, len(ops) - 1))
+        epochs = [item.index for item in self._items if item.pass_id is None]
+        if epochs:
+            names |= set(self._epoch_view(epochs[-1]).values)
+        return names
 
     def remove_watch(self, index: int) -> None:
         with self._lock:
             del self.watches[index]
 
-    def _watch_values(self, tensors: Mapping[str, Array]) -> tuple[WatchValue, ...]:
-        """Every watch over ``tensors``: what is computed so far at the cursor, by name."""
+    def _watch_values(self, tensors: Mapping[str, Array], pending: str) -> tuple[WatchValue, ...]:
+        """Every watch over ``tensors``: what is computed so far at the cursor, by name. A
+        watch whose names are not all there yet says ``pending`` instead (no error, and no
+        change: a value appearing is not a value changing)."""
         if not self.watches:
             return ()
         from .watch import WatchError, format_value
@@ -280,6 +305,9 @@ class History:
             self._watch_before, self._watch_cursor = self._watch_shown, self._cursor
         shown, out = {}, []
         for watch in self.watches:
+            if watch.missing(tensors):
+                out.append(WatchValue(watch.text, pending, False, pending=True))
+                continue
             try:
                 text, error = format_value(watch.evaluate(tensors)), False
             except WatchError as e:
@@ -320,28 +348,60 @@ class History:
             self._save_breakpoints()
 
     def previous_hit(self) -> Snapshot:
-        """``C``: back to the latest step before the cursor where a breakpoint fired (the
-        cursor stays where it is if there is none)."""
+        """``C``: back to the latest step before the cursor where an enabled breakpoint holds
+        (the cursor stays where it is if there is none)."""
         with self._lock:
-            positions = [self._hit_position(h) for h in self.hits]
-            earlier = [k for k in positions if k is not None and k < self._cursor]
-            if earlier:
-                self._cursor = max(earlier)
+            self._seek(range(self._cursor - 1, -1, -1))
             return self._snapshot()
 
-    def _hit_position(self, hit: Hit) -> int | None:
-        """Where a hit's address is on the timeline (None: a pass nobody kept)."""
-        where = parse_address(hit.address)
-        if where is None:
-            return None
-        if where["example"] is None:
-            epochs = (k for k, item in enumerate(self._items) if item.pass_id is None)
-            return next((k for k in epochs if self._items[k].index == where["epoch"]), None)
-        pid = self._find_pass(where["epoch"], where["example"])
-        if pid is None:
-            return None
-        ops = self._pass(pid).ops
-        return self._where[pid, next(k for k, op in enumerate(ops) if op.address == where["rest"])]
+    def _hits_at(self, position: int) -> list[Hit]:
+        """The enabled breakpoints that hold at timeline position ``position``: an op's are
+        checked on its numbers now (so a breakpoint added after its pass was computed still
+        fires there), an epoch's as :meth:`_epoch_hits` says."""
+        on = [b for b in self.breakpoints if b.enabled]
+        item = self._items[position]
+        if item.pass_id is None:
+            return self._epoch_hits(item.index, on) if on else []
+        on = [b for b in on if b.kind in OP_KINDS]
+        if not on:  # no need to read the pass
+            return []
+        p = self._pass(item.pass_id)
+        op = p.ops[item.index]
+        address = op_address(p.epoch, p.example, op.address)
+        found = op_reasons(on, op, self._hidden)
+        return [Hit(p.epoch, b.text, why, b.layer, address) for b, why in found]
+
+    def _seek(self, positions: Iterable[int]) -> Hit | None:
+        """The first of ``positions`` where an enabled breakpoint holds: the cursor stops
+        there and its hits are kept (``B`` lists them); None if there is none."""
+        for k in positions:
+            hits = self._hits_at(k)
+            if hits:
+                self._cursor = k
+                item = self._items[k]
+                if item.pass_id is not None:
+                    self._visited(item.pass_id)  # a pass a run stopped in is worth keeping
+                self._keep_hits(hits)
+                return hits[0]
+        return None
+
+    def _keep_hits(self, hits: Iterable[Hit]) -> None:
+        """Add ``hits`` to the list, each (condition, address) once."""
+        kept = {(h.condition, h.address) for h in self.hits}
+        for h in hits:
+            if (h.condition, h.address) not in kept:
+                kept.add((h.condition, h.address))
+                self.hits.append(h)
+
+    def predicted(self) -> int | None:
+        """The digit the pass at the cursor predicts (its ŷ's largest entry), known as soon as
+        the pass is computed, before the cursor reaches ŷ; None on an epoch step."""
+        with self._lock:
+            if self._items[self._cursor].pass_id is None:
+                return None
+            ops = self._current_pass()[2]
+            yhat = next((op.outputs[YHAT] for op in ops if YHAT in op.outputs), None)
+            return None if yhat is None else int(np.argmax(yhat))
 
     # --- inside -------------------------------------------------------------------------------
 
@@ -404,12 +464,14 @@ class History:
         if item.pass_id is None:
             view, op, index, n = self._epoch_view(item.index), None, 0, 0
             address, explanation = f"e{item.index}", EPOCH_EXPLANATION + view.note
+            weights_epoch, pending = item.index - 1, "not kept for an epoch step"
         else:
             pid, index, ops = self._current_pass()
             p, op, n = self._passes[pid], ops[index], len(ops)
             view = View(p.example, p.label, p.pixels, op_tensors(ops, index))
             address = op_address(p.epoch, p.example, op.address)
             explanation = explain(op.phase, op.name, op.layer, L, self._hidden)
+            weights_epoch, pending = p.epoch, "not computed yet"
         values = view.values
         yhat = values.get(YHAT)
         x = values.get("x")
@@ -429,8 +491,12 @@ class History:
         epoch_metrics = None
         if item.pass_id is None:
             epoch_metrics = next((m for m in self._metrics if m.epoch == item.index), None)
+        hits = [h for h in self.hits if h.address == address]
+        fired = {h.condition for h in hits}
+        hits += [h for h in self._hits_at(self._cursor) if h.condition not in fired]
         return Snapshot(
             epoch=self._epoch,
+            weights_epoch=weights_epoch,
             cursor=self._cursor,
             timeline_length=len(self._items),
             address=address,
@@ -447,8 +513,8 @@ class History:
             layers=tuple(layers),
             metrics=tuple(self._metrics),
             epoch_metrics=epoch_metrics,
-            hits=tuple(h for h in self.hits if h.address == address),
-            watches=self._watch_values(values),
+            hits=tuple(hits),
+            watches=self._watch_values(values, pending),
             live=self.live,
             **self._settings(),
         )

@@ -19,12 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from .breakpoints import (
-    OP_KINDS,
     Breakpoint,
     BreakpointError,
     EpochFacts,
     check,
-    op_reasons,
     parse_breakpoint,
 )
 from .core.activations import activation
@@ -33,7 +31,6 @@ from .core.steps import Op
 from .history import History
 from .snapshot import Hit, Item, Metrics, Pass, Snapshot
 from .trace import TraceError, TraceReader
-from .trace.schema import op_address
 
 
 class Replay(History):
@@ -218,48 +215,14 @@ class Replay(History):
     def next_hit(self) -> Hit | None:
         """``c``: the next step after the cursor where an enabled condition holds (the cursor
         moves there); None if there is none up to the end of the recording."""
-        return self._seek(forward=True)
-
-    def previous_hit(self) -> Snapshot:
-        """``C``: the previous step before the cursor where an enabled condition holds."""
         with self._lock:
-            self._seek(forward=False)
-            return self._snapshot()
+            return self._seek(range(self._cursor + 1, len(self._items)))
 
-    def _seek(self, forward: bool) -> Hit | None:
-        with self._lock:
-            if forward:
-                positions = range(self._cursor + 1, len(self._items))
-            else:
-                positions = range(self._cursor - 1, -1, -1)
-            for k in positions:
-                hits = self._hits_at(k)
-                if hits:
-                    self._cursor = k
-                    self.hits += [h for h in hits if h not in self.hits]
-                    return hits[0]
-            return None
-
-    def _hits_at(self, position: int) -> list[Hit]:
-        """The conditions that hold at timeline position ``position``."""
-        on = [b for b in self.breakpoints if b.enabled]
-        if not on:
-            return []
-        item = self._items[position]
-        if item.pass_id is None:
-            facts, before = self._facts(item.index), self._facts(item.index - 1)
-            found = [(b, check(b, facts, before)) for b in on]
-            address = f"e{item.index}"
-        else:
-            on = [b for b in on if b.kind in OP_KINDS]
-            if not on:  # no need to read the pass
-                return []
-            p = self._pass(item.pass_id)
-            op = p.ops[item.index]
-            found = op_reasons(on, op, self._hidden)
-            address = op_address(p.epoch, p.example, op.address)
-        epoch = item.index if item.pass_id is None else self._passes[item.pass_id].epoch
-        return [Hit(epoch, b.text, why, b.layer, address) for b, why in found if why]
+    def _epoch_hits(self, epoch: int, on: list[Breakpoint]) -> list[Hit]:
+        """Epoch conditions checked on the epoch's recorded figures (and the epoch before)."""
+        facts, before = self._facts(epoch), self._facts(epoch - 1)
+        found = ((b, check(b, facts, before)) for b in on if facts is not None)
+        return [Hit(epoch, b.text, why, b.layer, f"e{epoch}") for b, why in found if why]
 
     def _facts(self, epoch: int) -> EpochFacts | None:
         """What epoch ``epoch``'s conditions are checked against, from its metrics row (kept:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .breakpoints import EpochFacts, check, op_reasons
+from .breakpoints import Breakpoint, EpochFacts, check
 from .core.network import Params, forward
 from .core.steps import example_ops
 from .history import History, pass_weights
@@ -30,7 +30,7 @@ from .recording import (
 )
 from .run import Run, RunSpec, prepare
 from .snapshot import Hit, Item, Metrics, Pass, Snapshot
-from .trace.schema import op_address, parse_address
+from .trace.schema import parse_address
 from .training import EpochResult, Trainer
 
 
@@ -69,29 +69,34 @@ class Session(History):
     def _missing_pass(self, epoch: int, example: int) -> int | None:
         """A pass at the current weights is computed on demand; earlier ones are gone."""
         if epoch == self._epoch and 0 <= example < len(self._run.train):
-            self._open_pass(example, 0)
-            return self._find_pass(epoch, example)
+            return self._compute_pass(example, 0)
         return None
 
     # --- computing ----------------------------------------------------------------------------
 
-    def run_epoch(self) -> EpochResult:
+    def run_epoch(self, follow: bool | None = None) -> EpochResult:
         """One full-batch epoch (safe from worker threads; epochs never overlap): record it, then
         reopen the current example at the new weights, at the same op, so the learner sees what
-        changed. The cursor follows only a learner who was on the newest pass; one browsing the
-        past stays where they are. The reopened pass is recorded when the learner moves in it;
-        one nobody looked at is replaced by the next epoch's (playing 500 epochs records 500
-        epochs, not 500 passes)."""
+        changed. The reopened pass is recorded when the learner moves in it; one nobody looked
+        at is replaced by the next epoch's (playing 500 epochs records 500 epochs, not 500
+        passes).
+
+        ``follow``: whether the cursor goes to what the epoch made: from a pass, to the same op
+        of the reopened pass; from an epoch step, to the new epoch step. None (the default)
+        follows only a learner on the newest pass, so one browsing the past while epochs play
+        stays where they are; a learner who asked for this epoch (``e``) is followed."""
         with self._epoch_lock:
             with self._lock:
                 params, epoch, trainer = self._params, self._epoch, self._trainer
             result = trainer.epoch(params, epoch + 1)  # the long part, outside the state lock
             with self._lock:
-                self._commit_epoch(result)
+                self._commit_epoch(result, follow)
             return result
 
-    def _commit_epoch(self, result: EpochResult) -> None:
-        following = self._items[self._cursor].pass_id == len(self._passes) - 1
+    def _commit_epoch(self, result: EpochResult, follow: bool | None) -> None:
+        on_epoch = self._items[self._cursor].pass_id is None
+        if follow is None:
+            follow = self._items[self._cursor].pass_id == len(self._passes) - 1
         pid, i, _ = self._current_pass()
         example = self._passes[pid].example
         self._drop_unvisited_pass()
@@ -108,10 +113,12 @@ class Session(History):
         self._metrics.append(Metrics(result.epoch, result.cost, *accuracies, norms))
         self._check_breakpoints(result)
         self._items.append(Item(None, result.epoch))
-        cursor = self._cursor
-        self._open_pass(example, i, record=False)
-        if not following:
+        cursor, epoch_step = self._cursor, len(self._items) - 1
+        self._compute_pass(example, i, record=False)
+        if not follow:
             self._cursor = cursor
+        elif on_epoch:
+            self._cursor = epoch_step
 
     # --- debugger tools ---------------------------------------------------------------------------
 
@@ -138,9 +145,15 @@ class Session(History):
     def run_until_break(
         self, max_epochs: int, cancelled=lambda: False, on_epoch=None
     ) -> Hit | None:
-        """``c``: epochs until a breakpoint fires, ``max_epochs`` pass, or ``cancelled()`` says
-        stop. A hit puts the cursor on the epoch that fired and is returned; else None.
+        """``c``: first the ops of the cursor's pass after it (computed already: a condition
+        added since is checked on them now), then epochs until a breakpoint fires,
+        ``max_epochs`` pass, or ``cancelled()`` says stop. The first hit is returned, with the
+        cursor on it (the epoch step, or the op of the pass the epoch reopened); else None.
         ``on_epoch(result)`` is called after each epoch (for progress)."""
+        with self._lock:
+            hit = self._seek(self._rest_of_pass())
+        if hit is not None:
+            return hit
         for _ in range(max_epochs):
             if cancelled():
                 return None
@@ -148,19 +161,24 @@ class Session(History):
             if on_epoch is not None:
                 on_epoch(result)
             with self._lock:
-                hits = [h for h in self.hits if h.epoch == result.epoch]
-                if hits:
-                    self._go_to_hit(hits[0])
-                    return hits[0]
+                last = len(self._items) - 1  # the epoch step is near the end: look from there
+                start = next(k for k in range(last, -1, -1) if self._items[k].pass_id is None)
+                hit = self._seek(range(start, last + 1))  # the epoch, then the pass it reopened
+            if hit is not None:
+                return hit
         return None
 
-    def _go_to_hit(self, hit: Hit) -> None:
-        position = self._hit_position(hit)
-        if position is not None:
-            item = self._items[position]
-            if item.pass_id is not None:
-                self._record_pass(item.pass_id)  # a pass that stopped a run is worth keeping
-            self._cursor = position
+    def _rest_of_pass(self) -> range:
+        """Timeline positions of the ops after the cursor in its pass (none on an epoch)."""
+        item = self._items[self._cursor]
+        if item.pass_id is None:
+            return range(0)
+        last = self._where[item.pass_id, len(self._pass(item.pass_id).ops) - 1]
+        return range(self._cursor + 1, last + 1)
+
+    def _epoch_hits(self, epoch: int, on: list[Breakpoint]) -> list[Hit]:
+        texts = {b.text for b in on}
+        return [h for h in self.hits if h.address == f"e{epoch}" and h.condition in texts]
 
     def _save_breakpoints(self) -> None:
         if getattr(self, "_recorder", None):
@@ -199,9 +217,10 @@ class Session(History):
         """Change the learning rate for the epochs to come (recorded per epoch in the trace).
 
         Passes already open keep the α they were computed with (their update ops show it); the
-        next pass opened uses the new one."""
-        if not alpha > 0:
-            raise ValueError("the learning rate must be positive")
+        next pass opened uses the new one. ValueError unless α is a finite number above 0 (an
+        infinite α turns every weight into NaN at the first epoch)."""
+        if not (math.isfinite(alpha) and alpha > 0):
+            raise ValueError(f"the learning rate α must be a finite number above 0, not {alpha:g}")
         with self._lock:
             spec = self._run.spec
             self._run = replace(
@@ -258,7 +277,7 @@ class Session(History):
         self._watch_arrays: dict[int, dict[str, np.ndarray]] = {}  # epoch → watched_arrays
         self._facts: EpochFacts | None = None  # the last epoch's, for "went up" and "flipped"
         self._recorded: set[int] = set()  # passes written to the trace
-        self._open_pass(0, 0)
+        self._compute_pass(0, 0)
 
     def _stop(self) -> None:
         if getattr(self, "_trainer", None) is not None:
@@ -268,12 +287,21 @@ class Session(History):
             self._recorder.close()
             self._recorder = None
 
-    def _open_pass(self, example: int, index: int, record: bool = True) -> Snapshot:
-        """Compute an example's pass at the current weights, append it, put the cursor in it.
-        ``record=False`` leaves the recording to the learner's first move in it."""
+    def _open_pass(self, example: int, index: int) -> Snapshot:
+        """Open an example's pass at the current weights, op ``index``: the snapshot there."""
+        self._compute_pass(example, index)
+        return self._snapshot()
+
+    def _compute_pass(self, example: int, index: int, record: bool = True) -> int:
+        """Compute an example's pass at the current weights (or find the one open), put the
+        cursor on its op ``index``; its id. ``record=False`` leaves the recording to the
+        learner's first move in it."""
         pid = self._find_pass(self._epoch, example)  # the same weights: revisit, not recompute
         if pid is not None:
-            return self._to_op(pid, min(index, len(self._passes[pid].ops) - 1))
+            self._cursor = self._where[pid, min(index, len(self._passes[pid].ops) - 1)]
+            if record:
+                self._visited(pid)
+            return pid
         run = self._run
         x, label = run.X[:, example], int(run.y[example])
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged run shows its infs
@@ -283,18 +311,9 @@ class Session(History):
             self._record_pass(len(self._passes) - 1)
         pid = self._add_pass(p, len(ops))
         self._cursor = self._where[pid, min(index, len(ops) - 1)]
-        self._check_ops(pid)
         if record:
             self._record_pass(pid)
-        return self._snapshot()
-
-    def _check_ops(self, pid: int) -> None:
-        """Op-level breakpoints (nan, sat) over a pass just computed: a hit per op that fires."""
-        p = self._passes[pid]
-        for op in p.ops:
-            address = op_address(p.epoch, p.example, op.address)
-            for bp, why in op_reasons(self.breakpoints, op, self._hidden):
-                self.hits.append(Hit(p.epoch, bp.text, why, bp.layer, address))
+        return pid
 
     def _record_pass(self, pid: int) -> None:
         if pid in self._recorded:

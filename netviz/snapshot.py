@@ -53,6 +53,7 @@ class WatchValue:
     shown: str
     changed: bool
     error: bool = False
+    pending: bool = False  # a name it reads is not computed yet at this step (not an error)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ class LayerState:
 class Snapshot:
     """Everything the UI shows, frozen: the UI reads it, never changes the session through it."""
 
-    epoch: int  # epochs trained so far
+    epoch: int  # epochs trained so far (a replay: recorded so far)
+    weights_epoch: int  # the step shown was computed at the weights after this many epochs
     cursor: int
     timeline_length: int
     address: str
@@ -94,7 +96,7 @@ class Snapshot:
     layers: tuple[LayerState, ...]
     metrics: tuple[Metrics, ...]
     epoch_metrics: Metrics | None  # the epoch under the cursor, on an epoch step
-    hits: tuple[Hit, ...]  # breakpoints that fired at the epoch under the cursor
+    hits: tuple[Hit, ...]  # breakpoints that hold at the step under the cursor
     watches: tuple[WatchValue, ...]
     alpha: float
     preset: str

@@ -33,7 +33,7 @@ import ast
 import math
 import operator
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -153,6 +153,12 @@ class Watch:
         _check_size(tree)
         names = _Checker(text).check(tree)
         return cls(text, names, tree)
+
+    def missing(self, names: Iterable[str]) -> tuple[str, ...]:
+        """The tensors this watch reads that are not among ``names`` (compared as the parser
+        reads names: ``ŷ`` however it was typed)."""
+        have = {unicodedata.normalize("NFKC", n) for n in names}
+        return tuple(n for n in self.names if n not in have)
 
     def evaluate(self, tensors: Mapping[str, np.ndarray]) -> Value:
         """The watch's value on one step's ``tensors``: a Python scalar for 0-d results."""

@@ -107,7 +107,9 @@ def test_overflowing_weights_stop_at_nan(tmp_path):
 def test_raw_pixels_saturate_the_seed_networks_first_layer_and_not_the_tuned_one(tmp_path):
     with session(tmp_path) as s:
         s.add_breakpoint("sat L1 > 30%")
-        hit = s.run_until_break(3)
+        hit = s.run_until_break(3)  # first the open pass: its layer-1 activation op
+        assert hit.address == "e0/x0/fwd/L1/A" and "layer 1's neurons saturated" in hit.reason
+        hit = s.run_until_break(3)  # then epochs: the first one saturates on average
         assert hit is not None and hit.epoch == 1 and "layer 1's outputs saturated" in hit.reason
         assert hit.layer == 1 and s.snapshot().address == "e1"  # the cursor on the epoch
     with session(tmp_path / "tuned", "tuned") as s:
@@ -162,13 +164,50 @@ def test_nan_and_sat_are_also_checked_at_every_op_of_a_pass(tmp_path):
     with session(tmp_path) as s:
         s.add_breakpoint("sat L1 > 30%")
         s.add_breakpoint("sat L2 > 99%")  # layer 2 of the seed network is not saturated
-        s.example(1)  # a new pass: its ops are checked as it is computed
-        op_hits = [h for h in s.hits if "/x1/" in h.address]
-        assert [h.address for h in op_hits] == ["e0/x1/fwd/L1/A"]
-        assert "of layer 1's neurons saturated" in op_hits[0].reason
+        s.example(1)  # a new pass, on its first op
+        hit = s.run_until_break(1)
+        assert hit.address == "e0/x1/fwd/L1/A" == s.snapshot().address
+        assert "of layer 1's neurons saturated" in hit.reason
         s.edge(True)  # the end of the timeline, then back to the hit
         snap = s.previous_hit()
         assert snap.address == "e0/x1/fwd/L1/A" and snap.hits[0].condition == "sat L1 > 30%"
+        assert [h.address for h in s.hits] == ["e0/x1/fwd/L1/A"]  # kept once
+
+
+def test_a_condition_added_after_its_pass_was_computed_fires_on_it(tmp_path):
+    """The tour's bug: ``sat L1 > 30%`` added on the first op of a pass was checked only on
+    passes computed after it, so ``c`` ran an epoch instead of stopping at this pass's A1,
+    where every neuron is saturated. Now the computed ops after the cursor are checked first,
+    and the status of a step where a condition holds says so however the cursor got there."""
+    with session(tmp_path) as s:
+        s.add_breakpoint("sat L1 > 30%")
+        A1 = s.step(1).op.outputs["A1"]  # the cursor moves onto A1: the condition holds here
+        share = float(((A1 * (1 - A1)) < 0.01).mean())  # the saturation rule, by hand
+        assert share > 0.3 and [h.condition for h in s.snapshot().hits] == ["sat L1 > 30%"]
+        s.step(-1)
+        hit = s.run_until_break(5)
+        assert hit.address == "e0/x0/fwd/L1/A" == s.snapshot().address
+        assert s.snapshot().epoch == 0  # no epoch was run to find it
+        assert f"{100 * share:.1f} %" in hit.reason
+
+
+def test_hits_are_listed_once_each_where_they_are_on_the_timeline(tmp_path):
+    """``B`` listed ``e1, e1, e2, e2``: each epoch's hit, and a hit of the pass the epoch
+    reopened, kept although nobody looked at that pass and the next epoch dropped it. A hit
+    is now kept where a run stopped (or an epoch's check fired), once, at a step on the
+    timeline."""
+    with session(tmp_path) as s:
+        s.add_breakpoint("sat L1 > 30%")
+        s.run_until_break(5)  # e0/x0/fwd/L1/A
+        s.run_until_break(5)  # e1
+        s.run_epoch()  # e2 fires too; the pass reopened after e1 is dropped
+        s.run_until_break(5)  # the rest of e2's reopened pass holds nothing: e3
+        assert [h.address for h in s.hits] == ["e0/x0/fwd/L1/A", "e1", "e2", "e3"]
+        addresses = {s.snapshot().address}
+        s.edge(False)
+        for _ in range(s.snapshot().timeline_length):
+            addresses.add(s.move(1).address)
+        assert {h.address for h in s.hits} <= addresses
 
 
 def test_a_run_that_overflows_stops_at_the_first_op_or_epoch_with_an_infinity(tmp_path):

@@ -51,8 +51,9 @@ def test_every_op_output_is_its_equation_applied_to_its_inputs(ops):
             want = i[f"dZ{op.layer}"].ravel()
         elif kind == "dA":
             want = i[f"W{op.layer}"].T @ i[f"dZ{op.layer}"]
-        else:  # update
-            want = i[name] - i["α"] * i[f"d{name}"]
+        else:  # what one step on this example alone would make of W or b: W1′ from W1
+            weights = name.removesuffix("′")
+            want = i[weights] - i["α"] * i[f"d{weights}"]
         np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-300, err_msg=op.address)
         assert not out.flags.writeable
 
@@ -77,7 +78,29 @@ def test_equations_and_shapes_are_what_the_learner_reads(ops):
     assert by["bwd/L2/dZ"].equation == "dZ2 = A2(1−A2)⊙dA2"
     assert by["bwd/L1/dW"].equation == "dW1 = dZ1·xᵀ"
     assert by["bwd/L1/dW"].shapes == "(16, 784) = (16, 1)·(784, 1)ᵀ"
-    assert by["upd/L3/W"].equation == "W3 ← W3 − α·dW3"
+    assert by["upd/L3/W"].equation == "W3′ = W3 − α·dW3 (not applied)"
+
+
+def test_an_update_op_names_its_result_apart_from_the_weights_it_never_replaces(ops):
+    """Full-batch training updates once per epoch: a pass's update op only shows what one step
+    on this example alone would give. Its result is W1′, so W1 keeps meaning the weights the
+    pass used (before, the op's output was called W1 too, as if it replaced them)."""
+    p, _, seq = ops
+    for op in (op for op in seq if op.phase == "upd"):
+        ((name, _),) = op.outputs.items()
+        weights = f"{op.name}{op.layer}"
+        assert name == f"{weights}′" and weights not in op.outputs
+        np.testing.assert_array_equal(op.inputs[weights], p.named()[weights])
+        assert "not applied" in op.equation and "←" not in op.equation
+
+
+def test_scalars_read_as_scalar_in_the_shapes(ops):
+    """The cost and α are 0-d: numpy's shape () reads as nothing, so the shapes say scalar."""
+    by = {op.address: op for op in ops[2]}
+    assert by["cost"].shapes.startswith("scalar = ")
+    assert by["upd/L1/W"].shapes == "(16, 784) = (16, 784) − scalar·(16, 784)"
+    assert by["upd/L1/b"].shapes == "(16,) = (16,) − scalar·(16,)"
+    assert "()" not in "".join(op.shapes for op in ops[2])
 
 
 def test_tanh_network_shows_its_own_slope():

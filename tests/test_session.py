@@ -217,3 +217,75 @@ def test_opening_an_example_already_open_at_these_weights_revisits_it(session, p
     session.goto_example(0)
     assert session.snapshot().address == "e0/x0/fwd/L1/Z"
     assert len(passes_computed) == 1  # example 1 only
+
+
+@pytest.mark.parametrize("alpha", [float("inf"), float("nan"), 1e400, 0.0, -0.5, 1e-400])
+def test_a_learning_rate_must_be_a_finite_number_above_0(session, alpha):
+    """An infinite α (``1e400`` read as a float) made every weight NaN at the next epoch."""
+    with pytest.raises(ValueError, match="finite number above 0"):
+        session.set_alpha(alpha)
+    assert session.snapshot().alpha == 0.8
+
+
+def test_an_epoch_asked_for_from_an_older_pass_shows_its_example_at_the_new_weights(session):
+    """``follow=True`` (the app's e): from an older pass, the same example and op at the new
+    weights, exactly the numbers a pass computed at those weights has; from an epoch step,
+    the new epoch step."""
+    session.example(1)
+    session.example(1)
+    session.goto("e0/x1/bwd/L2/dZ")
+    snap = session.snapshot()
+    assert (snap.weights_epoch, snap.epoch) == (0, 0)
+    session.run_epoch(follow=True)
+    snap = session.snapshot()
+    assert snap.address == "e1/x1/bwd/L2/dZ" and (snap.weights_epoch, snap.epoch) == (1, 1)
+    run = session._run
+    weights = session._params  # the weights after epoch 1, the network's now
+    want = example_ops(weights, run.X[:, 1], int(run.y[1]), run.hidden, alpha=0.8)
+    np.testing.assert_array_equal(snap.op.outputs["dZ2"], want[11].outputs["dZ2"])
+    back = session.goto("e0/x1/bwd/L2/dZ")
+    assert (back.weights_epoch, back.epoch) == (0, 1)  # old numbers, and the status says so
+    epoch_step = session.goto("e1")
+    assert (epoch_step.weights_epoch, epoch_step.epoch) == (0, 1)  # from 0 epochs to 1
+    session.run_epoch(follow=True)
+    assert session.snapshot().address == "e2"
+
+
+def test_an_update_op_leaves_W1_meaning_the_weights_the_pass_used(session):
+    """A pass's update op computes W1′ = W1 − α·dW1 and never applies it: a watch on W1 at that
+    op still reads the weights the pass used (it read the unapplied W1′ before)."""
+    session.add_watch("norm(W1)")
+    W1 = session.snapshot().op.inputs["W1"]
+    snap = session.goto("e0/x0/upd/L1/W")
+    assert list(snap.op.outputs) == ["W1′"]
+    assert float(snap.watches[0].shown) == pytest.approx(float(np.linalg.norm(W1)), rel=1e-5)
+    assert not snap.watches[0].changed
+
+
+def test_watches_on_unknown_names_are_refused_and_known_ones_wait_for_their_values(session):
+    with pytest.raises(ValueError, match=r"no step has W9; the names are: .*dW1"):
+        session.add_watch("W9[0, 0]")
+    session.add_watch("norm(dW1)")
+    session.add_watch("mean(x)")
+    first, always = session.snapshot().watches
+    assert (first.shown, first.pending, first.error, first.changed) == (
+        "not computed yet", True, False, False)  # fmt: skip
+    assert not always.pending and not always.error
+    snap = session.goto("e0/x0/bwd/L1/dW")
+    assert not snap.watches[0].pending and not snap.watches[0].changed
+    want = float(np.linalg.norm(snap.op.outputs["dW1"]))
+    assert float(snap.watches[0].shown) == pytest.approx(want, rel=1e-5)
+    session.run_epoch()
+    epoch_step = session.goto("e1")
+    assert epoch_step.watches[0].shown == "not kept for an epoch step"
+    assert epoch_step.watches[0].pending and not epoch_step.watches[1].pending
+
+
+def test_the_prediction_of_a_pass_is_known_before_the_cursor_reaches_it(session):
+    """What m says: the pass's guess, while the digit view still waits for the cursor."""
+    assert session.snapshot().prediction is None  # the digit view waits for ŷ
+    yhat = session.goto("e0/x0/fwd/L3/A").op.outputs["ŷ"]
+    session.goto("e0/x0/fwd/L1/Z")
+    assert session.predicted() == int(np.argmax(yhat))
+    session.run_epoch()
+    assert session.goto("e1").kind == "epoch" and session.predicted() is None

@@ -17,7 +17,7 @@ from netviz.session import Session
 from netviz.snapshot import Snapshot
 from netviz.tui.app import EpochDone, NetvizApp, create_app
 from netviz.tui.charts import EMPTY
-from netviz.tui.commands import Ask, commands
+from netviz.tui.commands import Ask, Confirm, commands
 from netviz.tui.help import HelpScreen
 from netviz.tui.inspector import NumbersView, fmt
 from netviz.tui.network import CELL, MISSING, LayerColumn
@@ -54,12 +54,15 @@ def block(lines: list[str], heading: str) -> list[str]:
 def assert_block_shows(lines: list[str], heading: str, a: np.ndarray) -> None:
     """The block lists the array's values, formatted as the inspector formats them."""
     shown = block(lines, heading)
-    assert shown[0].startswith(f"{heading} {a.shape}")
+    shape = "(scalar)" if a.ndim == 0 else str(a.shape)  # numpy's () reads as nothing
+    assert shown[0].startswith(f"{heading} {shape}")
     if a.ndim == 0:
         assert shown[0].endswith(f"= {fmt(float(a))}")
         return
-    stats = f"min {fmt(a.min())}  mean {fmt(a.mean())}  max {fmt(a.max())}"
-    assert shown[1].startswith(stats)
+    words = shown[1].split()
+    assert words[:2] == ["min", fmt(a.min())] and words[4:6] == ["max", fmt(a.max())]
+    mean = float(np.mean(a, dtype=np.float64))  # a mean 0 in theory may read 0 (noise)
+    assert words[3] == fmt(mean) or (words[3] == "0" and abs(mean) < 1e-12 * np.abs(a).max())
     rows = shown[2:]
     if a.ndim == 1 or 1 in a.shape:
         v = a.ravel()
@@ -282,7 +285,7 @@ async def test_space_pauses_what_it_played(session):
 
 @pilot_test
 async def test_a_failing_epoch_is_reported_and_training_ends(session, monkeypatch):
-    def broken():
+    def broken(**options):
         raise FloatingPointError("overflow in exp")
 
     monkeypatch.setattr(session, "run_epoch", broken)
@@ -393,17 +396,23 @@ async def test_palette_commands_set_alpha_open_an_example_and_reset(session):
         assert app.snapshot.example == 7 and app.snapshot.address == "e0/x7/fwd/L1/Z"
 
         run(app, "Reset network (new seed)")
+        await pilot.pause()
+        await pilot.press("y")  # yes, throw this run's timeline away
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.snapshot.seed == 1 and app.snapshot.address == "e0/x0/fwd/L1/Z"
 
         run(app, "Switch preset: tuned")
+        await pilot.pause()
+        await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.snapshot.preset == "tuned" and "preset tuned" in screen_text(app)
 
         run(app, "Reset network with seed…")
         await pilot.press(*"42", "enter")
+        await pilot.pause()
+        await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.snapshot.seed == 42 and "seed 42" in screen_text(app)
@@ -454,3 +463,159 @@ def test_importing_the_session_does_not_import_textual():
     probe = "import sys, netviz.session; print('textual' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.stdout.strip() == "False"
+
+
+# --- what the palette accepts ------------------------------------------------------------------
+
+
+def said(posted: list) -> list:
+    return [m.notification for m in posted if type(m).__name__ == "Notify"]
+
+
+@pilot_test
+async def test_a_learning_rate_that_is_not_a_finite_number_above_0_is_refused(session):
+    """``1e400`` reads as infinity (every weight NaN after one epoch) and ``1e-400`` as 0 (no
+    learning at all): the CLI refuses both, and so does the palette, saying what it read."""
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        for typed in ("1e400", "1e-400", "0", "-1", "1e"):
+            run(app, "Set learning rate…")
+            await pilot.pause()
+            app.screen.query_one("Input").value = ""
+            await pilot.press(*typed, "enter")
+            await pilot.pause()
+            assert session.snapshot().alpha == 0.8, typed
+            assert said(posted)[-1].severity == "error", typed
+        messages = [n.message for n in said(posted)]
+        assert "reads as inf" in messages[0] and "reads as 0" in messages[1]
+        assert all("learning rate" in m for m in messages)
+        assert "must be a number" in messages[4]
+        assert "α 0.8" in screen_text(app)
+
+
+@pilot_test
+async def test_epochs_seeds_and_examples_out_of_range_are_refused_with_a_reason(session):
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        for command, typed, reason in [
+            ("Run N epochs…", "0", "1 to 1000000"),
+            ("Run N epochs…", "-", "whole number"),
+            ("Reset network with seed…", "-3", "0 to 9223372036854775807"),
+            ("Reset network with seed…", "9" * 30, "0 to 9223372036854775807"),
+            ("Go to example…", "300", "0 to 299"),  # 300 training examples: 0–299
+            ("Go to example…", "-", "whole number"),
+        ]:
+            run(app, command)
+            await pilot.pause()
+            app.screen.query_one("Input").value = ""
+            await pilot.press(*typed, "enter")
+            await pilot.pause()
+            assert len(app.screen_stack) == 1, typed  # no confirmation asked: nothing to do
+            note = said(posted)[-1]
+            assert note.severity == "error" and reason in note.message, (typed, note.message)
+        await app.workers.wait_for_complete()
+        snapshot = session.snapshot()
+        assert (snapshot.epoch, snapshot.seed, snapshot.address) == (0, 0, "e0/x0/fwd/L1/Z")
+
+
+@pytest.mark.parametrize("answer", ["n", "escape", "y"])
+@pilot_test
+async def test_reset_asks_before_it_throws_the_timeline_away(session, answer):
+    """ "Reset network" replaced the run at once; now a yes/no question comes first, saying
+    what goes (this timeline) and what stays (its trace file)."""
+    session.run_epoch()
+    before = session.snapshot()
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        run(app, "Reset network (new seed)")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        question = app.screen.question
+        assert question.startswith("Start a new network (preset seed, seed 1)?")
+        assert f"{before.timeline_length} steps, 1 epoch trained" in question
+        assert question.endswith(f"its trace stays in {before.trace}.")
+        text = screen_text(app)
+        assert "Start a new network (preset seed, seed 1)?" in text and "y: yes" in text
+        assert session.snapshot().seed == 0  # nothing happens before the answer
+        await pilot.press(answer)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        now = session.snapshot()
+        if answer == "y":
+            assert (now.seed, now.epoch, now.timeline_length) == (1, 0, 24)
+            assert now.trace != before.trace
+        else:
+            assert (now.seed, now.epoch, now.address) == (0, 1, before.address)
+            assert now.timeline_length == before.timeline_length
+
+
+# --- the status bar and the edges of a pass ------------------------------------------------------
+
+
+@pilot_test
+async def test_e_from_an_older_pass_shows_that_example_at_the_new_weights(session, twin):
+    """After ``] ] [`` and ``:`` back to example 0's pass, ``e`` left the view on the old
+    numbers while the status said "epoch 1" (the network's count, not the shown step's). A
+    learner who presses e wants to see what the epoch did to what they are looking at: the
+    same example and op, at the new weights, as e does from the newest pass. Going back to the
+    old pass, the status says which weights its numbers come from, apart from the network's."""
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("right_square_bracket", "right_square_bracket", "left_square_bracket"):
+            await pilot.press(key)
+        await pilot.press("colon")
+        await pilot.press(*"e0/x0/fwd/L2/Z", "enter")
+        await pilot.pause()
+        assert app.snapshot.address == "e0/x0/fwd/L2/Z"  # not the newest pass (that is x2)
+        assert "weights after 0 epochs" in screen_text(app)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: session.snapshot().epoch == 1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        twin.step(2)
+        twin.run_epoch()  # from the newest pass, where e always showed the new numbers
+        want = twin.snapshot()
+        assert app.snapshot.address == "e1/x0/fwd/L2/Z" == "e1/x0/" + want.op.address
+        for name, a in want.op.inputs.items():
+            np.testing.assert_array_equal(app.snapshot.op.inputs[name], a)
+        assert_shows_op(app, app.snapshot)
+        text = screen_text(app)
+        assert "weights after 1 epoch " in text and "network trained" not in text
+        await pilot.press("colon")
+        await pilot.press(*"e0/x0/fwd/L2/Z", "enter")
+        await pilot.pause()
+        assert "e0/x0/fwd/L2/Z  step" in screen_text(app)
+        assert "weights after 0 epochs · network trained 1 epoch" in screen_text(app)
+        await pilot.press("greater_than_sign")  # the epoch step: from the weights after 0 to 1
+        await pilot.pause()
+        assert app.snapshot.address == "e1"
+        assert "weights after 0 → 1 epoch" in screen_text(app)
+
+
+@pilot_test
+async def test_s_at_the_last_op_and_S_at_the_first_say_why_they_stay(session):
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("S")  # the very first step
+        await pilot.pause()
+        assert app.snapshot.address == "e0/x0/fwd/L1/Z"
+        assert said(posted)[-1].message.startswith("The first step of the timeline")
+        await pilot.press("G", "s")  # the last op of example 0's pass
+        await pilot.pause()
+        assert app.snapshot.address == "e0/x0/upd/L3/b"
+        message = said(posted)[-1].message
+        assert "end of example 0's pass" in message
+        assert "] opens the next example" in message and "e runs an epoch" in message
+        await pilot.press("right_square_bracket", "g")
+        await pilot.press("right_square_bracket", "S")  # the first op of example 1's pass
+        await pilot.pause()
+        assert app.snapshot.address == "e0/x1/fwd/L1/Z"
+        assert "first op of this example's pass: [ goes to the previous" in said(posted)[-1].message
+        count = len(said(posted))
+        await pilot.press("s")  # a step that moves says nothing
+        await pilot.pause()
+        assert len(said(posted)) == count

@@ -11,6 +11,8 @@ import pytest
 from helpers import pilot_test, screen_text
 from textual.widgets import DataTable, OptionList, Static
 
+from netviz.core.activations import activation
+from netviz.core.network import forward
 from netviz.core.presets import PRESETS
 from netviz.run import RunSpec
 from netviz.session import Session
@@ -121,14 +123,35 @@ async def test_c_without_breakpoints_says_so(session):
         assert "No breakpoints" in notes(posted)[-1].message
 
 
+def hits_posted(posted: list) -> int:
+    return sum(type(m).__name__ == "BreakpointHit" for m in posted)
+
+
 @pilot_test
-async def test_c_stops_where_a_breakpoint_fires_and_says_which_and_where(session):
-    session.add_breakpoint("sat L1 > 30%")  # raw pixels saturate layer 1 at once
+async def test_c_stops_first_in_this_pass_then_at_the_epoch_that_fires(session):
+    """The tour's bug: ``sat L1 > 30%`` added with b on the first op did not fire at this
+    pass's fwd/L1/A, though every neuron there is saturated: op conditions were checked only
+    on passes computed after they were added, so c ran an epoch. Now c first looks at the ops
+    of this pass after the cursor, then runs epochs: e1 is the first epoch that fires."""
     posted = []
     app = create_app(session)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("b")
+        await answer(pilot, "sat L1 > 30%")
         await pilot.press("c")
-        await wait_until(pilot, lambda: any(type(m).__name__ == "BreakpointHit" for m in posted))
+        await wait_until(pilot, lambda: hits_posted(posted) == 1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        snapshot = app.snapshot
+        assert session.snapshot().epoch == 0 and snapshot.address == "e0/x0/fwd/L1/A"
+        A1 = snapshot.op.outputs["A1"]
+        assert np.mean(A1 * (1 - A1) < 0.01) > 0.3  # saturated by the rule, worked by hand
+        assert [h.condition for h in snapshot.hits] == ["sat L1 > 30%"]
+        assert "● hit: sat L1 > 30%" in screen_text(app)
+        assert "e0/x0/fwd/L1/A" in notes(posted)[-1].message
+
+        await pilot.press("c")
+        await wait_until(pilot, lambda: hits_posted(posted) == 2)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert session.snapshot().epoch == 1
@@ -144,6 +167,40 @@ async def test_c_stops_where_a_breakpoint_fires_and_says_which_and_where(session
         columns = {c.index: c for c in app.network.query(LayerColumn)}
         assert columns[1].has_class("-marked-layer")
         assert not columns[2].has_class("-marked-layer")
+
+
+@pilot_test
+async def test_stepping_onto_an_op_where_a_condition_holds_shows_the_hit(session):
+    session.add_breakpoint("sat L1 > 30%")  # after the first pass was computed
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "● hit" not in screen_text(app)  # Z1: no activation yet
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.snapshot.address == "e0/x0/fwd/L1/A"
+        assert "● hit: sat L1 > 30%" in screen_text(app)
+
+
+@pilot_test
+async def test_B_lists_each_hit_once(session):
+    """The tour's bug: after two epochs B listed ``e1, e1, e2, e2``: each epoch's hit, and
+    one for the pass each epoch reopened, although nobody stopped there (and the next epoch
+    dropped that pass). Hits are now kept where a condition fired or a run stopped, once."""
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await answer(pilot, "sat L1 > 30%")
+        for epoch in (1, 2):
+            await pilot.press("e")
+            await wait_until(pilot, lambda e=epoch: session.snapshot().epoch == e)
+            await app.workers.wait_for_complete()
+        assert [h.address for h in session.hits] == ["e1", "e2"]
+        await pilot.press("B")
+        await pilot.pause()
+        assert isinstance(app.screen, BreakpointsScreen)
+        text = screen_text(app)
+        assert "hits: e1, e2" in text and "e1, e1" not in text
 
 
 @pilot_test
@@ -244,6 +301,80 @@ async def test_W_lists_watches_and_deletes_one(session):
         await pilot.pause()
         assert [w.text for w in session.watches] == ["argmax(x)"]
         assert [w.text for w in app.snapshot.watches] == ["argmax(x)"]
+
+
+@pilot_test
+async def test_a_watch_on_a_name_no_step_has_is_refused_with_the_names(session):
+    """``W9`` was accepted, then printed an error at every step; now it is refused when typed,
+    in one line that lists the names a step can have."""
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("w")
+        await answer(pilot, "norm(W9) + mean(dZ7)")
+        assert session.watches == [] and app.snapshot.watches == ()
+        note = notes(posted)[-1]
+        assert note.severity == "error" and "\n" not in note.message
+        assert note.message.startswith("no step has W9, dZ7; the names are: ")
+        names = note.message.split(": ", 1)[1].split(", ")
+        assert {"x", "y", "W1", "b3", "Z2", "A1", "ŷ", "yhat", "cost", "dW1", "dA2", "α"} <= set(
+            names
+        )
+        assert "W9" not in names and not any("′" in n for n in names)  # W1′: not a name to type
+
+
+@pilot_test
+async def test_a_watch_waits_for_its_names_without_an_error_or_a_change(session):
+    """The README's own ``norm(dW1)/norm(W1)`` printed an error at every step before backprop
+    reached dW1. It now reads "not computed yet" (not an error, not a change) until then, and
+    its first value is not marked as a change either: nothing was shown before it."""
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        W1 = app.snapshot.op.inputs["W1"]  # Z1 = W1·x + b1: the weights this pass uses
+        await pilot.press("w")
+        await answer(pilot, "norm(dW1)/norm(W1)")
+        assert [w.text for w in session.watches] == ["norm(dW1)/norm(W1)"]
+        while not app.snapshot.address.endswith("bwd/L1/dW"):
+            watch, where = app.snapshot.watches[0], app.snapshot.address
+            assert watch.shown == "not computed yet" and watch.pending, where
+            assert not watch.error and not watch.changed, where
+            assert "norm(dW1)/norm(W1): not computed yet" in screen_text(app), where
+            await pilot.press("s")
+            await pilot.pause()
+        watch = app.snapshot.watches[0]
+        assert not watch.pending and not watch.error and not watch.changed
+        want = np.linalg.norm(app.snapshot.op.outputs["dW1"]) / np.linalg.norm(W1)
+        assert float(watch.shown) == pytest.approx(want, rel=1e-5)
+        await pilot.press("s")  # db1: the same value, still no change
+        await pilot.pause()
+        assert app.snapshot.watches[0].shown == watch.shown and not app.snapshot.watches[0].changed
+
+
+@pilot_test
+async def test_m_says_which_digit_the_network_took_the_example_for(session):
+    """m landed on an example without saying why: it now says the label, the digit the network
+    predicted, and at which weights (checked with a forward pass of its own)."""
+    posted = []
+    app = create_app(session)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        run = session._run  # the data, to predict independently
+        for epoch, words in ((0, "0 epochs"), (1, "1 epoch")):
+            if epoch:
+                session.run_epoch()
+                app.snapshot = session.snapshot()
+            weights = session._params  # the network's weights now
+            await pilot.press("m")
+            await pilot.pause()
+            s = app.snapshot
+            assert s.address.startswith(f"e{epoch}/x{s.example}/")
+            out = forward(weights, run.X[:, [s.example]], run.hidden)["A3"]
+            predicted = int(np.argmax(out))
+            assert predicted != s.label == int(run.y[s.example])
+            note = notes(posted)[-1]
+            assert note.message == (
+                f"Example {s.example}: label {s.label}, predicted {predicted} "
+                f"(at the weights after {words})."
+            )
 
 
 # --- go to -----------------------------------------------------------------------------------
@@ -392,8 +523,9 @@ async def test_the_card_follows_steps_through_backprop_and_ends_outside_it(sessi
 
 @pilot_test
 async def test_o_colours_hidden_neurons_by_their_slope(session):
+    posted = []
     app = create_app(session)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         await pilot.press("r")  # the forward pass done: slopes known
         await pilot.press("o")
         await pilot.pause()
@@ -401,7 +533,9 @@ async def test_o_colours_hidden_neurons_by_their_slope(session):
         columns = {c.index: c for c in app.network.query(LayerColumn)}
         assert columns[1].mode == "slope" and columns[3].mode == "activation"
         text = screen_text(app)
-        assert "slopes σ′(Z) = A(1−A)" in text and "0.25" in text
+        act = activation(app.snapshot.hidden)  # the seed network's σ(Z − 1e−5)
+        assert f"slopes {act.slope_label}" in text and "0.25" in text
+        assert act.slope_label in notes(posted)[-1].message
         await pilot.press("o")
         await pilot.pause()
         assert columns[1].mode == "activation"
@@ -436,7 +570,8 @@ async def test_the_palette_continues_to_a_breakpoint_like_c(session):
     session.add_breakpoint("sat L1 > 30%")
     app = create_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        dict((n, c) for n, c, _ in commands(app))["Continue to a breakpoint"]()
-        await wait_until(pilot, lambda: app.snapshot.address == "e1")
-        await app.workers.wait_for_complete()
+        for address in ("e0/x0/fwd/L1/A", "e1"):
+            dict((n, c) for n, c, _ in commands(app))["Continue to a breakpoint"]()
+            await wait_until(pilot, lambda a=address: app.snapshot.address == a)
+            await app.workers.wait_for_complete()
         assert app.snapshot.hits and session.snapshot().epoch == 1

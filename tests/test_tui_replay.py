@@ -193,3 +193,22 @@ async def test_a_damaged_pass_is_reported_and_the_cursor_stays(tmp_path, capsys)
     status, out, err = run_cli(capsys, "replay", str(pass_cut))
     assert (status, out) == (2, "") and err.startswith(f"netviz: error: {pass_cut}: damaged tensor")
     assert err.count("\n") == 1
+
+
+@pilot_test
+async def test_s_at_the_end_of_a_pass_or_of_the_recording_says_why_it_stays(trace):
+    with Replay(trace) as replay:
+        app = create_app(replay)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("colon", *"e0/x0/upd/L3/b", "enter")
+            await pilot.press("s")
+            await pilot.pause()
+            assert replay.snapshot().address == "e0/x0/upd/L3/b"
+            assert notes(app)[-1] == (
+                "The end of example 0's pass: ] goes to the next recorded pass, → on along "
+                "the timeline."
+            )
+            await pilot.press("G", "s")  # e4, the last step recorded
+            await pilot.pause()
+            assert replay.snapshot().address == "e4"
+            assert notes(app)[-1].startswith("The end of the recording")

@@ -315,3 +315,10 @@ def test_the_watch_module_imports_numpy_and_the_standard_library_only():
     loaded = {m.split(".")[0] for m in json.loads(done.stdout.splitlines()[-1])}
     assert "numpy" in loaded
     assert not loaded & {"textual", "pandas", "matplotlib", "rich"}
+
+
+def test_missing_names_are_those_the_step_lacks_however_they_were_typed():
+    watch = Watch.parse("norm(dW1)/norm(W1) + mean(ŷ) + mean(x)")
+    assert watch.missing(["W1", "ŷ", "x"]) == ("dW1",)
+    assert Watch.parse("mean(y\u0302)").missing(["ŷ"]) == ()  # ŷ typed as y and U+0302
+    assert watch.missing([]) == ("dW1", "W1", "ŷ", "x")

@@ -1,9 +1,12 @@
 """One example's pass as the ordered ops a learner steps through, each with its real numbers.
 
 forward L1 (Z1, A1), L2 (Z2, A2), L3 (Z3, ŷ), cost, backward L3 (dZ3, dW3, db3, dA2), L2 (dZ2,
-dW2, db2, dA1), L1 (dZ1, dW1, db1), and, when a learning rate is given (single-example mode), the
-update of every W and b. The numbers come from :func:`forward` and :func:`backward` (the same
-rules the full-batch epoch sums), so what a learner steps through is what training computes.
+dW2, db2, dA1), L1 (dZ1, dW1, db1), and, when a learning rate is given, what one gradient step on
+this example alone would make of every W and b: ``W1′ = W1 − α·dW1``. That step is shown, never
+applied (full-batch training sums every example's gradient and updates once per epoch), so its
+result is named W1′, not W1: W1 stays the weights the pass used. The numbers come from
+:func:`forward` and :func:`backward` (the same rules the full-batch epoch sums), so what a
+learner steps through is what training computes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ Phase = Literal["fwd", "cost", "bwd", "upd"]
 OpName = Literal["Z", "A", "cost", "dZ", "dW", "db", "dA", "W", "b"]
 PHASES: tuple[Phase, ...] = ("fwd", "cost", "bwd", "upd")
 YHAT = "ŷ"
+PRIME = "′"  # W1′: what one step on this example alone would make of W1 (never applied)
+NOT_APPLIED = "(not applied)"  # ends the single-example step's equation
 _TOKEN = r"[A-Za-zŷα][A-Za-z0-9]*"  # an array's name in an equation; ᵀ and _k are not part of it
 
 
@@ -32,7 +37,7 @@ class Op:
     """One op: ``outputs`` computed from ``inputs`` by ``equation`` (names as in the equation).
 
     Arrays are read-only column vectors (n, 1) for activations and their gradients, (n_l, n_{l−1})
-    for weights, (n,) for biases, and 0-d for the cost.
+    for weights, (n,) for biases, and 0-d (scalars) for the cost and α.
     """
 
     phase: Phase
@@ -54,16 +59,30 @@ class Op:
 
     @property
     def shapes(self) -> str:
-        """The equation with each array replaced by its shape.
+        """The equation with each array replaced by its shape (a 0-d one by ``scalar``).
 
-        ``Z2 = W2·A1 + b2`` reads ``(16, 1) = (16, 16)·(16, 1) + (16,)``.
+        ``Z2 = W2·A1 + b2`` reads ``(16, 1) = (16, 16)·(16, 1) + (16,)``; ``W2′ = W2 − α·dW2
+        (not applied)`` reads ``(16, 16) = (16, 16) − scalar·(16, 16)``.
         """
         arrays = {**self.inputs, **self.outputs}
-        names = sorted(arrays, key=len, reverse=True)
+        names = sorted(arrays, key=len, reverse=True)  # W1′ before W1
+        equation = self.equation.removesuffix(f" {NOT_APPLIED}")  # a note, not a shape
         pattern = re.compile(
-            "|".join(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9_])" for n in names)
+            "|".join(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9_{PRIME}])" for n in names)
         )
-        return pattern.sub(lambda m: str(arrays[m.group(0)].shape), self.equation)
+        return pattern.sub(lambda m: _shape_text(arrays[m.group(0)]), equation)
+
+
+def _shape_text(a: Array) -> str:
+    """An array's shape as the learner reads it: ``(16, 784)``, ``(16,)``, or ``scalar`` for a
+    0-d array (the cost, α), whose numpy shape ``()`` reads as nothing."""
+    return "scalar" if np.ndim(a) == 0 else str(np.shape(a))
+
+
+def one_step(name: str) -> str:
+    """The name of what one gradient step on a single example makes of weight ``name``:
+    ``W1`` → ``W1′`` (shown by a pass's update ops, never applied to the network)."""
+    return name + PRIME
 
 
 def example_ops(
@@ -71,7 +90,10 @@ def example_ops(
 ) -> tuple[Op, ...]:
     """The ops of one example's pass: ``x`` (784,) or (784, 1) pixels, ``label`` its digit.
 
-    With ``alpha``, ends with the single-example update W ← W − α·dW, b ← b − α·db.
+    With ``alpha``, ends with one op per W and b: ``W1′ = W1 − α·dW1 (not applied)``, the
+    weights one gradient step on this example alone would give. Training never applies it (the
+    full batch updates once per epoch with α·ΣdW/m), so the result is W1′ and W1 keeps meaning
+    the weights this pass used.
     """
     x = frozen(np.array(x, dtype=params.dtype).reshape(-1, 1))
     labels = np.array([label])
@@ -83,10 +105,10 @@ def example_ops(
     v.update({"x": x, "y": y, **params.named()})
     v["cost"] = frozen(np.array(costs(cache[f"Z{L}"], labels)[0]))
 
-    def op(phase: Phase, layer: int | None, name: OpName, equation: str, value=None) -> Op:
-        out, rhs = re.split(r"\s*[=←]\s*", equation, maxsplit=1)
+    def op(phase: Phase, layer: int | None, name: OpName, equation: str) -> Op:
+        out, rhs = re.split(r"\s*=\s*", equation, maxsplit=1)
         ins = MappingProxyType({n: v[n] for n in _names(rhs, v)})
-        outs = MappingProxyType({out: v[out] if value is None else value})
+        outs = MappingProxyType({out: v[out]})
         return Op(phase, layer, name, equation, ins, outs)
 
     ops = []
@@ -113,8 +135,8 @@ def example_ops(
         v["α"] = frozen(np.array(alpha, dtype=params.dtype))
         for l in range(1, L + 1):
             for p, g in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}")):
-                new = frozen(v[p] - alpha * v[g])
-                ops.append(op("upd", l, p[0], f"{p} ← {p} − α·{g}", new))
+                v[one_step(p)] = frozen(v[p] - alpha * v[g])
+                ops.append(op("upd", l, p[0], f"{one_step(p)} = {p} − α·{g} {NOT_APPLIED}"))
     return tuple(ops)
 
 

@@ -23,6 +23,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ..core.activations import activation
 from ..history import History
 from ..snapshot import Hit, Snapshot
 from .chain import card_marks, clamp, entry_index, gradient_output
@@ -33,7 +34,7 @@ from .help import HelpScreen
 from .inspector import Inspector, NumbersView
 from .network import NetworkView
 from .screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
-from .timeline import Scrubber, Timeline
+from .timeline import Scrubber, Timeline, epochs
 
 SELECT_TIP = "in select mode: move the selected entry"
 CONTINUE_MAX = 10_000  # epochs ``c`` runs at most before giving up on a breakpoint
@@ -324,7 +325,10 @@ class NetvizApp(App[int]):
         return True
 
     def action_step(self, delta: int) -> None:
-        self.show_move(lambda: self.session.step(delta))
+        """``s`` / ``S``; at either end of the pass (or of the timeline) say why it stays."""
+        before = self.session.snapshot().cursor
+        if self.show_move(lambda: self.session.step(delta)) and self.snapshot.cursor == before:
+            self.notify(edge_note(self.snapshot, delta), markup=False)
 
     def action_layer(self, delta: int) -> None:
         self.show_move(lambda: self.session.layer(delta))
@@ -395,7 +399,10 @@ class NetvizApp(App[int]):
         if not self.show_move(self.session.previous_hit):
             return
         if self.snapshot.cursor == before:
-            said = "No breakpoint fired before this step." if self.session.hits else "No hits yet."
+            if any(bp.enabled for bp in self.session.breakpoints):
+                said = "No breakpoint holds before this step."
+            else:
+                said = "No hits yet: no breakpoints are on (b adds one)."
             self.notify(said, severity="warning")
             return
         self.notify(hit_note(self.snapshot), markup=False)
@@ -422,10 +429,18 @@ class NetvizApp(App[int]):
         ask_goto(self)
 
     def action_misclassified(self) -> None:
+        """``m``: open the next example the network gets wrong, and say what it got wrong."""
         before = self.session.snapshot().example
-        self.snapshot = self.session.next_misclassified()
-        if self.snapshot.example == before:
+        self.snapshot = s = self.session.next_misclassified()
+        if s.example == before:
             self.notify("No other misclassified example at these weights.")
+            return
+        self.notify(
+            f"Example {s.example}: label {s.label}, predicted {self.session.predicted()} "
+            f"(at the weights after {epochs(s.weights_epoch)}).",
+            title="misclassified",
+            markup=False,
+        )
 
     def action_verify(self) -> None:
         """A gradient check of the current op's layer (≤ 40 ms: W1 samples 40 entries)."""
@@ -469,8 +484,13 @@ class NetvizApp(App[int]):
 
     def watch_overlay(self) -> None:
         self.snapshot = self.snapshot
-        if self.overlay:
-            self.notify("Slope overlay: σ′(Z) = A(1−A), 0 to 0.25, where gradient can still flow.")
+        if self.overlay and self.snapshot is not None:
+            act = activation(self.snapshot.hidden)  # its own slope: σ, tanh and relu differ
+            self.notify(
+                f"Slope overlay: {act.slope_label}, {act.slope_range}, where gradient can still "
+                "flow.",
+                markup=False,
+            )
 
     def action_export(self) -> None:
         """``x``: a heatmap or card of what is shown, drawn in a worker (matplotlib takes a
@@ -597,7 +617,10 @@ class NetvizApp(App[int]):
         done = 0
         with self.epoch_lock:
             while (count is None or done < count) and not worker.is_cancelled:
-                result = self.session.run_epoch()
+                # The learner asked from where they are: show them the first epoch's result
+                # (the same example and op at the new weights); later epochs leave one who
+                # went browsing the past where they went.
+                result = self.session.run_epoch(follow=True if done == 0 else None)
                 done += 1
                 self.post_message(EpochDone(result.epoch, done, count))
         return done
@@ -658,6 +681,25 @@ class NetvizApp(App[int]):
     def _session_changed(self, message: SessionChanged) -> None:
         self.snapshot = self.session.snapshot()
         self.notify(message.note, markup=False)
+
+
+def edge_note(snapshot: Snapshot, delta: int) -> str:
+    """Why ``s`` (``delta`` 1) or ``S`` (−1) did not move from ``snapshot``: the end or the
+    start of the example's pass (or of the timeline), and the keys that go on from there."""
+    first, last = snapshot.cursor == 0, snapshot.cursor == snapshot.timeline_length - 1
+    if delta < 0:
+        if first:
+            return "The first step of the timeline: nothing was computed before it."
+        return "The first op of this example's pass: [ goes to the previous example, ← back."
+    if snapshot.kind == "epoch" or last:
+        if not snapshot.live:
+            return "The end of the recording: nothing was recorded after this step."
+        if snapshot.kind == "epoch":
+            return "The last step so far: e runs another epoch, ] opens an example."
+    where = f"The end of example {snapshot.example}'s pass"
+    if snapshot.live:
+        return f"{where}: ] opens the next example, e runs an epoch."
+    return f"{where}: ] goes to the next recorded pass, → on along the timeline."
 
 
 def hit_note(snapshot: Snapshot) -> str:

@@ -1,7 +1,8 @@
-"""The command palette's netviz commands, and the small screen that asks for a number."""
+"""The command palette's netviz commands, and the small screens that ask for a number or a yes."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from textual.widgets import Input, Static
 
 from ..breakpoints import FORMS, BreakpointError
 from ..core.presets import PRESETS
+from .timeline import epochs
 
 if TYPE_CHECKING:
     from .app import NetvizApp
@@ -38,6 +40,51 @@ class Ask(ModalScreen[str | None]):
         self.dismiss(event.value)
 
 
+class Confirm(Ask):
+    """A yes or no question (in the same box as :class:`Ask`): y answers yes; n or escape no."""
+
+    BINDINGS = [
+        Binding("y", "dismiss(True)", "Yes"),
+        Binding("n", "dismiss(False)", "No"),
+        Binding("escape", "dismiss(False)", "No"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(question)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask"):
+            yield Static(self.question, id="ask-question", markup=False)
+            yield Static("y: yes · n or escape: no", id="ask-hint")
+
+
+MAX_EPOCHS = 1_000_000  # "Run N epochs…" at most (space plays on without end)
+MAX_SEED = 2**63 - 1  # what a trace's metadata and file name hold comfortably
+
+
+def positive_number(text: str, what: str) -> float:
+    """``text`` as a finite number above 0; ValueError saying why not (``1e400`` reads as
+    infinity, ``1e-400`` as 0: both refused, as the command line refuses them)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a number, not {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{what} must be a finite number above 0; {text} reads as {value:g}")
+    return value
+
+
+def whole_number(text: str, low: int, high: int, what: str) -> int:
+    """``text`` as a whole number from ``low`` to ``high``; ValueError saying why not."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number, not {text[:20]!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be {low} to {high}, not {text[:20]}")
+    return value
+
+
 def ask_alpha(app: NetvizApp) -> None:
     """Ask for a learning rate and use it from the next epoch."""
 
@@ -45,9 +92,9 @@ def ask_alpha(app: NetvizApp) -> None:
         if not text:
             return
         try:
-            app.snapshot = app.session.set_alpha(float(text))
+            app.snapshot = app.session.set_alpha(positive_number(text, "The learning rate α"))
         except ValueError as e:
-            app.notify(str(e), severity="error", markup=False)
+            app.notify(str(e), title="not a learning rate", severity="error", markup=False)
         else:
             app.notify(f"Learning rate α = {app.session.snapshot().alpha:g} from the next epoch.")
 
@@ -63,9 +110,10 @@ def ask_example(app: NetvizApp) -> None:
         if not text:
             return
         try:
-            app.snapshot = app.session.goto_example(int(text))
+            example = whole_number(text, 0, last, "The example")
+            app.snapshot = app.session.goto_example(example)
         except ValueError as e:
-            app.notify(str(e), severity="error", markup=False)
+            app.notify(str(e), title="cannot open", severity="error", markup=False)
 
     app.push_screen(Ask(f"Example to open (0–{last})", "", "integer"), answer)
 
@@ -74,33 +122,53 @@ def ask_epochs(app: NetvizApp) -> None:
     """Ask how many epochs, then run them in the background."""
 
     def answer(text: str | None) -> None:
-        try:
-            count = int(text or "")
-        except ValueError:
+        if not text:
             return
-        if count > 0:
-            app.run_epochs(count)
+        try:
+            count = whole_number(text, 1, MAX_EPOCHS, "The number of epochs")
+        except ValueError as e:
+            app.notify(f"{e} (space plays without end)", severity="error", markup=False)
+            return
+        app.run_epochs(count)
 
     app.push_screen(Ask("How many full-batch epochs?", "10", "integer"), answer)
 
 
 def ask_seed(app: NetvizApp) -> None:
-    """Ask for an RNG seed and start a fresh network drawn with it."""
+    """Ask for an RNG seed, then (once confirmed) start a fresh network drawn with it."""
 
     def answer(text: str | None) -> None:
+        if not text:
+            return
         try:
-            seed = int(text or "")
-        except ValueError:
+            seed = whole_number(text, 0, MAX_SEED, "The seed")
+        except ValueError as e:
+            app.notify(str(e), title="not a seed", severity="error", markup=False)
             return
-        if seed < 0:
-            app.notify("The seed must be 0 or more.", severity="error")
-            return
-        app.reset_network(seed=seed)
+        ask_reset(app, seed=seed)
 
     seed = app.session.snapshot().seed
     app.push_screen(
         Ask(f"Seed of the new network's first weights (now {seed})", "", "integer"), answer
     )
+
+
+def ask_reset(app: NetvizApp, seed: int | None = None, preset: str | None = None) -> None:
+    """Ask before a fresh network replaces this one (its timeline is cleared from the tour;
+    its trace file stays), then reset on yes."""
+    now = app.session.snapshot()
+    new = f"preset {preset or now.preset}, seed {now.seed if seed is None else seed}"
+    kept = f"its trace stays in {now.trace}" if now.trace else "it was not recorded"
+    question = (
+        f"Start a new network ({new})?\nThis run's timeline ({now.timeline_length} steps, "
+        f"{epochs(now.epoch)} trained) leaves the tour; {kept}."
+    )
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            app.reset_network(seed=seed, preset=preset)
+
+    app.push_screen(Confirm(question), answer)
 
 
 def ask_breakpoint(app: NetvizApp) -> None:
@@ -212,10 +280,10 @@ def commands(app: NetvizApp) -> list[tuple[str, Callable[[], object], str]]:
         ("Run 100 epochs", lambda: app.run_epochs(100), "escape stops at the next epoch"),
         ("Run N epochs…", lambda: ask_epochs(app), "type how many full-batch epochs to run"),
         ("Set learning rate…", lambda: ask_alpha(app), "α for the epochs to come"),
-        ("Reset network (same seed)", lambda: app.reset_network(), f"seed {seed} again"),
+        ("Reset network (same seed)", lambda: ask_reset(app), f"seed {seed} again"),
         (
             "Reset network (new seed)",
-            lambda: app.reset_network(seed=seed + 1),
+            lambda: ask_reset(app, seed=seed + 1),
             f"other first weights: seed {seed + 1}",
         ),
         ("Reset network with seed…", lambda: ask_seed(app), "type the seed of the first weights"),
@@ -223,7 +291,7 @@ def commands(app: NetvizApp) -> list[tuple[str, Callable[[], object], str]]:
     ]
     for name, preset in PRESETS.items():
         found.append(
-            (f"Switch preset: {name}", lambda n=name: app.reset_network(preset=n), preset.summary)
+            (f"Switch preset: {name}", lambda n=name: ask_reset(app, preset=n), preset.summary)
         )
     return found
 

@@ -22,8 +22,28 @@ def track(cursor: int, length: int, width: int) -> str:
     return "━" * at + "●" + "─" * (width - 1 - at)
 
 
+def epochs(n: int) -> str:
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
+
+def weights_text(snapshot: Snapshot) -> str:
+    """Which weights the step shown was computed at, and, when the network has moved on since
+    (or, in a replay, the trace goes further), how far: ``weights after 0 epochs · network
+    trained 1 epoch``. An epoch step goes from the weights after k−1 epochs to those after k."""
+    at = snapshot.weights_epoch
+    if snapshot.kind == "epoch":
+        text, newest = f"weights after {at} → {epochs(at + 1)}", at + 1
+    else:
+        text, newest = f"weights after {epochs(at)}", at
+    if snapshot.epoch != newest:
+        further = "network trained" if snapshot.live else "trace recorded"
+        text += f" · {further} {epochs(snapshot.epoch)}"
+    return text
+
+
 class Where(Widget):
-    """One line: the address, step k/n and epochs, the timeline track, the worker's progress."""
+    """One line: the address, step k/n, the weights it was computed at, the timeline track,
+    the worker's progress."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "where--address",
@@ -44,7 +64,7 @@ class Where(Widget):
         text = Text(no_wrap=True, end="")
         text.append(snapshot.address, self.get_component_rich_style("where--address"))
         text.append(f"  step {snapshot.cursor + 1}/{snapshot.timeline_length}")
-        text.append(f" · epoch {snapshot.epoch}  ")
+        text.append(f" · {weights_text(snapshot)}  ")
         if snapshot.hits:
             fired = ", ".join(h.condition for h in snapshot.hits)
             text.append(f"● hit: {fired}", self.get_component_rich_style("where--hit"))
