@@ -280,6 +280,10 @@ class Session(History):
         self._compute_pass(0, 0)
 
     def _stop(self) -> None:
+        recorder, trainer = getattr(self, "_recorder", None), getattr(self, "_trainer", None)
+        if recorder is not None and trainer is not None and self._epoch > 0:
+            # The final weights' figures, as netviz train records them: trace info shows them.
+            recorder.final(trainer.measure(self._params, self._epoch))
         if getattr(self, "_trainer", None) is not None:
             self._trainer.close()
             self._trainer = None

@@ -138,11 +138,13 @@ def test_watches_show_their_value_at_every_stop_and_mark_changes(tmp_path):
             s.add_watch("__import__('os')")
         first = s.snapshot().watches
         assert [w.text for w in first] == ["argmax(yhat)", "norm(A1)"]
-        assert all(w.error for w in first)  # nothing of them computed yet at fwd/L1/Z
+        # nothing of them computed yet at fwd/L1/Z: pending, not an error
+        assert all(w.pending and not w.error and w.shown == "not computed yet" for w in first)
         snap = s.step(1)  # A1 now exists
         A1 = snap.op.outputs["A1"]
         assert (
-            snap.watches[1].shown == f"{float(np.linalg.norm(A1)):.6g}" and snap.watches[1].changed
+            snap.watches[1].shown == f"{float(np.linalg.norm(A1)):.6g}"
+            and not snap.watches[1].changed  # a first value is not a change
         )
         snap = s.phase(True)  # ŷ reached
         assert snap.watches[0].shown == str(int(np.argmax(snap.op.outputs["ŷ"])))

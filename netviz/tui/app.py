@@ -20,7 +20,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..core.activations import activation
@@ -30,7 +29,7 @@ from .chain import card_marks, clamp, entry_index, gradient_output
 from .charts import Charts
 from .commands import NetvizCommands, ask_breakpoint, ask_goto, ask_watch
 from .digit import DigitView
-from .help import HelpScreen
+from .help import HelpScreen, KeyFooter
 from .inspector import Inspector, NumbersView
 from .network import NetworkView
 from .screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
@@ -48,6 +47,7 @@ REPLAY_REFUSES = {  # what a replay says instead of computing
 # Actions that change what is shown: off while a help or question screen is on top.
 VIEW_ACTIONS = set(
     "step layer phase example edge move epoch play stop scroll_numbers page_numbers hit "
+    "scroll_matrix page_matrix "
     "breakpoints watches goto misclassified verify select select_mode overlay scrub export".split()
 )
 
@@ -133,7 +133,7 @@ class NetvizApp(App[int]):
             "Prev epoch",
             show=False,
             key_display="<",
-            tooltip="previous epoch step",
+            tooltip="previous",
         ),
         Binding(
             "k",
@@ -197,7 +197,13 @@ class NetvizApp(App[int]):
             "m", "misclassified", "Misclassified", show=False, tooltip="next misclassified example"
         ),
         Binding("v", "verify", "Verify", show=False, tooltip="check this layer's gradients"),
-        Binding("o", "overlay", "Slopes", show=False, tooltip="overlay: colour neurons by σ′(Z)"),
+        Binding(
+            "o",
+            "overlay",
+            "Slopes",
+            show=False,
+            tooltip="overlay: colour neurons by their slope f′(Z)",
+        ),
         Binding(
             "x",
             "export",
@@ -213,6 +219,54 @@ class NetvizApp(App[int]):
         ),
         Binding("pageup", "page_numbers(-1)", "Page up", show=False, tooltip="page the numbers"),
         Binding("pagedown", "page_numbers(1)", "Page down", show=False, tooltip="page the numbers"),
+        Binding(
+            "shift+right",
+            "scroll_matrix(0, 1)",
+            "Columns →",
+            show=False,
+            key_display="⇧→",
+            tooltip="scroll the matrices by a column or a row",
+        ),
+        Binding(
+            "shift+left",
+            "scroll_matrix(0, -1)",
+            "Columns ←",
+            show=False,
+            key_display="⇧←",
+            tooltip="scroll the matrices by a column or a row",
+        ),
+        Binding(
+            "shift+down",
+            "scroll_matrix(1, 0)",
+            "Rows ↓",
+            show=False,
+            key_display="⇧↓",
+            tooltip="scroll the matrices by a column or a row",
+        ),
+        Binding(
+            "shift+up",
+            "scroll_matrix(-1, 0)",
+            "Rows ↑",
+            show=False,
+            key_display="⇧↑",
+            tooltip="scroll the matrices by a column or a row",
+        ),
+        Binding(
+            "right_curly_bracket",
+            "page_matrix(1)",
+            "Page columns →",
+            show=False,
+            key_display="}",
+            tooltip="page the matrices' columns right or left",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "page_matrix(-1)",
+            "Page columns ←",
+            show=False,
+            key_display="{",
+            tooltip="page the matrices' columns right or left",
+        ),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
         Binding("q", "quit", "Quit", tooltip="quit (the trace is closed cleanly)"),
     ]
@@ -222,7 +276,7 @@ class NetvizApp(App[int]):
     selecting: reactive[bool] = reactive(False, init=False)
     """Select mode: the arrows move the selected gradient entry, whose chain-rule card shows."""
     overlay: reactive[bool] = reactive(False, init=False)
-    """Whether hidden neurons are coloured by their local slope σ′(Z) instead."""
+    """Whether hidden neurons are coloured by their local slope f′(Z) instead."""
 
     def __init__(self, session: History, close_session: bool = False) -> None:
         super().__init__()
@@ -230,7 +284,7 @@ class NetvizApp(App[int]):
         self.close_session = close_session
         self.epoch_lock = threading.Lock()  # one thread computes at a time; held for a whole run
         self.digit, self.network, self.inspector = DigitView(), NetworkView(), Inspector()
-        self.charts, self.timeline, self.footer = Charts(), Timeline(), Footer()
+        self.charts, self.timeline, self.footer = Charts(), Timeline(), KeyFooter()
         self._last_paint, self._paint_timer = 0.0, None
         self._latest: EpochDone | None = None  # the epoch worker's latest report
         self.selection = (0, 0)  # (row, column) of the selected gradient entry
@@ -271,9 +325,6 @@ class NetvizApp(App[int]):
             "netviz tour to compute.",
             severity="warning",
         )
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.footer.compact = event.size.width < 100  # so that q Quit fits in 80 columns
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         card, index = self._card(snapshot)
@@ -365,6 +416,12 @@ class NetvizApp(App[int]):
 
     def action_page_numbers(self, pages: int) -> None:
         self._numbers.scroll_lines(pages * max(1, self._numbers.size.height - 1))
+
+    def action_scroll_matrix(self, rows: int, columns: int) -> None:
+        self._numbers.scroll_matrix(rows, columns)
+
+    def action_page_matrix(self, pages: int) -> None:
+        self._numbers.page_matrix(pages)
 
     @property
     def _numbers(self) -> NumbersView:
@@ -518,7 +575,8 @@ class NetvizApp(App[int]):
             self.notify(f"Wrote {Path(message.path).resolve()}", title="exported", markup=False)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen([*self.key_help(), ("ctrl+p", "command palette")]))
+        hidden = None if self.snapshot is None else self.snapshot.hidden
+        self.push_screen(HelpScreen([*self.key_help(), ("ctrl+p", "command palette")], hidden))
 
     def key_help(self) -> list[tuple[str, str]]:
         """Every binding as (keys, what they do); a key and its reverse share a line."""

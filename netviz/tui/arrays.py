@@ -20,7 +20,7 @@ BAR_WIDTH = 12
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 MATRIX_ROWS = 10  # rows of a matrix shown at least; more when the view is taller
 LONG_VECTOR = 64  # longer vectors (the 784 inputs) print several entries a line, without bars
-MATRIX_KEYS = "shift+←→↑↓ scroll"  # the keys the app binds to NumbersView.scroll_matrix
+MATRIX_KEYS = "⇧←→↑↓ scroll"  # the keys the app binds to NumbersView.scroll_matrix
 
 
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:
