@@ -289,3 +289,30 @@ def test_the_prediction_of_a_pass_is_known_before_the_cursor_reaches_it(session)
     assert session.predicted() == int(np.argmax(yhat))
     session.run_epoch()
     assert session.goto("e1").kind == "epoch" and session.predicted() is None
+
+
+def test_a_tour_that_ran_epochs_records_its_final_weights_figures(session, tmp_path):
+    """trace info shows a tour's final figures as netviz train's: at the weights after the last
+    update, computed here independently with a plain forward pass."""
+    from netviz.core.network import costs, forward
+
+    session.run_epoch()
+    session.run_epoch()
+    session.close()
+    run = session._run
+    with TraceReader(tmp_path / "t.nvtrace") as t:
+        final, weights = t.final(), t.weights(2)
+    L = len(weights.W)
+    out = forward(weights, run.X, run.hidden)
+    train = float(np.mean(out[f"A{L}"].argmax(axis=0) == run.y))
+    test_out = forward(weights, run.X_test, run.hidden)[f"A{L}"]
+    assert final is not None and final.epoch == 2
+    assert final.train_accuracy == train
+    assert final.test_accuracy == float(np.mean(test_out.argmax(axis=0) == run.y_test))
+    assert final.cost == pytest.approx(float(costs(out[f"Z{L}"], run.y).mean()), rel=1e-9)
+
+
+def test_a_tour_without_epochs_records_no_final_figures(session, tmp_path):
+    session.close()
+    with TraceReader(tmp_path / "t.nvtrace") as t:
+        assert t.final() is None
