@@ -91,7 +91,8 @@ class BreakpointsScreen(ListScreen):
             text.append("● on  " if bp.enabled else "○ off ", "bold" if bp.enabled else "dim")
             text.append(bp.text, "" if bp.enabled else "dim")
             # where it fired: e1 for an epoch, e1/x0/fwd/L1/A for an op of a pass in epoch 1
-            epochs = [h.address or f"e{h.epoch}" for h in self.session.hits if h.condition == bp.text]
+            hits = [h for h in self.session.hits if h.condition == bp.text]
+            epochs = [h.address or f"e{h.epoch}" for h in hits]
             shown = ", ".join(epochs[:8]) + (" …" if len(epochs) > 8 else "")
             text.append(f"   hits: {shown}" if epochs else "   no hits yet", "italic")
             rows.append(text)
