@@ -1,5 +1,11 @@
 """The ``netviz`` command line. Heavy modules are imported inside the commands that use them, so
-``netviz --help`` answers at once. Every user error is one line on stderr and exit status 2."""
+``netviz --help`` answers at once.
+
+Exit statuses: 0 success; 2 a refusal, before anything is done (a bad file, option or address:
+one line on stderr, with anything from outside shown literally, see :mod:`netviz.safe`); 1 a
+run that started but failed (training that diverged, a gradient check that did not pass); 130
+an interrupt; 143 and 129 a ``data fetch`` ended by SIGTERM or SIGHUP (nothing half-written
+left)."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .errors import NetvizError
+from .safe import MAX_EPOCH, MAX_HIDDEN_LAYERS, MAX_INDICES, literal, shown, whole_number
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -29,7 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
         return args.command(args)
     except NetvizError as e:
-        print(f"netviz: error: {e}", file=sys.stderr)
+        # File names, values and reasons in the message come from outside: shown, never obeyed.
+        print(f"netviz: error: {literal(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        # A last resort: sizes are checked against the memory budget before anything is made.
+        print("netviz: error: out of memory (the machine has too little for this)", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("netviz: interrupted", file=sys.stderr)
@@ -45,7 +57,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the full usage is one --help away)."""
 
     def error(self, message: str):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        # argparse quotes what was typed (an unknown choice, a stray argument): made literal.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {literal(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -218,7 +231,7 @@ def _trace_options(parser: argparse.ArgumentParser) -> None:
         "watched examples; full: + Z and A of every example",
     )
     g.add_argument(
-        "--checkpoint-every", type=_positive, default=50, metavar="K", help="weights every K epochs"
+        "--checkpoint-every", type=_every, default=50, metavar="K", help="weights every K epochs"
     )
     g.add_argument(
         "--watch", type=_indices, metavar="I,J,…", help="training examples to watch (default 0–7)"
@@ -250,7 +263,7 @@ def _run_options() -> argparse.ArgumentParser:
     )
     n = p.add_argument_group("network and training")
     n.add_argument("--preset", default="seed", choices=list(PRESETS), help="recipe (default seed)")
-    n.add_argument("--epochs", type=_count, help="full-batch epochs")
+    n.add_argument("--epochs", type=_epochs, help="full-batch epochs")
     n.add_argument("--lr", type=_positive_float, help="learning rate α")
     n.add_argument("--layers", type=_layers, help="hidden layer widths, e.g. 16,16")
     n.add_argument("--activation", choices=ACTIVATION_NAMES, help="hidden activation")
@@ -274,7 +287,19 @@ def _spec(args: argparse.Namespace):
         split=args.split,
         dtype=args.dtype,
     )
+    _check_network(chosen.sizes, chosen.dtype)
     return RunSpec(chosen, args.data, args.train_size, args.test_size, args.shuffle, args.seed)
+
+
+def _check_network(sizes: tuple[int, ...], dtype: str) -> None:
+    """Refuse a network too large to train here before a single weight is drawn."""
+    import numpy as np
+
+    from .safe import network_over_budget
+
+    problem = network_over_budget(sizes, np.dtype(dtype).itemsize)
+    if problem:
+        raise NetvizError(f"--layers: {problem}; choose narrower layers")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -371,66 +396,102 @@ def _fetch(args: argparse.Namespace) -> int:
 def _count(text: str) -> int:
     value = _int(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {shown(text)}")
+    return value
+
+
+def _epochs(text: str) -> int:
+    value = _count(text)
+    if value > MAX_EPOCH:
+        raise argparse.ArgumentTypeError(f"at most {MAX_EPOCH:,} epochs, not {shown(text)}")
+    return value
+
+
+def _every(text: str) -> int:
+    value = _positive(text)
+    if value > MAX_EPOCH:
+        raise argparse.ArgumentTypeError(f"at most {MAX_EPOCH:,} epochs, not {shown(text)}")
     return value
 
 
 def _positive(text: str) -> int:
     value = _int(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text}")
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {shown(text)}")
     return value
 
 
 def _int(text: str) -> int:
-    try:
-        return int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    """A whole number in ASCII digits (``1,000`` and ``1_000`` too; ``-5`` for the callers to
+    refuse by name), at most 18 digits: never int()'s own words about literals or digit limits."""
+    plain = text.strip().replace(",", "")
+    value = whole_number(plain.removeprefix("-"))
+    if value is None:
+        raise argparse.ArgumentTypeError(f"not a whole number: '{shown(text)}'")
+    return -value if plain.startswith("-") else value
 
 
 def _step(text: str) -> float:
     """A difference step: below 1e-8 rounding swamps the quotient, above 1e-3 truncation does."""
     value = _positive_float(text)
     if not 1e-8 <= value <= 1e-3:
-        raise argparse.ArgumentTypeError(f"must be from 1e-8 to 1e-3, not {text}")
+        raise argparse.ArgumentTypeError(f"must be from 1e-8 to 1e-3, not {shown(text)}")
     return value
 
 
 def _positive_float(text: str) -> float:
     try:
+        if not text.isascii() or len(text) > 100:  # float() also reads other scripts' digits
+            raise ValueError
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number: '{shown(text)}'") from None
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {shown(text)}")
     return value
 
 
 def _indices(text: str) -> tuple[int, ...]:
-    """``0,5,9`` or ``10:20`` (a range, end excluded) or a mix: whole numbers from 0."""
-    out: list[int] = []
+    """``0,5,9`` or ``10:20`` (a range, end excluded) or a mix: whole numbers from 0, at most
+    100,000 of them (counted before any list is made)."""
+    spans: list[tuple[int, int]] = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
-        lo, _, hi = part.partition(":")
-        try:
-            out += range(int(lo), int(hi)) if hi else [int(lo)]
-        except ValueError:
+        lo, colon, hi = part.partition(":")
+        first, end = whole_number(lo), whole_number(hi) if colon else None
+        if first is None or (colon and end is None):
             raise argparse.ArgumentTypeError(
-                f"expected numbers like 0,5,9 or 10:20: {text!r}"
-            ) from None
-    if not out or min(out) < 0:
+                f"expected numbers from 0, like 0,5,9 or 10:20: '{shown(text)}'"
+            )
+        spans.append((first, end if colon else first + 1))
+    count = sum(max(0, end - first) for first, end in spans)
+    if count > MAX_INDICES:
+        raise argparse.ArgumentTypeError(
+            f"{count:,} numbers in '{shown(text)}'; at most {MAX_INDICES:,}"
+        )
+    out = [i for first, end in spans for i in range(first, end)]
+    if not out:
         raise argparse.ArgumentTypeError(f"expected numbers from 0, like 0,5,9 or 10:20: {text!r}")
     return tuple(dict.fromkeys(out))
 
 
 def _layers(text: str) -> tuple[int, ...]:
-    parts = [p for p in text.replace("-", ",").split(",") if p.strip()]
-    try:
-        widths = tuple(int(p) for p in parts)
-    except ValueError:
+    """``16,16`` (or ``16-16``): hidden widths, whole numbers from 1, at most 32 layers. A
+    leading minus is not a separator: ``-5`` is refused, not read as 5."""
+    widths = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        for width in part.split("-"):
+            value = whole_number(width)
+            if value is None:
+                raise argparse.ArgumentTypeError(
+                    f"hidden widths are whole numbers from 1, like 16,16: '{shown(text)}'"
+                )
+            widths.append(value)
+    if not widths or min(widths) < 1:
         raise argparse.ArgumentTypeError(
-            f"hidden widths are whole numbers like 16,16: {text!r}"
-        ) from None
-    if not widths or any(w < 1 for w in widths):
-        raise argparse.ArgumentTypeError(f"hidden widths are positive, like 16,16: {text!r}")
-    return widths
+            f"hidden widths are whole numbers from 1, like 16,16: '{shown(text)}'"
+        )
+    if len(widths) > MAX_HIDDEN_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"{len(widths)} hidden layers; at most {MAX_HIDDEN_LAYERS}: '{shown(text)}'"
+        )
+    return tuple(widths)

@@ -34,5 +34,6 @@ class DataError(NetvizError):
             where.append(f"column {column}")
         message = ", ".join(where) + ": " + problem
         if value is not None:
-            message += f" (value {value!r})"
+            shown = repr(value)  # repr: quotes, and control characters as escapes
+            message += f" (value {shown if len(shown) <= 80 else shown[:70] + '…'})"
         super().__init__(message)

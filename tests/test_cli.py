@@ -133,7 +133,8 @@ def test_bad_weights_files_are_refused_without_unpickling(tmp_path, capsys):
     text.write_text("not a zip")
     wrong = tmp_path / "wrong.npz"
     np.savez(wrong, W1=np.zeros((3, 4)), b1=np.zeros(2))
-    for path, message in ((pickled, "not a netviz weights file"), (text, "not a netviz weights"),
+    for path, message in ((pickled, "W1 holds Python objects (pickled data), which netviz never "
+                           "loads"), (text, "not a netviz weights"),
                           (wrong, "do not make a layer")):  # fmt: skip
         status = main(["predict", "--weights", str(path), "--data", "sample"])
         err = capsys.readouterr().err

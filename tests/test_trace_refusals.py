@@ -4,8 +4,10 @@ exit status 2, or, where SQLite can still read part of a damaged trace, ``info``
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +46,10 @@ def folder(d: Path, real: Path) -> Path:
 
 
 def empty(d: Path, real: Path) -> Path:
+    """An empty file made a minute ago (a fresh one might be a trace still being created: the
+    reader waits a moment for it, see test_hostile)."""
     (d / "empty.nvtrace").write_bytes(b"")
+    os.utime(d / "empty.nvtrace", (time.time() - 60,) * 2)
     return d / "empty.nvtrace"
 
 

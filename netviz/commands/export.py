@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..export.figures import check_format
 from ..files import check_writable
+from ..safe import literal
 from ..trace import TraceReader
-from .trace import literal
 
 FIGURE_SUFFIXES = [".png", ".svg", ".pdf"]
 

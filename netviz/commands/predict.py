@@ -10,6 +10,7 @@ from ..core.network import predict as predict_digits
 from ..data import load_source
 from ..errors import NetvizError
 from ..files import atomic_writer
+from ..safe import literal, shown
 from ..weights import load_weights
 
 SHOWN = 20  # rows printed when there is no -o
@@ -19,21 +20,21 @@ def predict(weights: str, data: str, out: str | None) -> int:
     """Predict the digits of ``data`` (an IDX folder's official test set, when it has one);
     print the accuracy when they have labels; write ``out`` or show the first rows."""
     params, meta = load_weights(weights)
-    recipe = meta.get("preset", {})
+    name, scale = _recipe(weights, meta.get("preset", {}))
     try:
-        hidden = activation(recipe.get("activation", "sigmoid"))
+        hidden = activation(name)
     except ValueError as e:
         raise NetvizError(f"{weights}: {e}") from None
     source = load_source(data)
     rows = source.official_test if source.official_test is not None else source.rows
-    X = as_inputs(rows.images, params.dtype, bool(recipe.get("scale_pixels", False)))
+    X = as_inputs(rows.images, params.dtype, scale)
     if X.shape[0] != params.sizes[0]:
         raise NetvizError(
             f"{weights}: the network takes {params.sizes[0]} inputs, {data} has {X.shape[0]}"
         )
     with np.errstate(over="ignore", invalid="ignore"):
         digits = predict_digits(params, X, hidden)
-    print(f"{len(rows):,} digits from {rows.origin}")
+    print(f"{len(rows):,} digits from {literal(rows.origin)}")
     if rows.labels is not None:
         right = 100 * np.mean(digits == rows.labels)
         print(f"accuracy: {right:.2f} %")
@@ -41,10 +42,31 @@ def predict(weights: str, data: str, out: str | None) -> int:
         with atomic_writer(out, "w") as f:
             f.write("ImageId,Label\n")
             f.writelines(f"{i},{d}\n" for i, d in enumerate(digits, start=1))
-        print(f"wrote {len(digits):,} predictions to {out}")
+        print(f"wrote {len(digits):,} predictions to {literal(out)}")
     elif rows.labels is None:
         print("ImageId,Label")
         print("\n".join(f"{i},{d}" for i, d in enumerate(digits[:SHOWN], start=1)))
         if len(digits) > SHOWN:
             print(f"… the first {SHOWN} of {len(digits):,}; -o FILE.csv writes them all")
     return 0
+
+
+def _recipe(weights: str, recipe: object) -> tuple[str, bool]:
+    """(hidden activation's name, whether pixels are scaled) from the weights' note: a recipe
+    as ``netviz train`` saves it, or a preset's name; anything else is refused in one line."""
+    from ..core.presets import PRESETS
+
+    if isinstance(recipe, str) and recipe in PRESETS:
+        recipe = PRESETS[recipe].recipe()
+    if not isinstance(recipe, dict):
+        raise NetvizError(
+            f"{weights}: its note's 'preset' is '{shown(recipe)}', neither a recipe nor a "
+            f"preset's name ({', '.join(PRESETS)})"
+        )
+    name, scale = recipe.get("activation", "sigmoid"), recipe.get("scale_pixels", False)
+    if not isinstance(name, str) or not isinstance(scale, bool):
+        raise NetvizError(
+            f"{weights}: its note's recipe has activation '{shown(name)}' and scale_pixels "
+            f"'{shown(scale)}'; expected a name and true or false"
+        )
+    return name, scale

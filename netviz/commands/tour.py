@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..recording import RecordOptions
 from ..run import RunSpec
+from ..safe import literal
 
 
 def tour(
@@ -27,5 +28,5 @@ def tour(
     finally:  # also when --goto was refused: the trace is closed cleanly either way
         session.close()
     for path in session.traces:  # a reset starts a new trace
-        print(f"trace: {path}")
+        print(f"trace: {literal(path)}")
     return status

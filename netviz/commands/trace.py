@@ -17,6 +17,7 @@ from typing import TypeVar
 import numpy as np
 
 from ..files import atomic_writer
+from ..safe import literal
 from ..trace import TraceError, TraceReader
 
 T = TypeVar("T")
@@ -187,14 +188,6 @@ def _warn_if_truncated(reader: TraceReader) -> None:
     """What reads from a file cut short may still be missing rows, or hold zeros for numbers."""
     if reader.damage:
         _warn(f"{reader.path}: {reader.damage}")
-
-
-def literal(text: object) -> str:
-    """``text`` with control characters shown as escapes (\\x1b), everything else as is."""
-    s = str(text)
-    if s.isprintable():
-        return s
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
 
 
 def _meta_text(value: object) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 from ..core.network import Params, forward
 from ..recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
 from ..run import Run, RunSpec, prepare
+from ..safe import literal
 from ..training import EpochResult, Figures, Trainer
 
 EXIT_DIVERGED = 1
@@ -39,7 +40,7 @@ def train(
         _check_writable(out)
     p = spec.preset
     print(
-        f"{p.name} preset on {run.source.name}{_shuffled(spec)}: "
+        f"{p.name} preset on {literal(run.source.name)}{_shuffled(spec)}: "
         f"{len(run.train):,} train / {len(run.test):,} test, "
         f"{spec.layout}, init {p.init} (seed {spec.seed}), α {p.alpha:g}, {p.epochs} epochs, "
         f"{'pixels / 255' if p.scale_pixels else 'raw 0–255 pixels'}, {p.dtype}"
@@ -87,11 +88,11 @@ def train(
     for label, value in final_rows(final):
         print(f"{label}: {value}")
     if recorder is not None:
-        print(f"trace: {recorder.path}")
+        print(f"trace: {literal(recorder.path)}")
     if out:
         from ..weights import save_weights
 
-        print(f"wrote {save_weights(out, params, _meta(run, final))}")
+        print(f"wrote {literal(save_weights(out, params, _meta(run, final)))}")
     return status
 
 
@@ -120,7 +121,7 @@ def _announce(recorder: Recorder, epochs: int) -> None:
             f"full recording: Z and A of every training example in {count} epochs, "
             f"{recorder.full_epoch_bytes() / 1e6:.1f} MB each, {size / 1e6:.0f} MB in all"
         )
-    print(f"recording ({options.level}) to {recorder.path}")
+    print(f"recording ({options.level}) to {literal(recorder.path)}")
 
 
 def _sound(params: Params, run: Run) -> bool:
@@ -134,7 +135,7 @@ def _sound(params: Params, run: Run) -> bool:
 
 
 def _diverged(result: EpochResult, alpha: float, recorder: Recorder | None) -> int:
-    kept = f"; the trace {recorder.path} holds it" if recorder else ""
+    kept = f"; the trace {literal(recorder.path)} holds it" if recorder else ""
     what = f"the cost is {result.cost}" if not math.isfinite(result.cost) else "outputs overflow"
     print(
         f"netviz: training diverged: {what} after epoch {result.epoch} "

@@ -9,7 +9,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import signal
 import tempfile
+import threading
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -22,6 +25,7 @@ from typing import BinaryIO
 from netviz import __version__
 from netviz.data.idx import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
 from netviz.errors import NetvizError
+from netviz.safe import literal, shown, whole_number
 
 DEFAULT_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
@@ -42,6 +46,13 @@ Progress = Callable[[str, int, int | None], None]
 
 CHUNK = 1 << 16
 TIMEOUT_SECONDS = 60
+# The largest official file is 9.9 MB (47 MB decompressed): a mirror sending more, or a file
+# decompressing to more, is not MNIST, and is cut off there rather than filling the disk.
+MAX_BYTES = 64 << 20
+PART = ".part"  # a download in progress: .{name}.{random}.part in the destination folder
+# A download writes at least once per TIMEOUT_SECONDS or fails; a .part file left alone for
+# twice that belongs to a fetch that was killed (kill -9, a power cut), and is removed.
+STALE_SECONDS = 2 * TIMEOUT_SECONDS
 
 
 def cache_dir() -> Path:
@@ -68,26 +79,66 @@ def fetch_mnist(
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise NetvizError(f"cannot create {dest}: {error.strerror or error}") from None
+    remove_stale_parts(dest)
     base = mirror if mirror.endswith("/") else mirror + "/"
-    for stem, expected in CONTENT_SHA256.items():
-        filename = f"{stem}.gz"
-        target = dest / filename
-        if target.is_file() and content_sha256(target) == expected:
-            if progress is not None:
-                size = target.stat().st_size
-                progress(filename, size, size)
-            continue
-        _download_checked(base + filename, target, expected, progress)
+    with _clean_exit_on_termination():
+        for stem, expected in CONTENT_SHA256.items():
+            filename = f"{stem}.gz"
+            target = dest / filename
+            if target.is_file() and content_sha256(target) == expected:
+                if progress is not None:
+                    size = target.stat().st_size
+                    progress(filename, size, size)
+                continue
+            _download_checked(base + filename, target, expected, progress)
     return dest
+
+
+def remove_stale_parts(dest: Path, now: float | None = None) -> list[Path]:
+    """Remove the ``.part`` files of fetches that died in ``dest`` (untouched for
+    STALE_SECONDS; a live download's is newer); the paths removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for stem in CONTENT_SHA256:
+        for part in dest.glob(f".{stem}.gz.*{PART}"):
+            with suppress(OSError):
+                if now - part.stat().st_mtime > STALE_SECONDS:
+                    part.unlink()
+                    removed.append(part)
+    return removed
+
+
+@contextmanager
+def _clean_exit_on_termination() -> Iterator[None]:
+    """While in the block, SIGTERM and SIGHUP (``kill``, a closed terminal) end the fetch
+    as Ctrl-C does: by an exception, so the ``finally`` that removes a ``.part`` file runs.
+    The exit status is the shell's for the signal (143, 129)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    caught = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s]
+    before = {s: signal.signal(s, stop) for s in caught}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 def content_sha256(path: Path) -> str | None:
     """SHA-256 of a gzip file's decompressed content, or None when it is not readable gzip."""
-    digest = hashlib.sha256()
+    digest, total = hashlib.sha256(), 0
     try:
         with gzip.open(path, "rb") as stream:
             while chunk := stream.read(1 << 20):
                 digest.update(chunk)
+                total += len(chunk)
+                if total > MAX_BYTES:  # not one of the four files: no need to read it all
+                    return None
     except (EOFError, OSError, zlib.error):
         return None
     return digest.hexdigest()
@@ -95,7 +146,7 @@ def content_sha256(path: Path) -> str | None:
 
 def _download_checked(url: str, target: Path, expected: str, progress: Progress | None) -> None:
     """Download ``url`` to ``target`` through a temporary file, keeping it only if it checks."""
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=PART)
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -119,23 +170,32 @@ def _download(url: str, out: BinaryIO, filename: str, progress: Progress | None)
         request = urllib.request.Request(url, headers={"User-Agent": f"netviz/{__version__}"})
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
+            total = whole_number(length) if length else None  # the mirror's number: checked
             done = 0
             if progress is not None:
                 progress(filename, done, total)
             while chunk := response.read(CHUNK):
                 out.write(chunk)
                 done += len(chunk)
+                if done > MAX_BYTES:
+                    raise NetvizError(
+                        f"download failed: {url}: more than {MAX_BYTES >> 20} MB, far more "
+                        "than any MNIST file; not kept"
+                    )
                 if progress is not None:
                     progress(filename, done, total)
+    # The reason phrase and the error's words come from the mirror: shown, never obeyed.
     except urllib.error.HTTPError as error:
-        raise NetvizError(f"download failed: {url}: HTTP {error.code} {error.reason}") from None
+        raise NetvizError(
+            f"download failed: {literal(url)}: HTTP {error.code} {shown(error.reason, 80)}"
+        ) from None
     except urllib.error.URLError as error:
-        raise NetvizError(f"download failed: {url}: {error.reason}") from None
+        raise NetvizError(f"download failed: {literal(url)}: {shown(error.reason, 80)}") from None
     except ValueError as error:  # not a URL at all
-        raise NetvizError(f"download failed: {url}: {error}") from None
+        raise NetvizError(f"download failed: {literal(url)}: {shown(error, 80)}") from None
     except (OSError, HTTPException) as error:  # timeouts, resets, a connection cut mid-body
-        raise NetvizError(f"download failed: {url}: {str(error) or type(error).__name__}") from None
+        why = shown(str(error) or type(error).__name__, 80)
+        raise NetvizError(f"download failed: {literal(url)}: {why}") from None
     if total is not None and done != total:
         raise NetvizError(f"download failed: {url}: got {done} of {total} bytes")
 
@@ -152,7 +212,8 @@ def rich_progress() -> Iterator[Progress]:
         rich.progress.DownloadColumn(),
         rich.progress.TransferSpeedColumn(),
         rich.progress.TimeRemainingColumn(),
-        console=rich.console.Console(stderr=True),
+        console=(console := rich.console.Console(stderr=True)),
+        disable=not console.is_terminal,  # piped: no bars, and no blank line before an error
     )
     tasks: dict[str, int] = {}
 

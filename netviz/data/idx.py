@@ -9,6 +9,7 @@ the magic bytes, not by the ``.gz`` in a name.
 from __future__ import annotations
 
 import gzip
+import math
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,7 @@ def _parse_header(data: bytes, name: str | Path, magic: int, kind: str) -> tuple
     if len(data) < header:
         raise DataError(name, f"truncated: {len(data)} bytes, less than its {header}-byte header")
     sizes = tuple(int(size) for size in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    expected = header + int(np.prod(sizes, dtype=np.int64))
+    expected = header + math.prod(sizes)  # exact: three uint32 sizes overflow an int64
     if len(data) != expected:
         problem = "truncated" if len(data) < expected else "has extra bytes"
         shape = "x".join(str(size) for size in sizes)

@@ -7,6 +7,7 @@ so a 500-frame animation replays 500 updates, not 500 rebuilds.
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ import numpy as np
 from ..core.network import update
 from ..errors import NetvizError
 from ..files import atomic_writer
+from ..safe import shown
 from ..trace import TraceReader
 from .figures import TITLE_SIZE
 from .gather import check_layer, epoch_gradient, rows_name, run_name
@@ -24,33 +26,50 @@ from .gather import check_layer, epoch_gradient, rows_name, run_name
 ANIMATION_DPI = 80  # a 16-tile frame is 640×704 pixels
 FRAME_MS = 200  # per frame, up to 50 frames; longer animations go faster, to last ~10 s
 LAST_FRAME_MS = 1500  # the final state stays on screen a moment before the loop restarts
-EPOCHS_TEXT = re.compile(r"^\s*(\d*)\s*:\s*(\d*)\s*$|^\s*(\d+)\s*$")
+# ASCII digits only, at most 18 of them; the parts are fixed text or single classes, so a long
+# string fails in linear time.
+EPOCHS_TEXT = re.compile(r"\s*([0-9]{0,18})\s*:\s*([0-9]{0,18})\s*|\s*([0-9]{1,18})\s*")
 
 
 def epoch_span(reader: TraceReader, what: str, text: str | None) -> range:
     """The epochs ``A:B`` (both included; ``A:`` and ``:B`` leave an end open, ``A`` alone is
     one epoch) if the trace holds them all; by default every epoch it holds (from 0 for
-    weights: the initial ones)."""
+    weights: the initial ones). Checked against the epochs held without listing the span, so
+    ``1:99999999999`` is refused at once."""
     recorded = reader.epochs()
     held = ([0] if what == "weight" else []) + recorded
     if not held:
         raise NetvizError(f"{reader.path}: no epochs recorded, so there is nothing to animate")
     first, last = held[0], held[-1]
     if text is not None:
-        match = EPOCHS_TEXT.match(text)
+        match = EPOCHS_TEXT.fullmatch(text) if len(text) <= 100 else None
         if match is None:
-            raise NetvizError(f"--epochs {text!r}: expected A:B (like 1:40), A: or :B")
+            raise NetvizError(f"--epochs '{shown(text)}': expected A:B (like 1:40), A: or :B")
         a, b, single = match.groups()
         first, last = (int(single),) * 2 if single else (int(a or first), int(b or last))
         if first > last:
-            raise NetvizError(f"--epochs {text!r}: the first epoch comes after the last")
-    missing = sorted(set(range(first, last + 1)) - set(held))
-    if missing:
+            raise NetvizError(f"--epochs '{shown(text)}': the first epoch comes after the last")
+    missing = _first_missing(held, first, last)
+    if missing is not None:
         raise NetvizError(
-            f"{reader.path}: epoch {missing[0]} was not recorded (this trace holds epochs "
+            f"{reader.path}: epoch {missing} was not recorded (this trace holds epochs "
             f"{held[0]}–{held[-1]} for --what {what})"
         )
     return range(first, last + 1)
+
+
+def _first_missing(held: list[int], first: int, last: int) -> int | None:
+    """The first epoch from ``first`` to ``last`` not in ``held`` (sorted, no repeats), or None;
+    in time that grows with ``held``, not with the span."""
+    if first < held[0]:
+        return first
+    start = bisect.bisect_left(held, first)
+    expected = first
+    for epoch in held[start:]:
+        if epoch > last or epoch != expected:
+            break
+        expected += 1
+    return None if expected > last else expected
 
 
 def frames(reader: TraceReader, what: str, layer: int, epochs: range) -> Iterator[np.ndarray]:

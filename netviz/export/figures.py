@@ -9,7 +9,9 @@ so importing this module costs nothing until a figure is drawn.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -277,7 +279,8 @@ def curves_figure(runs: Sequence[Curve], title: str):
         ax.set_xlabel(CURVES_XLABEL)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=9)
+        for text in ax.legend(fontsize=9).get_texts():  # run names are files' names, not TeX
+            text.set_parse_math(False)
     fig.suptitle(title, fontsize=13, parse_math=False)
     return fig
 
@@ -295,8 +298,19 @@ def _final_points(cost_ax, acc_ax, run: Curve, colour: str, tested: bool) -> Non
 
 def rgb_pixels(fig) -> np.ndarray:
     """The figure rendered by Agg: (height, width, 3) uint8."""
-    fig.canvas.draw()
+    with quiet_glyphs():
+        fig.canvas.draw()
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+@contextmanager
+def quiet_glyphs() -> Iterator[None]:
+    """Drawing without matplotlib's "Glyph … missing from font(s)" warnings: a run's name may
+    hold characters the font lacks (they are drawn as boxes), and the warning would echo the
+    character itself to the terminal, in a multi-line report a learner cannot act on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ ", category=UserWarning)
+        yield
 
 
 def check_format(path: str | Path, allowed: Sequence[str], command: str) -> Path:
@@ -314,7 +328,7 @@ def save(fig, path: str | Path) -> Path:
     """Write ``fig`` to ``path`` (.png, .svg or .pdf, by its suffix) atomically: a failure
     leaves no file behind."""
     path = check_format(path, list(FORMATS), "a figure")
-    with atomic_writer(path) as f:
+    with atomic_writer(path) as f, quiet_glyphs():
         fig.savefig(f, format=FORMATS[path.suffix.lower()], dpi=DPI)
     return path
 

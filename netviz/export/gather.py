@@ -25,6 +25,7 @@ import numpy as np
 
 from ..core.steps import one_step
 from ..errors import NetvizError
+from ..safe import literal
 from ..trace import Step, TraceReader, parse_address
 
 What = Literal["grad", "weight", "update"]
@@ -49,7 +50,8 @@ def run_name(reader: TraceReader) -> str:
     """The trace's file stem, with its preset when the file says: ``seed-2026… (seed preset)``."""
     preset = reader.meta.get("preset")
     name = preset.get("name") if isinstance(preset, dict) else preset
-    return f"{reader.path.stem} ({name} preset)" if isinstance(name, str) else reader.path.stem
+    stem = literal(reader.path.stem)  # a file's name: shown, never obeyed
+    return f"{stem} ({literal(name)} preset)" if isinstance(name, str) else stem
 
 
 def layer_count(reader: TraceReader) -> int:
@@ -284,7 +286,9 @@ def _run_labels(readers: list[TraceReader]) -> list[str]:
     """File stems; with the folder too when two runs share a stem."""
     stems = [r.path.stem for r in readers]
     return [
-        f"{r.path.parent.name}/{r.path.stem}" if stems.count(r.path.stem) > 1 else r.path.stem
+        literal(
+            f"{r.path.parent.name}/{r.path.stem}" if stems.count(r.path.stem) > 1 else r.path.stem
+        )
         for r in readers
     ]
 

@@ -13,6 +13,16 @@ import numpy as np
 
 from ..core.network import Params, update
 from ..errors import NetvizError
+from ..safe import MAX_EPOCH, literal, shown, whole_number
+from .checks import (
+    array_problem,
+    check_example,
+    check_final,
+    check_meta,
+    check_metrics_row,
+    check_names,
+    check_step_fields,
+)
 from .schema import ARRAY_COLUMNS, FORMAT, SCHEMA_VERSION, Step, decode, parse_address
 
 if TYPE_CHECKING:
@@ -20,6 +30,11 @@ if TYPE_CHECKING:
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 STEP_COLUMNS = "step, address, kind, epoch, example, phase, layer, op, equation, inputs, outputs"
+# A file with no tables yet that changed this recently may be a trace still being created (by
+# an older netviz, or where the filesystem has no hard links): wait this long for its tables.
+CREATING_FRESH, CREATING_WAIT, CREATING_POLL = 2.0, 1.0, 0.05
+MAX_META_ROWS, MAX_META_TEXT = 10_000, 1 << 20  # netviz writes ~20 rows of a few hundred bytes
+MAX_NAMES_TEXT = 4_000  # the JSON list of an op's input or output names
 
 
 class TraceError(NetvizError):
@@ -39,12 +54,21 @@ class TraceReader:
             raise
 
     def _open(self) -> None:
-        self._check_file()
-        self.damage = self._truncation()  # "truncated: …": only the intact part can be read
-        try:
-            version, tables = self._connect(intact_part_only=self.damage is not None)
-        except sqlite3.DatabaseError as e:
-            raise self._error(self._unreadable(f"damaged SQLite file ({e})")) from None
+        deadline = time.monotonic() + CREATING_WAIT
+        while True:
+            if not self._fresh(empty=True):
+                self._check_file()
+                self.damage = self._truncation()  # "truncated: …": only the intact part reads
+                try:
+                    version, tables = self._connect(intact_part_only=self.damage is not None)
+                except sqlite3.DatabaseError as e:
+                    raise self._error(self._unreadable(f"damaged SQLite file ({e})")) from None
+                if tables or not self._fresh():
+                    break
+                self._db.close()
+            if time.monotonic() > deadline:
+                raise self._error("still being created (no tables yet): try again in a moment")
+            time.sleep(CREATING_POLL)
         if not {"meta", "steps", "tensors", "metrics"} <= tables:
             raise self._error(
                 self._unreadable("an SQLite file, but not a netviz trace (no netviz tables)")
@@ -58,6 +82,11 @@ class TraceReader:
         self.meta = self._read_meta()
         if self.meta.get("format") != FORMAT:
             raise self._error("an SQLite file, but not a netviz trace (no netviz format mark)")
+        try:
+            self.meta = check_meta(self.meta)
+        except ValueError as e:
+            raise self._error(f"damaged metadata: {e}") from None
+        self._sizes = self.meta.get("sizes")  # checked: widths from 784 pixels to 10 digits
 
     # --- listing ----------------------------------------------------------------------------
 
@@ -71,7 +100,12 @@ class TraceReader:
 
     def epochs(self) -> list[int]:
         """The epochs recorded, in order."""
-        return [r[0] for r in self._query("SELECT epoch FROM metrics ORDER BY epoch")]
+        epochs = [r[0] for r in self._query("SELECT epoch FROM metrics ORDER BY epoch")]
+        if epochs and not 1 <= epochs[0] <= epochs[-1] <= MAX_EPOCH:
+            raise self._damaged(
+                f"the metrics rows' epochs run {epochs[0]}–{epochs[-1]}, outside 1–{MAX_EPOCH:,}"
+            )
+        return epochs
 
     def last_step(self) -> int:
         """The newest committed step number (0 for an empty trace)."""
@@ -79,16 +113,24 @@ class TraceReader:
 
     def step(self, at: int | str) -> Step:
         """The step with this number or address; TraceError if there is none."""
-        if isinstance(at, int) or (isinstance(at, str) and at.isdigit()):
-            rows = self._query(f"SELECT {STEP_COLUMNS} FROM steps WHERE step = ?", [int(at)])
+        number = at if isinstance(at, int) else whole_number(at) if at.strip().isdigit() else None
+        if number is not None:
+            rows = []
+            if number < 2**63:  # SQLite's INTEGER: a larger number is no step either
+                rows = self._query(f"SELECT {STEP_COLUMNS} FROM steps WHERE step = ?", [number])
+        elif isinstance(at, str) and at.strip().isdigit():  # ², or more than 18 digits
+            rows = []
         else:
             if parse_address(at) is None:
                 raise self._error(
-                    f"{at!r} is not an address (like e12 or e12/x4821/bwd/L2/dZ) or step number"
+                    f"'{shown(at)}' is not an address (like e12 or e12/x4821/bwd/L2/dZ) or "
+                    "step number"
                 )
             rows = self._query(f"SELECT {STEP_COLUMNS} FROM steps WHERE address = ?", [at.strip()])
         if not rows:
-            raise self._error(f"no step {at} in this trace ({self.last_step()} steps recorded)")
+            raise self._error(
+                f"no step {shown(at)} in this trace ({self.last_step()} steps recorded)"
+            )
         return self._step(rows[0])
 
     # --- arrays -----------------------------------------------------------------------------
@@ -101,7 +143,7 @@ class TraceReader:
             f"SELECT name, {ARRAY_COLUMNS} FROM tensors WHERE step = ? AND substr(name, 1, ?) = ?",
             [step.step, len(prefix), prefix],
         )
-        return {name: self._decode(name, *stored) for name, *stored in rows}
+        return {literal(name): self._decode(name, *stored) for name, *stored in rows}
 
     def op_arrays(self, at: int | str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """(inputs, outputs) of an op step: outputs are its own tensors; each input is the
@@ -151,7 +193,7 @@ class TraceReader:
         )
         by_step: dict[int, dict[str, np.ndarray]] = {}
         for number, name, *stored in rows:
-            by_step.setdefault(number, {})[name] = self._decode(name, *stored)
+            by_step.setdefault(number, {})[literal(name)] = self._decode(name, *stored)
         known: dict[str, np.ndarray] = {}  # the latest array of each name so far in the pass
         out = []
         for step in steps:
@@ -171,24 +213,40 @@ class TraceReader:
         return out
 
     def metric_rows(self, after: int = -1) -> list[dict]:
-        """The metrics rows of the epochs after ``after``, as dicts (no pandas: fast to open)."""
+        """The metrics rows of the epochs after ``after``, as dicts (no pandas: fast to open);
+        each checked: whole epochs, step and m, a finite α, numbers (or empty) elsewhere."""
+        return self._metrics_table(after)[1]
+
+    def _metrics_table(self, after: int = -1, limit: int = -1) -> tuple[list[str], list[dict]]:
+        """(column names, checked rows) of the epochs after ``after``, at most ``limit`` rows
+        (-1: all)."""
         try:
             cursor = self._db.execute(
-                "SELECT * FROM metrics WHERE epoch > ? ORDER BY epoch", [after]
+                "SELECT * FROM metrics WHERE epoch > ? ORDER BY epoch LIMIT ?", [after, limit]
             )
             names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         except sqlite3.DatabaseError as e:
+            raise self._damaged(e) from None
+        try:
+            return names, [check_metrics_row(row) for row in rows]
+        except ValueError as e:
             raise self._damaged(e) from None
 
     def weights(self, epoch: int) -> Params:
         """The weights after ``epoch`` epochs, bit for bit: the nearest checkpoint at or before
         it, then the recorded updates W ← W − α·ΣdW/m replayed with training's own rule."""
+        if not 0 <= epoch <= MAX_EPOCH:
+            raise self._error(f"no weights recorded at epoch {epoch}")
         rows = self._query("SELECT max(epoch) FROM checkpoints WHERE epoch <= ?", [epoch])
         start = rows[0][0]
         if start is None:
             raise self._error(f"no weights recorded at or before epoch {epoch}")
-        params = Params.from_named(self._checkpoint(start))
+        if not isinstance(start, int) or start < 0:
+            raise self._damaged(f"a checkpoint's epoch is {shown(start)}")
+        params = Params.from_named(self._weights_at(start))
+        # Each epoch from the checkpoint on needs its recorded sums (else the loop stops with a
+        # refusal): it runs at most once per recorded epoch, whatever ``epoch`` says.
         for e in range(start + 1, epoch + 1):
             sums = self.epoch_sums(e)
             if sums is None:
@@ -218,31 +276,36 @@ class TraceReader:
         epoch, *figures = rows[0]
         if not isinstance(epoch, int):
             raise self._damaged("the final figures' row reads as empty")
+        try:
+            check_final(epoch, tuple(figures))
+        except ValueError as e:
+            raise self._damaged(e) from None
         return Figures(epoch, *(float("nan") if v is None else float(v) for v in figures))
 
     def epoch_sums(self, epoch: int):
         """(α, m, [ΣdW1, …], [Σdb1, …]) of a recorded epoch, or None when its ΣdW was not kept
         (``--record minimal``): what :meth:`weights` replays. One metrics row, no pandas."""
-        rows = self._query("SELECT step, alpha, m FROM metrics WHERE epoch = ?", [epoch])
-        if not rows:
+        rows = self._metrics_table(after=epoch - 1, limit=1)[1]
+        if not rows or rows[0]["epoch"] != epoch:
             return None
-        step, alpha, m = rows[0]
+        step, alpha, m = rows[0]["step"], rows[0]["alpha"], rows[0]["m"]
         arrays = self.tensors(step)
-        L = sum(1 for k in arrays if k.startswith("dW"))
-        if L == 0:
-            return None
+        if not any(k.startswith("dW") for k in arrays):
+            return None  # --record minimal: no sums kept
+        L = self._layers(arrays, "dW")
+        lost = [f"{p}{l}" for l in range(1, L + 1) for p in ("dW", "db") if f"{p}{l}" not in arrays]
+        if lost:
+            raise self._damaged(f"epoch {epoch} holds no {', '.join(lost)}")
         dW = [arrays[f"dW{l}"] for l in range(1, L + 1)]
         db = [arrays[f"db{l}"] for l in range(1, L + 1)]
-        return alpha, m, dW, db
+        return float(alpha), m, dW, db
 
     def metrics(self):
         """The metrics table as a pandas DataFrame indexed by epoch."""
         import pandas as pd
 
-        try:
-            frame = pd.read_sql_query("SELECT * FROM metrics ORDER BY epoch", self._db)
-        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as e:  # pandas wraps sqlite's
-            raise self._damaged(e.__cause__ or e) from None
+        names, rows = self._metrics_table()  # checked, row by row
+        frame = pd.DataFrame.from_records(rows, columns=names)
         return frame.set_index("epoch")
 
     def example(self, index: int) -> tuple[np.ndarray, int | None]:
@@ -251,7 +314,10 @@ class TraceReader:
         if not rows:
             raise self._error(f"example {index} was not recorded")
         label, pixels = rows[0]
-        return np.frombuffer(pixels, dtype=np.uint8), label
+        try:
+            return check_example(index, pixels, label)
+        except ValueError as e:
+            raise self._damaged(e) from None
 
     def follow(self, poll: float = 0.2, timeout: float | None = None) -> Iterator[Step]:
         """Yield steps as they are committed, from the first, until ``timeout`` seconds pass
@@ -352,9 +418,7 @@ class TraceReader:
         try:
             return _step(row)
         except ValueError as e:
-            raise self._damaged(
-                f"step {row[0]}'s inputs or outputs are not a list of names: {e}"
-            ) from None
+            raise self._damaged(f"step {shown(row[0])}'s {e}") from None
 
     def _damaged(self, e: Exception | str) -> TraceError:
         if self.damage:
@@ -362,6 +426,12 @@ class TraceReader:
         return self._error(f"damaged trace ({e})")
 
     def _read_meta(self) -> dict:
+        count, longest = self._query("SELECT count(*), max(length(value)) FROM meta")[0]
+        if count > MAX_META_ROWS or (longest or 0) > MAX_META_TEXT:
+            raise self._error(
+                f"damaged metadata: {count:,} rows, the longest {longest:,} characters (netviz "
+                f"writes a few dozen short ones)"
+            )
         meta = {}
         for key, value in self._query("SELECT key, value FROM meta"):
             if not isinstance(key, str) or not isinstance(value, str):
@@ -369,21 +439,52 @@ class TraceReader:
                 raise self._damaged("a metadata row reads as empty")
             try:
                 meta[key] = json.loads(value)
-            except json.JSONDecodeError:
-                raise self._error(f"damaged metadata: {key!r} is not JSON") from None
+            except (ValueError, RecursionError):  # not JSON, huge numbers, deep nesting
+                raise self._error(f"damaged metadata: '{shown(key)}' is not JSON") from None
         return meta
 
     def _decode(self, name: str, *stored) -> np.ndarray:
         try:
-            return decode(*stored)
-        except (ValueError, TypeError) as e:
-            raise self._error(f"damaged tensor {name!r}: {e}") from None
+            array = decode(*stored)
+        except (ValueError, TypeError, RecursionError) as e:
+            raise self._error(f"damaged tensor '{shown(name)}': {e}") from None
+        problem = array_problem(literal(name), array, self._sizes)
+        if problem:
+            raise self._error(f"damaged tensor '{shown(name)}': {problem}")
+        return array
 
     def _checkpoint(self, epoch: int) -> dict[str, np.ndarray]:
         rows = self._query(
             f"SELECT name, {ARRAY_COLUMNS} FROM checkpoints WHERE epoch = ?", [epoch]
         )
-        return {name: self._decode(name, *stored) for name, *stored in rows}
+        return {literal(name): self._decode(name, *stored) for name, *stored in rows}
+
+    def _weights_at(self, epoch: int) -> dict[str, np.ndarray]:
+        """The checkpoint of ``epoch``: W1, b1, … of every layer, shapes checked, nothing else."""
+        arrays = self._checkpoint(epoch)
+        L = self._layers(arrays, "W")
+        expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+        if set(arrays) != expected:
+            found = ", ".join(shown(name) for name in sorted(arrays)) or "nothing"
+            raise self._damaged(f"the checkpoint of epoch {epoch} holds {found}")
+        return arrays
+
+    def _layers(self, arrays: dict, prefix: str) -> int:
+        """The network's weight layers: from the metadata's sizes, else by counting."""
+        if self._sizes is not None:
+            return len(self._sizes) - 1
+        return sum(1 for k in arrays if k.startswith(prefix) and k[len(prefix) :].isdecimal())
+
+    def _fresh(self, empty: bool = False) -> bool:
+        """Whether the file changed in the last CREATING_FRESH seconds (being created?), and,
+        if ``empty``, holds no bytes yet."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return False
+        if empty and (stat.st_size > 0 or not self.path.is_file()):
+            return False
+        return time.time() - stat.st_mtime < CREATING_FRESH
 
     def _checkpoint_epochs(self) -> str:
         epochs = [r[0] for r in self._query("SELECT DISTINCT epoch FROM checkpoints ORDER BY 1")]
@@ -394,8 +495,14 @@ class TraceReader:
 
 
 def _step(row: tuple) -> Step:
+    """A steps row as a Step; ValueError saying what of it is wrong (``inputs or outputs are
+    not a list of names: …``, ``epoch is 'x': not a whole number``)."""
     *fields, inputs, outputs = row
-    names = [json.loads(text) if text else [] for text in (inputs, outputs)]
-    if not all(isinstance(n, list) and all(isinstance(x, str) for x in n) for n in names):
-        raise ValueError(f"{inputs!r}, {outputs!r}")
-    return Step(*fields, *(tuple(n) for n in names))
+    texts = (inputs, outputs)
+    try:
+        if not all(t is None or (isinstance(t, str) and len(t) <= MAX_NAMES_TEXT) for t in texts):
+            raise ValueError(f"{shown(inputs)}, {shown(outputs)}")
+        names = [check_names(json.loads(text) if text else []) for text in texts]
+    except (ValueError, RecursionError) as e:
+        raise ValueError(f"inputs or outputs are not a list of names: {e}") from None
+    return Step(*check_step_fields(fields), *names)

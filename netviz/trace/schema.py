@@ -34,16 +34,21 @@ a bit mask of its non-zero entries, then those entries; lossless, bit for bit, �
 from __future__ import annotations
 
 import json
+import math
 import re
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..safe import over_budget, shown
+
 SCHEMA_VERSION = 1
 FORMAT = "netviz trace"  # meta['format'], so a reader can tell a netviz trace from other SQLite
 SUFFIX = ".nvtrace"
 ALLOWED_DTYPES = {"<f8", "<f4", "|u1", "<i8", "|b1"}
+MAX_DIMS = 8  # netviz stores vectors and matrices; numpy itself allows 64
+MAX_SHAPE_TEXT = 200
 
 # Rowid tables, not WITHOUT ROWID: with 100 kB blobs (ΣdW1) the latter made files 40 % larger.
 # 16 KiB pages: fewer overflow pages per blob, 3 % smaller than the default 4 KiB (measured).
@@ -135,14 +140,20 @@ def op_address(epoch: int, example: int, op_address: str) -> str:
     return f"e{epoch}/x{example}/{op_address}"
 
 
+# ASCII digits, at most 18 (an int64): int() never meets ``²`` or a 5,000-digit number. No
+# quantified group holds another, so a long non-address fails in linear time.
 ADDRESS = re.compile(
-    r"^e(?P<epoch>\d+)(?:/x(?P<example>\d+)(?:/(?P<rest>cost|(?:fwd|bwd|upd)/L\d+/\w+))?)?$"
+    r"e(?P<epoch>[0-9]{1,18})(?:/x(?P<example>[0-9]{1,18})"
+    r"(?:/(?P<rest>cost|(?:fwd|bwd|upd)/L[0-9]{1,3}/\w{1,20}))?)?"
 )
+MAX_ADDRESS = 80  # characters; longer text is not an address (and is not scanned)
 
 
 def parse_address(text: str) -> dict | None:
     """The parts of an address (epoch, example, rest), or None when it is not one."""
-    m = ADDRESS.match(text.strip())
+    if len(text) > MAX_ADDRESS:
+        return None
+    m = ADDRESS.fullmatch(text.strip())
     if m is None:
         return None
     parts = m.groupdict()
@@ -177,17 +188,32 @@ def encode(array: np.ndarray) -> tuple[str, str, str, int, bytes]:
 def decode(dtype: str, shape: str, encoding: str, crc32: int, data: bytes) -> np.ndarray:
     """The read-only array stored by :func:`encode`; ValueError if anything does not agree."""
     if dtype not in ALLOWED_DTYPES:
-        raise ValueError(f"unsupported dtype {dtype!r}")
+        raise ValueError(f"unsupported dtype {shown(dtype)}")
+    if not isinstance(shape, str) or len(shape) > MAX_SHAPE_TEXT:
+        raise ValueError(f"bad shape {shown(shape)}")
     dims = json.loads(shape)
-    if not isinstance(dims, list) or not all(isinstance(d, int) and d >= 0 for d in dims):
-        raise ValueError(f"bad shape {shape!r}")
+    if (
+        not isinstance(dims, list)
+        or len(dims) > MAX_DIMS
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in dims)
+    ):
+        raise ValueError(f"bad shape {shown(shape)}")
+    if not isinstance(data, bytes) or not isinstance(crc32, int):
+        raise ValueError("its bytes or checksum are not stored as such")
+    # From the stored shape, before anything is allocated: a mask claiming 1.6e9 entries is
+    # refused here, not after 13 s and 3 GB.
+    size, kind = math.prod(dims), np.dtype(dtype)
+    problem = over_budget(size * kind.itemsize, f"a {tuple(dims)} {kind} array")
+    if problem:
+        raise ValueError(problem)
     if zlib.crc32(data) != crc32:
         raise ValueError("its bytes do not match their checksum")
-    size, kind = int(np.prod(dims)), np.dtype(dtype)
     if encoding == "raw":
         a = np.frombuffer(data, dtype=kind)
     elif encoding == "nonzero":
         mask_bytes = (size + 7) // 8
+        if mask_bytes > len(data):
+            raise ValueError(f"{len(data):,} bytes cannot hold the mask of {size:,} entries")
         mask = np.unpackbits(np.frombuffer(data, np.uint8, mask_bytes), count=size).astype(bool)
         values = np.frombuffer(data, dtype=kind, offset=mask_bytes)
         if values.size != np.count_nonzero(mask):
@@ -196,7 +222,7 @@ def decode(dtype: str, shape: str, encoding: str, crc32: int, data: bytes) -> np
         a[mask] = values
         a.setflags(write=False)
     else:
-        raise ValueError(f"unknown encoding {encoding!r}")
+        raise ValueError(f"unknown encoding {shown(encoding)}")
     if a.size != size:
         raise ValueError(f"{len(data)} bytes do not hold a {dtype} array of shape {tuple(dims)}")
     return a.reshape(dims)  # read-only: frombuffer over bytes, or flagged above

@@ -8,7 +8,9 @@ power cut can lose the last commits). Readers may follow the file while it is wr
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -24,28 +26,33 @@ class TraceWriter:
     """Appends steps to a new trace file. Use as a context manager, or call :meth:`close`."""
 
     def __init__(self, path: str | Path, meta: Mapping[str, object], layers: int) -> None:
-        """Create ``path`` (refusing to overwrite) for a network of ``layers`` weight layers."""
+        """Create ``path`` (refusing to overwrite) for a network of ``layers`` weight layers.
+
+        The file appears whole or not at all: its tables and metadata are written under a
+        temporary name in the same folder, then linked to ``path``, which fails if ``path``
+        exists. Of two runs started together on one ``--trace`` path, one creates it and the
+        other is told it already exists; a reader never sees a trace without its tables.
+        """
         self.path = Path(path)
+        self.layers = layers
+        self._step = 0
+        self._db = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists():
-                raise NetvizError(f"{self.path}: already exists; choose another trace name")
+            if self.path.exists():  # the common case, told before any work
+                raise FileExistsError
+            _publish(_built(self.path, meta, layers), self.path)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        except FileExistsError:
+            raise NetvizError(f"{self.path}: already exists; choose another trace name") from None
         except OSError as e:
             raise NetvizError(f"{self.path}: cannot create trace ({e.strerror or e})") from None
         except sqlite3.Error as e:
+            if self._db is not None:
+                self._db.close()
             raise NetvizError(f"{self.path}: cannot create trace ({e})") from None
-        self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self.layers = layers
-        self._step = 0
-        with self._transaction():
-            for statement in (TABLES + metrics_table(layers - 1, layers)).split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._put_meta({"format": FORMAT, "schema": SCHEMA_VERSION, **meta})
 
     # --- what a recorder calls -------------------------------------------------------------
 
@@ -166,6 +173,53 @@ class TraceWriter:
     def _put_meta(self, meta: Mapping[str, object]) -> None:
         rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in meta.items()]
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)
+
+
+def _built(path: Path, meta: Mapping[str, object], layers: int) -> Path:
+    """A new trace's file with its tables and metadata, committed, under a temporary name
+    beside ``path`` (removed again if anything fails); that name."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".creating")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as sqlite3 would create it, not mkstemp's 0600
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
+            with _Transaction(db):
+                for statement in (TABLES + metrics_table(layers - 1, layers)).split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                rows = [
+                    (k, json.dumps(v, ensure_ascii=False))
+                    for k, v in {"format": FORMAT, "schema": SCHEMA_VERSION, **meta}.items()
+                ]
+                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)  # fmt: skip
+        finally:
+            db.close()  # rollback journal mode: nothing but the one file to move
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """Give the finished file ``tmp`` the name ``path``, atomically, unless ``path`` exists
+    (FileExistsError then). A hard link is refused if the name is taken; where a filesystem
+    has no hard links, an exclusive create reserves the name and a rename fills it."""
+    try:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (some network and FAT filesystems)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _real(value: float | None) -> float | None:
