@@ -102,9 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     tour.set_defaults(command=_tour)
 
     check = sub.add_parser(
-        "gradcheck", parents=[run], help="check backprop's gradients against central differences"
+        "gradcheck",
+        parents=[run],
+        help="check backprop's gradients against central differences",
+        description="Check backprop's gradients against central differences of the cost, per W "
+        "and b, at the initial weights; with --epochs K, train K full-batch epochs first and "
+        "check at those weights. Exit 1 when an array differs or has too few measurable entries.",
     )
-    check.add_argument("--examples", type=_positive, default=10, help="examples in the cost")
+    check.add_argument("--examples", type=_positive, default=50, help="examples in the cost")
     check.add_argument("--entries", type=_positive, default=20, help="entries per W and b")
     check.add_argument(
         "--eps", type=_step, default=1e-5, help="difference step ε, 1e-8 to 1e-3 (default 1e-5)"
@@ -328,7 +333,7 @@ def _tour(args: argparse.Namespace) -> int:
 def _gradcheck(args: argparse.Namespace) -> int:
     from .commands.gradcheck import gradcheck
 
-    return gradcheck(_spec(args), args.examples, args.entries, args.eps)
+    return gradcheck(_spec(args), args.examples, args.entries, args.eps, epochs=args.epochs)
 
 
 def _predict(args: argparse.Namespace) -> int:

@@ -62,7 +62,7 @@ def test_predict_with_saved_weights_writes_kaggle_rows(capsys, tmp_path):
 
 
 def test_gradcheck_passes_on_the_seed_network(capsys):
-    status, out, _ = run_cli(capsys, "gradcheck", "--examples", "5", "--entries", "5")
+    status, out, _ = run_cli(capsys, "gradcheck", "--examples", "50", "--entries", "5")
     assert status == 0
     assert (
         "W1 " in out and "MISMATCH" not in out and out.rstrip().splitlines()[-1].startswith("all")
@@ -170,7 +170,7 @@ def test_gradcheck_reports_a_wrong_gradient_and_exits_1(capsys, monkeypatch):
 
     wrong = replace(activations.SEED_SIGMOID, slope=lambda A: A)  # forgets the (1 − A)
     monkeypatch.setitem(activations.ACTIVATIONS, "seed-sigmoid", wrong)
-    status, out, _ = run_cli(capsys, "gradcheck", "--examples", "5", "--entries", "5")
+    status, out, _ = run_cli(capsys, "gradcheck", "--examples", "50", "--entries", "5")
     assert status == 1
     assert "MISMATCH" in out and "differ by more than 1e-06" in out
 

@@ -345,3 +345,14 @@ def test_the_cli_table_counts_measurable_entries_per_array(capsys):
     assert "measurable" in header and "too small" in header and "checked" in header
     assert "noise bound ν" in out and "not counted" in out
     assert out.rstrip().splitlines()[-1].startswith("all 6 arrays pass")
+
+
+def test_training_that_diverges_before_the_check_exits_1_with_one_line(capsys):
+    """A run that started and failed (as netviz train's divergence): status 1, no traceback."""
+    from helpers import run_cli
+
+    argv = ["gradcheck", "--lr", "1e300", "--epochs", "3", "--activation", "relu", "--init", "he"]
+    status, out, err = run_cli(capsys, *argv)
+    diverged = [line for line in err.splitlines() if line.startswith("netviz: ")]
+    assert status == 1 and len(diverged) == 1 and "diverged" in diverged[0]
+    assert "Traceback" not in err

@@ -10,7 +10,6 @@ import numpy as np
 
 from ..core.gradcheck import MEASURABLE, ROUNDING, TOLERANCE, ArrayCheck, U, check_arrays
 from ..core.network import Params
-from ..errors import NetvizError
 from ..run import Run, RunSpec, prepare
 
 EXIT_FAILED = 1
@@ -31,6 +30,8 @@ def gradcheck(
     params, where = run.params, "at the initial weights"
     if epochs:
         params = _train(run, epochs, workers)
+        if params is None:  # diverged: a run that started and failed, as netviz train's
+            return EXIT_FAILED
         where = f"at the weights after {epochs} epoch{'s' if epochs != 1 else ''}"
     X, y = run.X[:, :examples], run.y[:examples]
     rng = np.random.default_rng(spec.seed)
@@ -52,8 +53,9 @@ def gradcheck(
     return _verdict(arrays)
 
 
-def _train(run: Run, epochs: int, workers: int | None) -> Params:
-    """The weights after ``epochs`` full-batch epochs, as ``netviz train`` would reach them."""
+def _train(run: Run, epochs: int, workers: int | None) -> Params | None:
+    """The weights after ``epochs`` full-batch epochs, as ``netviz train`` would reach them;
+    None, said on stderr, when training diverges."""
     from ..training import Trainer
 
     alpha = run.spec.preset.alpha
@@ -66,10 +68,12 @@ def _train(run: Run, epochs: int, workers: int | None) -> Params:
         for result in trainer.run(params, epochs):
             params = result.params
             if not (math.isfinite(result.cost) and all(np.isfinite(a).all() for a in params.W)):
-                raise NetvizError(
-                    f"training diverged at epoch {result.epoch} (cost {result.cost}): there are "
-                    f"no finite weights to check; try a smaller --lr than {alpha:g}"
+                print(
+                    f"netviz: training diverged at epoch {result.epoch} (cost {result.cost}): "
+                    f"there are no finite weights to check; try a smaller --lr than {alpha:g}",
+                    file=sys.stderr,
                 )
+                return None
     return params
 
 
