@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from .safe import MAX_TEXT, shown
+
 Kind = Literal["cost-up", "nonfinite", "vanish", "explode", "sat", "acc", "test-acc", "flip"]
 
 
@@ -62,16 +64,17 @@ class Breakpoint:
         return replace(self, enabled=not self.enabled)
 
 
-_NUMBER = r"([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
+# One way to read each number, so a long run of digits cannot make the match backtrack.
+_NUMBER = r"((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
 _PATTERNS: list[tuple[str, Kind]] = [
     (r"cost\s+up", "cost-up"),
     (r"(?:nan|inf|nonfinite)", "nonfinite"),
-    (rf"vanish\s+L(\d+)\s*<\s*{_NUMBER}", "vanish"),
-    (rf"explode\s+L(\d+)\s*>\s*{_NUMBER}", "explode"),
-    (rf"sat\s+L(\d+)\s*>\s*{_NUMBER}\s*%", "sat"),
+    (rf"vanish\s+L([0-9]{{1,9}})\s*<\s*{_NUMBER}", "vanish"),
+    (rf"explode\s+L([0-9]{{1,9}})\s*>\s*{_NUMBER}", "explode"),
+    (rf"sat\s+L([0-9]{{1,9}})\s*>\s*{_NUMBER}\s*%", "sat"),
     (rf"acc\s*>=?\s*{_NUMBER}\s*%", "acc"),
     (rf"test\s+acc\s*>=?\s*{_NUMBER}\s*%", "test-acc"),
-    (r"flip\s+x(\d+)", "flip"),
+    (r"flip\s+x([0-9]{1,9})", "flip"),
 ]
 FORMS = "cost up · nan · vanish L1 < 1e-6 · explode L3 > 10 · sat L1 > 30% · acc >= 90% · flip x17"
 
@@ -82,6 +85,8 @@ def parse_breakpoint(text: str, layers: int | None = None) -> Breakpoint:
     ``layers``: how many weight layers the network has, to refuse a layer it lacks.
     """
     source = text.strip()
+    if len(source) > MAX_TEXT:
+        raise BreakpointError(f"'{shown(source)}': a condition is at most {MAX_TEXT} characters")
     for pattern, kind in _PATTERNS:
         m = re.fullmatch(pattern, source, flags=re.IGNORECASE)
         if m is None:

@@ -29,6 +29,7 @@ from .core.activations import activation
 from .core.network import forward
 from .core.steps import Op
 from .history import History
+from .safe import literal
 from .snapshot import Hit, Item, Metrics, Pass, Snapshot
 from .trace import TraceError, TraceReader
 
@@ -142,7 +143,7 @@ class Replay(History):
             "preset": str(preset.get("name", "?")) if isinstance(preset, dict) else str(preset),
             "layout": "-".join(map(str, self._sizes)) + f" {self._hidden.name}",
             "seed": int(meta.get("seed", 0)),
-            "trace": str(self.reader.path),
+            "trace": literal(self.reader.path),
             "train_size": int(meta.get("train_size", 0)),
             "hidden": self._hidden.name,
         }

@@ -29,6 +29,7 @@ from .recording import (
     watched_arrays,
 )
 from .run import Run, RunSpec, prepare
+from .safe import literal
 from .snapshot import Hit, Item, Metrics, Pass, Snapshot
 from .trace.schema import parse_address
 from .training import EpochResult, Trainer
@@ -367,7 +368,7 @@ class Session(History):
             "preset": spec.preset.name,
             "layout": spec.layout,
             "seed": spec.seed,
-            "trace": str(self.trace_path) if self._recorder else "",
+            "trace": literal(self.trace_path) if self._recorder else "",
             "train_size": len(self._run.train),
             "hidden": self._hidden.name,
         }

@@ -216,3 +216,23 @@ def test_a_run_that_overflows_stops_at_the_first_op_or_epoch_with_an_infinity(tm
         hit = s.run_until_break(10)
         assert hit is not None and s.snapshot().address == hit.address
         assert any("/fwd/" in h.address and "a NaN or an infinity in" in h.reason for h in s.hits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vanish L1 < " + "1" * 30_000 + "x",
+        "flip x" + "1" * 5_000,
+        "vanish L1 < " + "1" * 150 + "x",
+        "flip x" + "9" * 150,
+        "sat L" + "1" * 100 + " > 30%",
+    ],
+    ids=["30k-digit-threshold", "5k-digit-example", "150-digits-then-x", "150-digit-example",
+         "100-digit-layer"],
+)  # fmt: skip
+def test_absurd_conditions_are_refused_in_one_line_not_crashed_on(text):
+    """Issue 11: these backtracked for 30 s or hit Python's int-digits limit (a traceback)."""
+    with pytest.raises(BreakpointError) as refused:
+        parse_breakpoint(text, layers=3)
+    message = str(refused.value)
+    assert "\n" not in message and len(message) < 400

@@ -776,3 +776,36 @@ def test_budget_is_a_quarter_of_the_machine_or_of_its_address_space_limit():
     physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     assert int(done.stdout) == min(physical, LIMIT) // 4
     assert int(done.stdout) == 512 * 2**20 or physical < LIMIT
+
+
+def test_replay_shows_a_hostile_preset_equation_and_file_name_visibly_and_sends_none(tmp_path):
+    """Issue 11: replay wrote the preset's name and a step's equation raw (\\x1b[2J blanked the
+    screen, OSC 0 set the title). Every character on the screen is printable; the escapes show."""
+    import asyncio
+
+    from helpers import screen_text
+
+    from netviz.replay import Replay
+    from netviz.tui.app import create_app
+
+    preset = json.dumps({"name": HOSTILE, "activation": "seed-sigmoid"})
+    path = copy_example(
+        tmp_path,
+        "run\x1b[2J.nvtrace",
+        f"UPDATE meta SET value = '{preset}' WHERE key = 'preset'",
+        "UPDATE steps SET equation = 'Z1 = W1·x + b1\x1b[2J' WHERE step = 1",
+    )
+
+    async def shown() -> tuple[str, str]:
+        with Replay(path) as replay:
+            app = create_app(replay)
+            async with app.run_test(size=(200, 50)) as pilot:
+                await pilot.pause()
+                return screen_text(app), app.sub_title
+
+    text, title = asyncio.run(shown())
+    assert "\\x1b[2J" in text and "\\x1b]0;owned" in text  # the preset's name, shown
+    assert "b1\\x1b[2J" in text  # the equation
+    assert "\\x1b[2J.nvtrace" in title
+    unprintable = {c for c in text + title if not c.isprintable() and c != "\n"}
+    assert not unprintable

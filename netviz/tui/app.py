@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..core.activations import activation
 from ..history import History
+from ..safe import literal
 from ..snapshot import Hit, Snapshot
 from .chain import card_marks, clamp, entry_index, gradient_output
 from .charts import Charts
@@ -302,7 +303,7 @@ class NetvizApp(App[int]):
 
     def on_mount(self) -> None:
         if not self.session.live:
-            self.sub_title = f"replay · {self.session.trace_path}"
+            self.sub_title = f"replay · {literal(self.session.trace_path)}"
             self.timeline.add_class("-replay")
             self._follower = self.set_interval(FOLLOW_EVERY, self._follow)
         self.snapshot = self.session.snapshot()
@@ -572,7 +573,9 @@ class NetvizApp(App[int]):
         if message.path is None:
             self.notify(message.problem, title="not exported", severity="error", markup=False)
         else:
-            self.notify(f"Wrote {Path(message.path).resolve()}", title="exported", markup=False)
+            self.notify(
+                f"Wrote {literal(Path(message.path).resolve())}", title="exported", markup=False
+            )
 
     def action_help(self) -> None:
         hidden = None if self.snapshot is None else self.snapshot.hidden
