@@ -349,8 +349,6 @@ def test_the_cli_table_counts_measurable_entries_per_array(capsys):
 
 def test_training_that_diverges_before_the_check_exits_1_with_one_line(capsys):
     """A run that started and failed (as netviz train's divergence): status 1, no traceback."""
-    from helpers import run_cli
-
     argv = ["gradcheck", "--lr", "1e300", "--epochs", "3", "--activation", "relu", "--init", "he"]
     status, out, err = run_cli(capsys, *argv)
     diverged = [line for line in err.splitlines() if line.startswith("netviz: ")]

@@ -6,6 +6,7 @@ Every activation's derivative is written in terms of its output ``A`` (as the le
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,27 +16,111 @@ Array = np.ndarray
 
 
 def sigmoid(Z: Array, shift: float = 0.0) -> Array:
-    """σ(Z − shift) = 1 / (1 + exp(−(Z − shift))), elementwise, any shape, without overflow.
+    """σ(Z − shift) = 1 / (1 + exp(−(Z − shift))), elementwise, for float64 or float32 ``Z`` of
+    any shape, without a numpy warning.
 
-    For |z| ≤ cut (700 in float64, 80 in float32) this is the textbook formula, computed bit for
-    bit as written. Beyond, the exponent is clipped to ±cut: exp then never overflows (the naive
-    form does below z ≈ −709.8, with a warning, and returns 0 there) and never goes subnormal or
-    near it, where it costs ~15–50× the time of a normal exp. Clipping changes only results
-    already within e^−cut of 0 or 1: below z = −cut they are e^−cut (9.9e−305 in float64), not
-    the naive form's ~0; above z = cut both give 1.
+    Bit for bit the textbook's 1/(1 + exp(−Z + shift)) wherever its exp does not overflow. Below
+    that (Z − shift < −709.78 in float64, < −88.72 in float32), where the textbook overflows to
+    0 with a warning, it is σ correctly rounded: a subnormal number, or 0 from about −745.13
+    (−103.97 in float32) on, where σ rounds to 0.
+
+    Computed in two steps, for speed: numpy's vectorised exp leaves its fast path near ±708, and
+    with raw 0–255 pixels about a third of Z1 lies beyond. So exp's argument is clipped to ±cut
+    (700 in float64, 80 in float32). Above Z − shift = cut that changes nothing (σ is 1 either
+    way); below −cut the result is set to 0, right from −zero_from (−746, −104) on, and the few
+    entries in between (about 1 in 70 of a raw-pixel Z1) are computed again, unclipped, by
+    :func:`_left_tail` (benchmarks/bench_sigmoid.py times both steps).
     """
-    cut = _cut(Z.dtype)
-    t = np.subtract(shift, Z)  # −(Z − shift), as the walkthrough's −Z + 1e−5
+    try:
+        cut, zero_from = _LIMITS[Z.dtype]
+    except KeyError:
+        raise TypeError(f"sigmoid computes float64 or float32, not {Z.dtype}") from None
+    t = np.subtract(shift, Z, out=np.empty_like(Z))  # −(Z − shift), as the walkthrough's −Z + 1e−5
+    t_flat = t.ravel(order="K")  # a view
+    near, tail = 1.0, None
+    if t_flat.size and not t_flat.max() <= cut:  # some entry below −cut (or a NaN)
+        near = t_flat <= cut  # False below −cut and for NaN (which stays NaN)
+        tail = np.flatnonzero(near < (t_flat < zero_from))  # −zero_from < Z − shift < −cut
+        t_tail = t_flat[tail]  # before the clip
     np.clip(t, -cut, cut, out=t)
     np.exp(t, out=t)
     t += 1.0
-    return np.divide(1.0, t, out=t)
+    A_flat = np.divide(near, t_flat, out=t_flat)  # 1/(1 + e^t) where near, else 0
+    if tail is not None and tail.size:
+        A_flat[tail] = _left_tail(t_tail)
+    return t
 
 
-def _cut(dtype: np.dtype) -> float:
-    """How far exp's argument may go: e^±cut is finite and normal, and numpy's vectorised exp keeps
-    its fast path (in float64 it leaves it from about ±707.9)."""
-    return 700.0 if np.dtype(dtype).itemsize >= 8 else 80.0
+# (cut, zero_from) per dtype. exp keeps its fast path on [−cut, cut] (in float64 numpy's
+# vectorised exp leaves it from about ±707.9), and e^−t rounds to 0 for t ≥ zero_from: it is then
+# below half the smallest subnormal (from t = 1075·ln 2 = 745.13 in float64, 150·ln 2 = 103.97 in
+# float32; rounded up).
+_LIMITS = {np.dtype(np.float64): (700.0, 746.0), np.dtype(np.float32): (80.0, 104.0)}
+
+
+def _left_tail(t: Array) -> Array:
+    """σ(−t) for 1-d t in (cut, zero_from): the textbook 1/(1 + e^t) where e^t is finite, else e^−t
+    correctly rounded.
+
+    Where e^t overflows, σ = e^−t/(1 + e^−t) and e^−t < 1e−308 (1e−38 in float32) lies so far
+    below the precision of 1 + e^−t that σ rounds to what e^−t rounds to.
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        e = np.exp(t)
+        overflowed = np.isinf(e)
+        A = np.add(e, 1.0, out=e)
+        np.divide(1.0, A, out=A)  # as the textbook: 1 + e, then 1/(1 + e)
+        if np.count_nonzero(overflowed):  # (faster than .any() on a small array)
+            A[overflowed] = _exp_neg_rounded(t[overflowed])
+    return A
+
+
+def _wider(wide: type) -> tuple[type, Array]:
+    """``wide`` and the factors 1 ∓ m that bracket an exact e^−t around exp's result in it: m is
+    8 units in its last place, 4 times exp's error (a unit or two)."""
+    m = 8 * np.finfo(wide).eps
+    bracket = np.array([[1 - m], [1 + m]], dtype=wide)
+    bracket.setflags(write=False)
+    return wide, bracket
+
+
+# The tail's e^−t runs in a type with 11 or more bits beyond the result's: float64 for float32,
+# and long double for float64 where that is wider (x86-64's 80-bit one, or a 128-bit one).
+_WIDER = {
+    np.dtype(np.float32): _wider(np.float64),
+    np.dtype(np.float64): (
+        _wider(np.longdouble) if np.finfo(np.longdouble).nmant >= 63 else (None, None)
+    ),
+}
+
+
+def _exp_neg_rounded(t: Array) -> Array:
+    """e^−t correctly rounded to ``t``'s dtype, for 1-d ``t`` where that is subnormal or 0.
+
+    e^−t is a normal number of the wider type, so the one cast rounds it correctly unless it lies
+    within the bracket of a halfway point between two neighbours: those few (under 1 in 10⁴)
+    are settled exactly with decimal. Where long double is no wider than float64 (Windows, Apple
+    silicon), a float64 result is exp's own, which can be one unit off in the last place.
+    Underflow is expected: call under ``np.errstate(under="ignore")``.
+    """
+    wide, bracket = _WIDER[t.dtype]
+    if wide is None:
+        return np.exp(-t)
+    y = np.exp(np.negative(t, dtype=wide))
+    lo, hi = (bracket * y).astype(t.dtype)  # (2, n): the exact e^−t lies between
+    unsure = lo != hi  # it may lie on either side of a halfway point
+    if np.count_nonzero(unsure):
+        lo[unsure] = [_exp_neg_exact(float(v), t.dtype) for v in t[unsure]]
+    return lo
+
+
+def _exp_neg_exact(t: float, dtype: np.dtype) -> float:
+    """e^−t rounded to the nearest multiple of ``dtype``'s smallest subnormal (ties to even), from
+    40 exact digits: right wherever e^−t is below the smallest normal number."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    ctx = decimal.Context(prec=40)
+    steps = ctx.divide(ctx.exp(decimal.Decimal(-t)), decimal.Decimal(float(tiny)))
+    return int(steps.to_integral_value(decimal.ROUND_HALF_EVEN)) * tiny
 
 
 def softmax(Z: Array) -> Array:
@@ -76,7 +161,8 @@ class Activation:
     saturation_label: str  # when a neuron counts as saturated, in words and formula
 
     def saturated(self, A: Array) -> Array:
-        """Where f′ < 4 % of its peak: little gradient flows back (σ: A(1−A) < 0.01; relu: dead)."""
+        """Where f′ < 4 % of its peak, as ``saturation_label`` says: little or no gradient flows
+        back (σ: A(1−A) < 0.01; tanh: 1−A² < 0.04; relu: Z ≤ 0, where A = 0 and f′ = 0)."""
         return self.slope(A) < SATURATION * self.peak_slope
 
     def equation(self, A: str, Z: str) -> str:
@@ -92,13 +178,21 @@ def _sigmoid_slope(A: Array) -> Array:
     return A * (1.0 - A)
 
 
-_SIGMOID_TEXTS = ("σ′(Z) = A(1−A)", "0 to 0.25", "A(1−A) < 0.01: A near 0 or 1")
+_SIGMOID_SATURATION = "A(1−A) < 0.01: A near 0 or 1"  # 0.01 = SATURATION × 0.25
 SIGMOID = Activation(
-    "sigmoid", sigmoid, _sigmoid_slope, "σ({Z})", "{A}(1−{A})", 0.25, *_SIGMOID_TEXTS
+    "sigmoid",
+    sigmoid,
+    _sigmoid_slope,
+    "σ({Z})",
+    "{A}(1−{A})",
+    0.25,
+    "σ′(Z) = A(1−A)",
+    "0 to 0.25",
+    _SIGMOID_SATURATION,
 )
 
-# The seed walkthrough writes its sigmoid 1/(1+exp(−Z+1e−5)), i.e. σ(Z − 1e−5); its derivative
-# is still A(1−A) because the shift does not change the slope's form.
+# The seed walkthrough writes its sigmoid 1/(1+exp(−Z+1e−5)), i.e. A = σ(Z − 1e−5); its slope
+# dA/dZ = σ′(Z − 1e−5) is still A(1−A), written in its own A.
 SEED_SHIFT = 1e-5
 SEED_SIGMOID = Activation(
     "seed-sigmoid",
@@ -107,7 +201,9 @@ SEED_SIGMOID = Activation(
     "σ({Z} − 1e−5)",
     "{A}(1−{A})",
     0.25,
-    *_SIGMOID_TEXTS,
+    "σ′(Z−1e−5) = A(1−A)",
+    "0 to 0.25",
+    _SIGMOID_SATURATION,
 )
 TANH = Activation(
     "tanh",

@@ -17,13 +17,15 @@ Array = np.ndarray
 def walkthrough_epoch(params: Params, X: Array, labels: Array, alpha: float) -> Params:
     """One epoch of the walkthrough: per-example forward and backward, summed, then one update.
 
-    ``X`` is (784, m); returns W ← W − α·ΣdW/m, b ← b − α·Σdb/m. Naive exp may overflow for large
-    |Z| (raw pixels): those warnings are silenced here, as the walkthrough simply printed them.
+    ``X`` is (784, m); returns W ← W − α·ΣdW/m, b ← b − α·Σdb/m. Naive exp overflows for Z below
+    about −709.8 (raw pixels): there this σ is 0, after a warning that is silenced here as the
+    walkthrough simply printed it, where netviz's sigmoid gives σ correctly rounded (a subnormal
+    below 5.6e−309, or 0). For the same Z the two agree bit for bit everywhere else.
     """
     m = X.shape[1]
     W, b = [np.array(w) for w in params.W], [np.array(v).reshape(-1, 1) for v in params.b]
     dW, db = [np.zeros_like(w) for w in W], [np.zeros_like(v) for v in b]
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):  # σ of Z near −709 is subnormal
         for i in range(m):
             x = X[:, i : i + 1]
             y = np.zeros((W[-1].shape[0], 1))
