@@ -37,9 +37,10 @@ def sigmoid(Z: Array, shift: float = 0.0) -> Array:
         raise TypeError(f"sigmoid computes float64 or float32, not {Z.dtype}") from None
     t = np.subtract(shift, Z, out=np.empty_like(Z))  # −(Z − shift), as the walkthrough's −Z + 1e−5
     t_flat = t.ravel(order="K")  # a view
-    near, tail = 1.0, None
-    if t_flat.size and not t_flat.max() <= cut:  # some entry below −cut (or a NaN)
-        near = t_flat <= cut  # False below −cut and for NaN (which stays NaN)
+    near, tail = t_flat <= cut, None  # False below −cut and for NaN (which stays NaN)
+    if np.count_nonzero(near) == near.size:
+        near = 1.0  # nothing below −cut: the plain 1/(1 + e^t)
+    else:
         tail = np.flatnonzero(near < (t_flat < zero_from))  # −zero_from < Z − shift < −cut
         t_tail = t_flat[tail]  # before the clip
     np.clip(t, -cut, cut, out=t)
