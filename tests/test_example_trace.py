@@ -138,6 +138,7 @@ QUERIES = {
     ),
     "examples": ("SELECT 'x' || example, * FROM examples ORDER BY example", 1),
     "metrics": ("SELECT 'e' || epoch, * FROM metrics ORDER BY epoch", 1),
+    "final": ("SELECT 'e' || epoch, * FROM final ORDER BY epoch", 1),
 }
 
 

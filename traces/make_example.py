@@ -24,12 +24,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from netviz.core.network import forward
 from netviz.core.presets import PRESETS
 from netviz.recording import RecordOptions
-from netviz.run import RunSpec, prepare
+from netviz.run import RunSpec
 from netviz.session import Session
 from netviz.trace import TraceReader
 
@@ -88,21 +85,15 @@ def summary(path: Path) -> str:
         passes = list(dict.fromkeys(f"e{s.epoch}/x{s.example}" for s in ops))
         last = reader.metrics().iloc[-1]
         epochs = reader.epochs()
-        trained = reader.weights(epochs[-1])
-    # An epoch's metrics are measured at the weights it starts from; the trained weights' own
-    # accuracy is not in the trace, so it is measured here.
-    run = prepare(SPEC)
-    train, test = (
-        float(np.mean(forward(trained, X, run.hidden)[f"A{len(trained.W)}"].argmax(axis=0) == y))
-        for X, y in ((run.X, run.y), (run.X_test, run.y_test))
-    )
+        final = reader.final()  # at the weights after the last update, recorded on close
     return (
         f"wrote {path} ({path.stat().st_size:,} bytes)\n"
         f"  epochs: e{epochs[0]}–e{epochs[-1]} ({len(epochs)} full-batch)\n"
         f"  passes: {', '.join(passes)} ({len(ops)} ops)\n"
         f"  epoch {epochs[-1]} (at the weights it started from): cost {last['cost']:.4f}, "
         f"train accuracy {last['train_accuracy']:.1%}, test {last['test_accuracy']:.1%}\n"
-        f"  the trained weights: train accuracy {train:.1%}, test {test:.1%}"
+        f"  the final weights (after epoch {final.epoch}'s update): cost {final.cost:.4f}, "
+        f"train accuracy {final.train_accuracy:.1%}, test {final.test_accuracy:.1%}"
     )
 
 
