@@ -4,7 +4,8 @@
     nan                  a NaN or an infinity anywhere in the epoch's numbers
     vanish L1 < 1e-6     layer 1's gradient norm ‖ΣdW1‖/m fell below ε
     explode L3 > 10      layer 3's gradient norm rose above a bound
-    sat L1 > 30%         more than 30 % of layer 1's sigmoid outputs are saturated (A(1−A) < 0.01)
+    sat L1 > 30%         more than 30 % of layer 1's outputs are saturated (σ: A(1−A) < 0.01,
+                         tanh: 1−A² < 0.04, relu: Z ≤ 0; the activation's saturation_label)
     acc >= 90%           training accuracy reached 90 % (``test acc >= 85%`` for the test set)
     flip x17             example 17's prediction changed
 

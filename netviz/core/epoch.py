@@ -27,7 +27,8 @@ class BatchGradients:
     examples; ``cost_sum`` is the summed cross-entropy and ``correct`` the count of right
     predictions, both for the parameters the gradients were taken at. For each hidden layer l,
     ``A_sum[l-1]`` (n_l,) is ΣAl over the examples and ``saturated[l-1]`` (n_l,) counts the
-    examples where that neuron is saturated (σ: A(1−A) < 0.01).
+    examples where that neuron is saturated (``hidden.saturated``: σ's A(1−A) < 0.01, tanh's
+    1−A² < 0.04, relu's Z ≤ 0).
     """
 
     m: int
