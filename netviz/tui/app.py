@@ -18,7 +18,6 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -32,60 +31,16 @@ from .commands import NetvizCommands, ask_breakpoint, ask_goto, ask_watch
 from .digit import DigitView
 from .help import HelpScreen, KeyFooter
 from .inspector import Inspector, NumbersView
+from .keys import KEYS, REPLAY_REFUSES, VIEW_ACTIONS
+from .messages import BreakpointHit, EpochDone, Exported, SessionChanged
 from .network import NetworkView
+from .notes import edge_note, hit_note
 from .screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
 from .timeline import Scrubber, Timeline, epochs
 
-SELECT_TIP = "in select mode: move the selected entry"
 CONTINUE_MAX = 10_000  # epochs ``c`` runs at most before giving up on a breakpoint
 PAINT_EVERY = 0.25  # seconds between repaints while epochs run
 FOLLOW_EVERY = 0.5  # seconds between looks for new steps in a replayed trace
-REPLAY_REFUSES = {  # what a replay says instead of computing
-    "epoch": "runs a new epoch",
-    "play": "plays new epochs",
-    "misclassified": "searches the training set at the current weights",
-}
-# Actions that change what is shown: off while a help or question screen is on top.
-VIEW_ACTIONS = set(
-    "step layer phase example edge move epoch play stop scroll_numbers page_numbers hit "
-    "scroll_matrix page_matrix "
-    "breakpoints watches goto misclassified verify select select_mode overlay scrub export".split()
-)
-
-
-class EpochDone(Message):
-    """The worker finished an epoch; a newer one replaces it in the queue (one repaint)."""
-
-    def __init__(self, epoch: int, done: int, total: int | None) -> None:
-        super().__init__()
-        self.epoch, self.done, self.total = epoch, done, total
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, EpochDone)
-
-
-class BreakpointHit(Message):
-    """The continue worker stopped at a breakpoint that fired."""
-
-    def __init__(self, hit: Hit) -> None:
-        super().__init__()
-        self.hit = hit
-
-
-class SessionChanged(Message):
-    """A reset finished in a worker: repaint and say what changed."""
-
-    def __init__(self, note: str) -> None:
-        super().__init__()
-        self.note = note
-
-
-class Exported(Message):
-    """The export worker wrote ``path`` (None: it could not, and ``problem`` says why)."""
-
-    def __init__(self, path, problem: str) -> None:
-        super().__init__()
-        self.path, self.problem = path, problem
 
 
 class NetvizApp(App[int]):
@@ -96,181 +51,7 @@ class NetvizApp(App[int]):
     COMMANDS = App.COMMANDS | {NetvizCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (32, "-tall")]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "step(1)", "Step", tooltip="next op of this example's pass"),
-        Binding("S", "step(-1)", "Back", show=False, tooltip="previous op"),
-        Binding("n", "layer(1)", "Layer", tooltip="first op of the next layer"),
-        Binding("N", "layer(-1)", "Layer back", show=False, tooltip="of this or the previous one"),
-        Binding("r", "phase(True)", "Phase", tooltip="finish the phase (forward, backward…)"),
-        Binding("R", "phase(False)", "Rewind", show=False, tooltip="rewind it"),
-        Binding(
-            "right_square_bracket",
-            "example(1)",
-            "Example",
-            key_display="]",
-            tooltip="next example, computed at the current weights",
-        ),
-        Binding(
-            "left_square_bracket",
-            "example(-1)",
-            "Prev example",
-            show=False,
-            key_display="[",
-            tooltip="previous",
-        ),
-        Binding("g", "edge(False)", "First", show=False, tooltip="first recorded step"),
-        Binding("G", "edge(True)", "Last", show=False, tooltip="last recorded step"),
-        Binding(
-            "greater_than_sign",
-            "scrub(1)",
-            "Next epoch",
-            show=False,
-            key_display=">",
-            tooltip="next epoch step (over the passes between)",
-        ),
-        Binding(
-            "less_than_sign",
-            "scrub(-1)",
-            "Prev epoch",
-            show=False,
-            key_display="<",
-            tooltip="previous",
-        ),
-        Binding(
-            "k",
-            "select_mode(None)",
-            "Chain rule",
-            tooltip="chain-rule card of a gradient entry",
-        ),
-        # In select mode the arrows move the selected gradient entry (these come first; off
-        # otherwise, so the same keys fall through to the timeline and the scrolling below).
-        Binding("up", "select(-1, 0)", "Select ↑", show=False, tooltip=SELECT_TIP),
-        Binding("down", "select(1, 0)", "Select ↓", show=False, tooltip=SELECT_TIP),
-        Binding("left", "select(0, -1)", "Select ←", show=False, tooltip=SELECT_TIP),
-        Binding("right", "select(0, 1)", "Select →", show=False, tooltip=SELECT_TIP),
-        Binding(
-            "escape", "select_mode(False)", "Leave select", show=False, tooltip="leave select mode"
-        ),
-        Binding(
-            "left",
-            "move(-1)",
-            "Timeline back",
-            show=False,
-            key_display="←",
-            tooltip="timeline back",
-        ),
-        Binding(
-            "right",
-            "move(1)",
-            "Timeline on",
-            show=False,
-            key_display="→",
-            tooltip="forward (over example passes and epochs)",
-        ),
-        Binding("e", "epoch", "Epoch", tooltip="run one full-batch epoch"),
-        Binding("c", "hit(True)", "Continue", tooltip="run epochs to a breakpoint"),
-        Binding("C", "hit(False)", "Prev hit", show=False, tooltip="back to the previous hit"),
-        Binding(
-            "b",
-            "breakpoints(True)",
-            "Break",
-            show=False,
-            tooltip="add a breakpoint (typed)",
-        ),
-        Binding(
-            "B",
-            "breakpoints(False)",
-            "Breakpoints",
-            show=False,
-            tooltip="list: on / off, delete",
-        ),
-        Binding("w", "watches(True)", "Watch", show=False, tooltip="add a watch expression"),
-        Binding("W", "watches(False)", "Watches", show=False, tooltip="list and remove watches"),
-        Binding(
-            "colon",
-            "goto",
-            "Go to",
-            show=False,
-            key_display=":",
-            tooltip="go to an address, an example or an epoch",
-        ),
-        Binding(
-            "m", "misclassified", "Misclassified", show=False, tooltip="next misclassified example"
-        ),
-        Binding("v", "verify", "Verify", show=False, tooltip="check this layer's gradients"),
-        Binding(
-            "o",
-            "overlay",
-            "Slopes",
-            show=False,
-            tooltip="overlay: colour neurons by their slope f′(Z)",
-        ),
-        Binding(
-            "x",
-            "export",
-            "Export",
-            show=False,
-            tooltip="write what is shown as a PNG (heatmap or card)",
-        ),
-        Binding("space", "play", "Play", tooltip="play / pause full-batch epochs"),
-        Binding("escape", "stop", "Stop", show=False, tooltip="stop running epochs"),
-        Binding("up", "scroll_numbers(-1)", "Scroll up", show=False, tooltip="scroll the numbers"),
-        Binding(
-            "down", "scroll_numbers(1)", "Scroll down", show=False, tooltip="scroll the numbers"
-        ),
-        Binding("pageup", "page_numbers(-1)", "Page up", show=False, tooltip="page the numbers"),
-        Binding("pagedown", "page_numbers(1)", "Page down", show=False, tooltip="page the numbers"),
-        Binding(
-            "shift+right",
-            "scroll_matrix(0, 1)",
-            "Columns →",
-            show=False,
-            key_display="⇧→",
-            tooltip="scroll the matrices by a column or a row",
-        ),
-        Binding(
-            "shift+left",
-            "scroll_matrix(0, -1)",
-            "Columns ←",
-            show=False,
-            key_display="⇧←",
-            tooltip="scroll the matrices by a column or a row",
-        ),
-        Binding(
-            "shift+down",
-            "scroll_matrix(1, 0)",
-            "Rows ↓",
-            show=False,
-            key_display="⇧↓",
-            tooltip="scroll the matrices by a column or a row",
-        ),
-        Binding(
-            "shift+up",
-            "scroll_matrix(-1, 0)",
-            "Rows ↑",
-            show=False,
-            key_display="⇧↑",
-            tooltip="scroll the matrices by a column or a row",
-        ),
-        Binding(
-            "right_curly_bracket",
-            "page_matrix(1)",
-            "Page columns →",
-            show=False,
-            key_display="}",
-            tooltip="page the matrices' columns right or left",
-        ),
-        Binding(
-            "left_curly_bracket",
-            "page_matrix(-1)",
-            "Page columns ←",
-            show=False,
-            key_display="{",
-            tooltip="page the matrices' columns right or left",
-        ),
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
-        Binding("q", "quit", "Quit", tooltip="quit (the trace is closed cleanly)"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = KEYS
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
     """The session's state at the cursor, as last painted (the regions repaint themselves)."""
@@ -742,31 +523,6 @@ class NetvizApp(App[int]):
     def _session_changed(self, message: SessionChanged) -> None:
         self.snapshot = self.session.snapshot()
         self.notify(message.note, markup=False)
-
-
-def edge_note(snapshot: Snapshot, delta: int) -> str:
-    """Why ``s`` (``delta`` 1) or ``S`` (−1) did not move from ``snapshot``: the end or the
-    start of the example's pass (or of the timeline), and the keys that go on from there."""
-    first, last = snapshot.cursor == 0, snapshot.cursor == snapshot.timeline_length - 1
-    if delta < 0:
-        if first:
-            return "The first step of the timeline: nothing was computed before it."
-        return "The first op of this example's pass: [ goes to the previous example, ← back."
-    if snapshot.kind == "epoch" or last:
-        if not snapshot.live:
-            return "The end of the recording: nothing was recorded after this step."
-        if snapshot.kind == "epoch":
-            return "The last step so far: e runs another epoch, ] opens an example."
-    where = f"The end of example {snapshot.example}'s pass"
-    if snapshot.live:
-        return f"{where}: ] opens the next example, e runs an epoch."
-    return f"{where}: ] goes to the next recorded pass, → on along the timeline."
-
-
-def hit_note(snapshot: Snapshot) -> str:
-    """What fired at the cursor's epoch, and where."""
-    reasons = "; ".join(f"{h.condition}: {h.reason}" for h in snapshot.hits)
-    return f"Breakpoint hit at {snapshot.address}: {reasons}"
 
 
 def create_app(session: History, close_session: bool = False) -> NetvizApp:
