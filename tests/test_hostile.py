@@ -793,7 +793,7 @@ def test_replay_shows_a_hostile_preset_equation_and_file_name_visibly_and_sends_
         tmp_path,
         "run\x1b[2J.nvtrace",
         f"UPDATE meta SET value = '{preset}' WHERE key = 'preset'",
-        "UPDATE steps SET equation = 'Z1 = W1·x + b1\x1b[2J' WHERE step = 1",
+        "UPDATE steps SET equation = 'Z1 = W1·x + b1\x1b[2J[/b][red]' WHERE step = 1",
     )
 
     async def shown() -> tuple[str, str]:
@@ -805,7 +805,7 @@ def test_replay_shows_a_hostile_preset_equation_and_file_name_visibly_and_sends_
 
     text, title = asyncio.run(shown())
     assert "\\x1b[2J" in text and "\\x1b]0;owned" in text  # the preset's name, shown
-    assert "b1\\x1b[2J" in text  # the equation
+    assert "b1\\x1b[2J[/b][red]" in text  # the equation, its markup shown as text
     assert "\\x1b[2J.nvtrace" in title
     unprintable = {c for c in text + title if not c.isprintable() and c != "\n"}
     assert not unprintable
