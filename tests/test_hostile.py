@@ -809,3 +809,43 @@ def test_replay_shows_a_hostile_preset_equation_and_file_name_visibly_and_sends_
     assert "\\x1b[2J.nvtrace" in title
     unprintable = {c for c in text + title if not c.isprintable() and c != "\n"}
     assert not unprintable
+
+
+def _wide_dZ3() -> list[str]:
+    """Step 8 (e0/x0/bwd/L3/dZ) holding a well-formed (10, 2) dZ3: two columns in one pass."""
+    import numpy as np
+
+    from netviz.trace.schema import encode
+
+    dtype, shape, encoding, crc, data = encode(np.ones((10, 2)))
+    return [
+        f"UPDATE tensors SET dtype = '{dtype}', shape = '{shape}', encoding = '{encoding}', "
+        f"crc32 = {crc}, data = x'{data.hex()}' WHERE step = 8 AND name = 'dZ3'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "problem"),
+    [
+        (
+            ["UPDATE steps SET phase = 'zzz' WHERE step = 1"],
+            "phase is zzz: not one of fwd, cost, bwd, upd",
+        ),
+        (["UPDATE steps SET op = '[/b]' WHERE step = 1"], "op is [/b]: not one of Z, A"),
+        (["UPDATE steps SET layer = 9 WHERE step = 2"], "layer 9 of a 3-layer network"),
+        (_wide_dZ3(), "dZ3 is (10, 2), not one column"),
+    ],
+    ids=["unknown-phase", "markup-op", "layer-beyond-the-network", "two-column-dZ3"],
+)
+def test_step_texts_and_pass_arrays_the_screens_look_up_are_checked(tmp_path, sql, problem):
+    """A second read found these crash replay (KeyError in the title, MarkupError in a border
+    title, a reshape in the inspector): the reader refuses them where it hands them out."""
+    from netviz.replay import Replay
+    from netviz.trace import TraceError
+
+    trace = copy_example(tmp_path, "run.nvtrace", *sql)
+    with pytest.raises(TraceError) as caught:
+        with Replay(trace) as replay:
+            replay.snapshot()
+    message = str(caught.value)
+    assert message.startswith(f"{trace}: ") and problem in message and "\n" not in message

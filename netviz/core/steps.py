@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -26,6 +26,7 @@ Array = np.ndarray
 Phase = Literal["fwd", "cost", "bwd", "upd"]
 OpName = Literal["Z", "A", "cost", "dZ", "dW", "db", "dA", "W", "b"]
 PHASES: tuple[Phase, ...] = ("fwd", "cost", "bwd", "upd")
+OP_NAMES: tuple[OpName, ...] = get_args(OpName)
 YHAT = "ŷ"
 PRIME = "′"  # W1′: what one step on this example alone would make of W1 (never applied)
 NOT_APPLIED = "(not applied)"  # ends the single-example step's equation

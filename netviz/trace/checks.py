@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.choices import ACTIVATION_NAMES
+from ..core.steps import OP_NAMES, PHASES
 from ..safe import (
     MAX_EPOCH,
     MAX_HIDDEN_LAYERS,
@@ -201,6 +202,8 @@ def check_step_fields(fields: list) -> list:
     ]
     checks += [(n, v, None if v is None else _text) for n, v in
                (("phase", phase), ("op", op), ("equation", equation))]  # fmt: skip
+    if kind == "op":  # what the timeline and the inspector look up by name
+        checks += [("phase", phase, _one_of(*PHASES)), ("op", op, _one_of(*OP_NAMES))]
     for name, value, check in checks:
         if check is not None and (problem := check(value)):
             raise ValueError(f"{name} is {shown(value)}: {problem}")

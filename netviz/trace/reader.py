@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from .checks import (
     check_step_fields,
 )
 from .schema import ARRAY_COLUMNS, FORMAT, SCHEMA_VERSION, Step, decode, parse_address
+
+ONE_COLUMN = re.compile(r"(?:x|y|ŷ|d?[ZA][0-9]+)")  # an example's vectors in a pass
 
 if TYPE_CHECKING:
     from ..training import Figures
@@ -196,8 +199,16 @@ class TraceReader:
             by_step.setdefault(number, {})[literal(name)] = self._decode(name, *stored)
         known: dict[str, np.ndarray] = {}  # the latest array of each name so far in the pass
         out = []
+        L = None if self._sizes is None else len(self._sizes) - 1
         for step in steps:
+            if step.layer is not None and L is not None and step.layer > L:
+                raise self._damaged(
+                    f"{step.address} names layer {step.layer} of a {L}-layer network"
+                )
             stored = by_step.get(step.step, {})
+            for name, a in stored.items():  # one example's pass: its vectors are one column
+                if ONE_COLUMN.fullmatch(name) and (a.ndim != 2 or a.shape[1] != 1):
+                    raise self._damaged(f"{step.address}'s {name} is {a.shape}, not one column")
             lost = ", ".join(name for name in step.outputs if name not in stored)
             if lost:
                 raise self._damaged(f"{step.address} lists outputs it does not hold: {lost}")
