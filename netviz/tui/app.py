@@ -335,7 +335,7 @@ class NetvizApp(App[int]):
         """``x``: a heatmap or card of what is shown, drawn in a worker (matplotlib takes a
         moment to start), then where it went."""
         address = self.session.snapshot().address
-        self.notify(f"Exporting {address}…")
+        self.notify(f"Exporting {address}…", markup=False)
         self._export(address)
 
     @work(thread=True, group="export", exit_on_error=False)

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.gradcheck import MEASURABLE, ArrayCheck
+from ..safe import markup
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -210,7 +211,7 @@ class GradCheckScreen(ModalScreen[None]):
         )
 
     def on_mount(self) -> None:
-        self.query_one("#gradcheck").border_title = f"gradient check · {self.where}"
+        self.query_one("#gradcheck").border_title = f"gradient check · {markup(self.where)}"
         table = self.query_one(DataTable)
         table.add_columns("entry", "chosen", "backprop", "differences", "rel. error", "result")
         for c in sorted(self.checks, key=lambda c: ORDER[c.status]):
