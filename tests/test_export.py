@@ -574,3 +574,16 @@ def test_importing_export_loads_neither_matplotlib_nor_pandas():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_cards_numbers_are_written_as_the_tour_writes_them(reader):
+    """A second read found cards printing dZ3's mean as 1.249e−17 (0 in theory: Σ(ŷ − y) = 0),
+    −0 entries and a cost of shape (): the card's text follows netviz.numbers."""
+    from netviz.export.card import card_text
+
+    dZ3 = card_text(card_at(reader, f"{PASS}/bwd/L3/dZ"))
+    line = next(row for row in dZ3.splitlines() if " dZ3 " in row)
+    assert "mean          0" in line, line
+    assert "−0" not in dZ3 and "-0 " not in dZ3
+    cost = card_text(card_at(reader, f"{PASS}/cost"))
+    assert "scalar" in cost and "()" not in cost

@@ -23,6 +23,7 @@ import numpy as np
 from ..core.steps import Op
 from ..errors import NetvizError
 from ..files import atomic_writer
+from ..numbers import fmt, magnitude, mean_text, shape_text
 from ..trace import Step, TraceReader, parse_address
 from .gather import (
     check_epoch,
@@ -50,6 +51,7 @@ class Card:
     rows: list  # of lists of figures.Panel, one row per layer shown
     digit: tuple[np.ndarray, str] | None = None
     notes: list[str] = field(default_factory=list)  # longer facts, a line each: cost, accuracies
+    layers: int = 0  # the network's weight layers (the output layer's number), for rounding bounds
 
 
 def card_name(reader: TraceReader, address: str, suffix: str = ".png") -> str:
@@ -100,6 +102,7 @@ def op_card(reader: TraceReader, step: Step) -> Card:
         arrays=arrays,
         facts=facts,
         rows=[row],
+        layers=layer_count(reader),
         digit=(context["x"], f"x: example {step.example}, label {label}")
         if "x" in context
         else None,
@@ -173,32 +176,42 @@ def _shapes(step: Step, inputs: dict, outputs: dict) -> str:
 # --- text ---------------------------------------------------------------------------------------
 
 
-def summary(array: np.ndarray) -> tuple[str, str, str, str, str]:
-    """(shape, min, max, mean, first values) of an array, as short text."""
+def summary(array: np.ndarray, scale: np.ndarray | None = None) -> tuple[str, str, str, str, str]:
+    """(shape, min, max, mean, first values) of an array, as short text, written as the tour
+    writes them (netviz.numbers): a mean within its rounding bound (``scale``: what each entry
+    was computed from) is 0, and so is −0."""
     a = np.asarray(array, dtype=float)
     if a.ndim == 0:
-        value = _num(float(a))
-        return "()", value, value, value, value
+        value = fmt(float(a))
+        return shape_text(a.shape), value, value, value, value
     flat = a.reshape(-1)
-    finite = flat[np.isfinite(flat)]
-    low, high, mean = (
-        (_num(finite.min()), _num(finite.max()), _num(finite.mean())) if finite.size else ("–",) * 3
-    )
-    first = " ".join(_num(v) for v in flat[:SHOWN_VALUES])
+    finite = np.isfinite(flat)
+    low, high, mean = ("–",) * 3
+    if finite.any():
+        part = scale.reshape(-1)[finite] if scale is not None else None
+        low, high = fmt(flat[finite].min()), fmt(flat[finite].max())
+        mean = mean_text(flat[finite], part)
+    first = " ".join(fmt(v) for v in flat[:SHOWN_VALUES])
     first += " …" if flat.size > SHOWN_VALUES else ""
-    return str(tuple(a.shape)), low, high, mean, first
+    return shape_text(a.shape), low, high, mean, first
 
 
-def _num(v: float) -> str:
-    return f"{v:.4g}".replace("-", "−")
+def summaries(card: Card) -> list[tuple[str, str, np.ndarray, tuple[str, ...]]]:
+    """(name, role, array, summary) of each of the card's arrays; the magnitudes behind the
+    rounding bounds come from the card's other arrays, by the lesson's equations."""
+    values = {name: array for name, _, array in card.arrays}
+    out = []
+    for name, role, array in card.arrays:
+        scale = magnitude(name, values, card.layers) if card.layers else None
+        out.append((name, role, array, summary(array, scale)))
+    return out
 
 
 def card_text(card: Card) -> str:
     """The monospace block under a PNG card's equation: shapes, facts, one line per array."""
     lines = [card.shapes, " · ".join(card.facts), *card.notes, ""]
     width = max((len(n) for n, _, _ in card.arrays), default=1)
-    for name, role, array in card.arrays:
-        shape, low, high, mean, first = summary(array)
+    for name, role, array, (shape, low, high, mean, first) in summaries(card):
         if np.ndim(array) == 0:
             lines.append(f"{role:<6} {name:<{width}} {shape:<10} = {first}")
             continue
@@ -213,8 +226,8 @@ def card_markdown(card: Card, run_name: str, image: str) -> str:
     """The Markdown card: title, facts, equation and shapes, a table of arrays, the heatmaps."""
     rows = ["| array | role | shape | min | max | mean | first values |",
             "|---|---|---|---:|---:|---:|---|"]  # fmt: skip
-    for name, role, array in card.arrays:
-        cells = [name, role, *summary(array)]
+    for name, role, _, cells in summaries(card):
+        cells = [name, role, *cells]
         rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join([
         f"# `{card.address}`", "",
