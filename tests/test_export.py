@@ -447,7 +447,7 @@ def test_a_markdown_card_has_its_table_and_a_png_beside_it(capsys, recorded, tmp
     assert status == 0 and stdout == f"{out}\n{tmp_path / 'card.png'}\n"
     text = out.read_text()
     assert f"# `{PASS}/cost`" in text and "cost = −Σ_k y_k·log ŷ_k" in text
-    assert "| ŷ | input | (10, 1) |" in text and "| cost | output | () |" in text
+    assert "| ŷ | input | (10, 1) |" in text and "| cost | output | scalar |" in text
     assert "![heatmaps of" in text and "(card.png)" in text
     with Image.open(tmp_path / "card.png") as image:
         assert image.format == "PNG"
