@@ -291,3 +291,20 @@ async def test_the_cost_op_shows_the_label_s_y_hat_beside_minus_its_log(session)
         marked = [row for row in y_rows if "the label" in row]
         assert len(marked) == 1 and marked[0].split()[:2] == [str(label), "+1"]
         assert any(f"ŷ[{label}]" in line for line in screen_text(app).splitlines())
+
+
+@pilot_test
+async def test_an_epoch_step_says_its_weights_and_writes_no_nan_without_a_test_set(tmp_path):
+    """A second read: the epoch card gave no weights and printed 'test accuracy nan %' for a run
+    without a test set (netviz train says n/a)."""
+    spec = RunSpec(PRESETS["seed"], train_size=300, test_size=0)
+    with Session(spec, trace=tmp_path / "t.nvtrace") as s:
+        s.run_epoch()
+        app = create_app(s)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("less_than_sign")  # the epoch step
+            await pilot.pause()
+            assert app.snapshot.kind == "epoch"
+            text = screen_text(app)
+            assert "at the weights epoch 1 started from" in text
+            assert "nan" not in text and "test accuracy   n/a" in text

@@ -125,9 +125,10 @@ def epoch_ticks(epochs: Sequence[int], width: int) -> list[tuple[int, str]]:
     return ticks
 
 
-def percent(x: float) -> str:
-    """An accuracy as the tour writes it: ``74.0 %``."""
-    return f"{x:.1%}".replace("%", " %")
+def percent(x: float, digits: int = 1) -> str:
+    """An accuracy as the tour writes it: ``74.0 %``; ``n/a`` where there is none (a run
+    without a test set)."""
+    return "n/a" if x != x else f"{x:.{digits}%}".replace("%", " %")
 
 
 def number(x: float) -> str:

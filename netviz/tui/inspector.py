@@ -23,6 +23,7 @@ from ..numbers import fmt
 from ..snapshot import Metrics, Snapshot, WatchValue
 from .arrays import MATRIX_ROWS, Block, Span, Window, block_text, is_matrix, op_blocks
 from .chain import card_text
+from .charts import percent
 
 __all__ = ["Inspector", "NumbersView", "fmt"]  # fmt: tests format as shown
 
@@ -36,11 +37,13 @@ def op_title(snapshot: Snapshot, op: Op) -> str:
 
 
 def epoch_text(m: Metrics, train_size: int) -> Text:
-    """An epoch's figures: cost, accuracies and each layer's gradient norm."""
+    """An epoch's figures, all at the weights it started from (its gradient pass measured them):
+    cost, accuracies and each layer's gradient norm."""
     text = Text(no_wrap=True, end="")
+    text.append(f"at the weights epoch {m.epoch} started from (before its update):\n")
     text.append(f"cost            {fmt(m.cost)}\n")
-    text.append(f"train accuracy  {m.train_accuracy:.2%}\n".replace("%", " %"))
-    text.append(f"test accuracy   {m.test_accuracy:.2%}\n".replace("%", " %"))
+    text.append(f"train accuracy  {percent(m.train_accuracy, 2)}\n")
+    text.append(f"test accuracy   {percent(m.test_accuracy, 2)}\n")
     text.append(f"gradient norms ‖ΣdWl‖/m over {train_size} examples\n")
     for layer, norm in enumerate(m.grad_norms, start=1):
         text.append(f"  L{layer}  {fmt(norm)}\n")
