@@ -21,6 +21,7 @@ from .core.network import Params
 from .core.steps import YHAT, Op
 from .debugger import op_tensors, with_aliases
 from .explain import explain
+from .safe import shown, whole_number
 from .snapshot import Hit, Item, LayerState, Metrics, Pass, Snapshot, WatchValue
 from .trace.schema import op_address, parse_address
 
@@ -189,12 +190,13 @@ class History:
         it at the current weights) or an epoch (``e3``). ValueError says what it could not find."""
         text = target.strip()
         with self._lock:
-            if text.lstrip("x").isdigit():
-                return self.goto_example(int(text.lstrip("x")))
+            example = whole_number(text.lstrip("x")) if text.lstrip("x") else None
+            if example is not None:  # ASCII digits only: int() takes ² and 5,000 digits badly
+                return self.goto_example(example)
             where = parse_address(text)
             if where is None:
-                raise ValueError(f"{text!r}: go to an address (e3/x17/bwd/L2/dZ), an example "
-                                 "(17) or an epoch (e3)")  # fmt: skip
+                raise ValueError(f"'{shown(text)}': go to an address (e3/x17/bwd/L2/dZ), an "
+                                 "example (17) or an epoch (e3)")  # fmt: skip
             epoch, example, rest = where["epoch"], where["example"], where["rest"]
             if example is None:
                 return self.goto_epoch(epoch)

@@ -316,3 +316,17 @@ def test_a_tour_without_epochs_records_no_final_figures(session, tmp_path):
     session.close()
     with TraceReader(tmp_path / "t.nvtrace") as t:
         assert t.final() is None
+
+
+@pytest.mark.parametrize(
+    "target", ["²", "9" * 5_000, "e" + "9" * 5_000, "x١٢"], ids=["superscript", "5k-digits",
+                                                              "5k-digit-epoch", "arabic-digits"]
+)  # fmt: skip
+def test_go_to_refuses_odd_numbers_in_plain_words(session, target):
+    """A second read: ':' then '²' said "invalid literal for int() with base 10", and 5,000
+    digits gave Python's advice about sys.set_int_max_str_digits."""
+    with pytest.raises(ValueError) as refused:
+        session.goto(target)
+    message = str(refused.value)
+    assert "go to an address" in message and "int()" not in message
+    assert "set_int_max_str_digits" not in message and len(message) < 200
