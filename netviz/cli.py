@@ -110,7 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         "check at those weights. Exit 1 when an array differs or has too few measurable entries.",
     )
     check.add_argument("--examples", type=_positive, default=50, help="examples in the cost")
-    check.add_argument("--entries", type=_positive, default=20, help="entries per W and b")
+    check.add_argument(
+        "--entries",
+        type=_entries,
+        default=20,
+        help="entries checked per W and b, 3 or more (an array passes with 3 that agree)",
+    )
     check.add_argument(
         "--eps", type=_step, default=1e-5, help="difference step ε, 1e-8 to 1e-3 (default 1e-5)"
     )
@@ -423,6 +428,18 @@ def _positive(text: str) -> int:
     value = _int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {shown(text)}")
+    return value
+
+
+def _entries(text: str) -> int:
+    from .core.gradcheck import ENOUGH
+
+    value = _int(text)
+    if value < ENOUGH:
+        raise argparse.ArgumentTypeError(
+            f"must be {ENOUGH} or more, not {shown(text)}: an array passes only when {ENOUGH} "
+            "measurable entries agree"
+        )
     return value
 
 

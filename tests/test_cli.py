@@ -70,6 +70,7 @@ def test_gradcheck_passes_on_the_seed_network(capsys):
 
 
 BAD = [
+    (["gradcheck", "--entries", "2"], "--entries: must be 3 or more"),
     (["train", "--data", "no/such.csv"], "no/such.csv"),
     (["train", "--lr", "-1"], "--lr: must be a positive number"),
     (["train", "--lr", "abc"], "--lr: not a number"),

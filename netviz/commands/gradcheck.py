@@ -45,7 +45,7 @@ def gradcheck(
         f"noise bound ν = {noise:.1e}: each cost J is computed with a rounding error up to "
         f"{ROUNDING:g}·u·max(1, J) (u = {U:.1e}), and the difference quotient divides two of "
         f"them by 2ε, so a numeric gradient below ν is rounding, not signal. An entry is "
-        f"measurable from {MEASURABLE:g}·ν = {MEASURABLE * noise:.1e} (known to 1 %)."
+        f"measurable from {MEASURABLE:g}·ν = {MEASURABLE * noise:.1e} (where a 1 % error shows)."
     )
     _table(arrays)
     for a in arrays:

@@ -13,7 +13,8 @@ taken along the same v.
 2.3·u·max(1, |J|); 8 leaves room). D(h) divides the difference of two such values by 2h, and
 Richardson's combination weighs them so that the numeric gradient's rounding error is at most
 ν = 3δ/ε, the *noise bound*: a numeric gradient smaller than ν is rounding, not a measurement.
-An entry is *measurable* when |numeric| ≥ 100·ν: the differences then give it to 1 % or better.
+An entry is *measurable* when |numeric| ≥ 300·ν: an error of 1 % in backprop is then at least
+3ν, three times the most that rounding can move the differences, so it shows as "differs".
 
 **Each entry's result.**
 - differs: |analytic − numeric| > ν + 1e−6·max(|analytic|, |numeric|) (the second term allows for
@@ -59,7 +60,7 @@ from .network import Params, backward, costs, forward
 Array = np.ndarray
 U = float(np.finfo(np.float64).eps)  # 2.2e−16, the spacing of float64 numbers near 1
 ROUNDING = 8.0  # each computed J lies within ROUNDING·u·max(1, |J|) of its exact value
-MEASURABLE = 100.0  # measurable: |numeric| ≥ MEASURABLE·ν, i.e. known to 1 %
+MEASURABLE = 300.0  # measurable: |numeric| ≥ MEASURABLE·ν, so a 1 % error (≥ 3ν) shows
 TOLERANCE = 1e-6  # relative allowance for Richardson's truncation error
 ENOUGH = 3  # agreeing measurable entries an array needs (all of a smaller array)
 KINK = 0.1  # a slope jump above this fraction of the peak slope within ±ε is a kink
