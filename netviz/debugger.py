@@ -177,3 +177,10 @@ def with_aliases(values: dict[str, Array]) -> dict[str, Array]:
         if name in values:
             values[alias] = values[name]
     return values
+
+
+def pass_weights(ops: tuple[Op, ...]) -> Params:
+    """The weights a pass used: its ops' W and b inputs, by name."""
+    values = pass_values(ops)
+    L = sum(1 for name in values if name[0] == "W" and name[1:].isdigit())
+    return Params.from_named({f"{w}{l}": values[f"{w}{l}"] for l in range(1, L + 1) for w in "Wb"})

@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .breakpoints import OP_KINDS, Breakpoint, BreakpointError, op_reasons, parse_breakpoint
-from .core.network import Params
 from .core.steps import YHAT, Op
-from .debugger import op_tensors, with_aliases
+from .debugger import op_tensors, pass_weights, with_aliases
 from .explain import explain
 from .safe import shown, whole_number
 from .snapshot import Hit, Item, LayerState, Metrics, Pass, Snapshot, WatchValue
@@ -455,7 +454,12 @@ class History:
         if self._passes:
             pid, _, ops = self._current_pass()
             p = self._passes[pid]
-            return View(p.example, p.label, p.pixels, op_tensors(ops, len(ops) - 1))
+            note = (  # its numbers are that pass's: say at which weights, unlike the status bar's
+                f" Shown: example x{p.example}'s last pass before this epoch, computed at the "
+                f"weights after {p.epoch} epoch{'s' if p.epoch != 1 else ''} (no watched "
+                "examples were recorded for this epoch)."
+            )
+            return View(p.example, p.label, p.pixels, op_tensors(ops, len(ops) - 1), note)
         example = self._watched[0] if self._watched else 0
         pixels, label, _ = self._example_input(example)
         return View(example, label, pixels, {})
@@ -532,15 +536,6 @@ class View:
     pixels: Array  # (784,) uint8
     values: Mapping[str, Array]
     note: str = ""  # what the view is, when it is not the obvious
-
-
-def pass_weights(ops: tuple[Op, ...]) -> Params:
-    """The weights a pass used: its ops' W and b inputs, by name."""
-    from .debugger import pass_values
-
-    values = pass_values(ops)
-    L = sum(1 for name in values if name[0] == "W" and name[1:].isdigit())
-    return Params.from_named({f"{w}{l}": values[f"{w}{l}"] for l in range(1, L + 1) for w in "Wb"})
 
 
 def _group_starts(ops: tuple[Op, ...]) -> list[int]:

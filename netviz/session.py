@@ -19,7 +19,8 @@ import numpy as np
 from .breakpoints import Breakpoint, EpochFacts, check
 from .core.network import Params, forward
 from .core.steps import example_ops
-from .history import History, pass_weights
+from .debugger import pass_weights
+from .history import History
 from .recording import (
     DEFAULT_RECORDING,
     Recorder,

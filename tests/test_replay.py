@@ -242,3 +242,20 @@ def test_following_adds_passes_and_epochs_in_order(tmp_path):
             ]
         finally:
             replay.close()
+
+
+def test_an_epoch_step_without_watched_examples_says_which_weights_its_numbers_are_at(tmp_path):
+    """A second read: with --record minimal an epoch step fell back to the last pass before it,
+    computed at older weights, while the status bar read "weights after 0 → 1"."""
+    from netviz.recording import RecordOptions
+
+    path = tmp_path / "minimal.nvtrace"
+    with Session(SPEC, trace=path, record=RecordOptions("minimal")) as live:
+        live.phase(True)
+        live.run_epoch()
+    with Replay(path) as replay:
+        snap = replay.goto("e1")
+        assert snap.kind == "epoch"
+        assert "last pass before this epoch, computed at the weights after 0 epochs" in (
+            snap.explanation
+        )
