@@ -439,7 +439,9 @@ class History:
         choose which); without them, the latest pass before it, or the bare digit."""
         arrays = self._watched_at(epoch)
         L = len(self._sizes) - 1
-        if self._watched and arrays and f"Z{L}" in arrays:
+        names = [f"{name}{l}" for l in range(1, L + 1) for name in ("Z", "A", "dZ")]
+        w = len(self._watched)  # each layer's Z, A and dZ need a column per watched example
+        if w and all(np.shape(arrays.get(n, ()))[1:] == (w,) for n in names):
             k = self._watch_index % len(self._watched)
             pixels, label, x = self._example_input(self._watched[k])
             values = {"x": x}
@@ -485,7 +487,8 @@ class History:
         for l in range(1, L + 1):
             a = values.get(YHAT if l == L else f"A{l}")
             dz = values.get(f"dZ{l}")
-            slope = None if a is None or l == L else self._hidden.slope(a).ravel()
+            with np.errstate(over="ignore", invalid="ignore"):  # a damaged trace's A may be huge
+                slope = None if a is None or l == L else self._hidden.slope(a).ravel()
             layers.append(
                 LayerState(
                     self._sizes[l],

@@ -341,3 +341,54 @@ def test_the_mutations_are_refused_and_read_alike(outcomes):
 def test_memory_stays_bounded(outcomes):
     _, peak = outcomes
     assert peak < PEAK_RSS, f"peak resident memory {peak / 2**20:.0f} MiB"
+
+
+# --- replay: every step of a mutated trace, as the tour's regions draw it -------------------------
+
+REPLAYED = 40  # mutated traces walked step by step
+
+
+def draw_step(snapshot) -> None:
+    """What the replay's regions compute from a snapshot, without a terminal: the inspector's
+    title and arrays (as text), an epoch's figures, the digit and the network's cells."""
+    from rich.style import Style
+
+    from netviz.tui.arrays import Window, block_text, op_blocks
+    from netviz.tui.digit import half_blocks
+    from netviz.tui.inspector import epoch_text, op_title
+
+    styles = {name: Style() for name in ("name", "result", "selected", "stats", "pos", "neg")}
+    half_blocks(snapshot.pixels)
+    if snapshot.op is not None:
+        op_title(snapshot, snapshot.op)
+        for block in op_blocks(snapshot.op, snapshot):
+            block_text(block, Window(), styles)
+    if snapshot.epoch_metrics is not None:
+        epoch_text(snapshot.epoch_metrics, snapshot.train_size)
+    for layer in snapshot.layers:
+        for values in (layer.activation, layer.gradient, layer.slope):
+            if values is not None:
+                np.asarray(values, dtype=float).ravel()
+
+
+def test_replay_walks_every_step_of_a_mutated_trace_or_refuses_it(tmp_path):
+    """A second read found mutated step fields that crashed replay's regions (not the CLI the
+    fuzz above drives): here each mutated trace is opened as a replay and every step of its
+    timeline drawn; the only way out is the one-line TraceError (or ValueError of a seek)."""
+    from netviz.replay import Replay
+    from netviz.trace import TraceError
+
+    rng = random.Random(SEED + 1)
+    for i in range(REPLAYED):
+        path = Path(shutil.copy(EXAMPLE, tmp_path / f"r{i}.nvtrace"))
+        _, what = mutate_trace(path, rng)
+        try:
+            with Replay(path) as replay:
+                snap = replay.edge(False)
+                for _ in range(snap.timeline_length):
+                    draw_step(snap)
+                    snap = replay.move(1)
+        except TraceError as refused:
+            assert "\n" not in str(refused), what
+        except Exception as e:  # noqa: BLE001 - the claim is that nothing else escapes
+            raise AssertionError(f"{what}: {type(e).__name__}: {e}") from e
