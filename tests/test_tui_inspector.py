@@ -306,5 +306,5 @@ async def test_an_epoch_step_says_its_weights_and_writes_no_nan_without_a_test_s
             await pilot.pause()
             assert app.snapshot.kind == "epoch"
             text = screen_text(app)
-            assert "at the weights epoch 1 started from" in text
+            assert "at the weights before epoch 1's update" in text
             assert "nan" not in text and "test accuracy   n/a" in text

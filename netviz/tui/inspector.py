@@ -40,7 +40,7 @@ def epoch_text(m: Metrics, train_size: int) -> Text:
     """An epoch's figures, all at the weights it started from (its gradient pass measured them):
     cost, accuracies and each layer's gradient norm."""
     text = Text(no_wrap=True, end="")
-    text.append(f"at the weights epoch {m.epoch} started from (before its update):\n")
+    text.append(f"at the weights before epoch {m.epoch}'s update:\n")
     text.append(f"cost            {fmt(m.cost)}\n")
     text.append(f"train accuracy  {percent(m.train_accuracy, 2)}\n")
     text.append(f"test accuracy   {percent(m.test_accuracy, 2)}\n")
