@@ -1,6 +1,6 @@
 """From a recipe to a run ready to train: preset and options, data split, inputs, first weights.
 
-Shared by the CLI commands and (later) the session, so `netviz train`, `netviz gradcheck` and the
+Shared by the CLI commands and the session, so `netviz train`, `netviz gradcheck` and the
 tour build the same network from the same words.
 """
 

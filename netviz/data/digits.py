@@ -9,7 +9,7 @@ import numpy as np
 PIXELS = 784  # 28 × 28, one row of ``images`` per example
 
 
-def frozen(array: np.ndarray) -> np.ndarray:
+def read_only_view(array: np.ndarray) -> np.ndarray:
     """A read-only, C-contiguous view of ``array``; the caller's own array stays writable."""
     view = np.ascontiguousarray(array).view()
     view.setflags(write=False)
@@ -38,9 +38,9 @@ class Digits:
             expected = f"({len(images)},) uint8"
             raise ValueError(f"labels must be {expected}, not {labels.shape} {labels.dtype}")
         # Frozen dataclass: assign through object.__setattr__, once, at construction.
-        object.__setattr__(self, "images", frozen(images))
+        object.__setattr__(self, "images", read_only_view(images))
         if labels is not None:
-            object.__setattr__(self, "labels", frozen(labels))
+            object.__setattr__(self, "labels", read_only_view(labels))
 
     def __len__(self) -> int:
         return len(self.images)

@@ -21,7 +21,7 @@ from ..files import atomic_writer
 from ..safe import shown
 from ..trace import TraceReader
 from .figures import TITLE_SIZE
-from .gather import check_layer, epoch_gradient, rows_name, run_name
+from .gather import epoch_gradient, rows_name, run_name, trace_layer
 
 ANIMATION_DPI = 80  # a 16-tile frame is 640×704 pixels
 FRAME_MS = 200  # per frame, up to 50 frames; longer animations go faster, to last ~10 s
@@ -125,7 +125,7 @@ def write_animation(
     from .figures import BAD, CMAP, images_of, layer_figure, rgb_pixels, symmetric_limit
     from .gif import palette, write_gif
 
-    check_layer(reader, layer)
+    trace_layer(reader, layer)
     limit = max(symmetric_limit(a) for a in frames(reader, what, layer, epochs))  # pass 1
     first = next(frames(reader, what, layer, epochs[:1]))
     subtitle = (

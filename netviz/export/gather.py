@@ -61,7 +61,7 @@ def layer_count(reader: TraceReader) -> int:
     return len(reader.weights(0).W)
 
 
-def check_layer(reader: TraceReader, layer: int) -> int:
+def trace_layer(reader: TraceReader, layer: int) -> int:
     """``layer`` if the network has it; else a NetvizError giving the range."""
     count = layer_count(reader)
     if not 1 <= layer <= count:
@@ -121,9 +121,9 @@ def shown_at(
             if step.kind == "epoch":
                 epoch = step.epoch
             else:
-                l = check_layer(reader, layer or step.layer or 1)
+                l = trace_layer(reader, layer or step.layer or 1)
                 return pass_matrix(reader, step, l, what)
-    l = check_layer(reader, layer or 1)
+    l = trace_layer(reader, layer or 1)
     if epoch is None:
         epochs = reader.epochs()
         if not epochs and what != "weight":

@@ -95,7 +95,7 @@ def _terms(
     text.append("\n")
 
 
-def card_text(
+def chain_text(
     card: ChainCard, styles: Mapping[str, Style], dtype: np.dtype | type = np.float64
 ) -> Text:
     """The card: its equation, each factor with its number and source, the result, and the

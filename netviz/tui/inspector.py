@@ -22,7 +22,7 @@ from ..debugger import ChainCard
 from ..numbers import fmt
 from ..snapshot import Metrics, Snapshot, WatchValue
 from .arrays import MATRIX_ROWS, Block, Span, Window, block_text, is_matrix, op_blocks
-from .chain import card_text
+from .chain import chain_text
 from .charts import percent
 
 __all__ = ["Inspector", "NumbersView", "fmt"]  # fmt: tests format as shown
@@ -304,7 +304,7 @@ class Inspector(Widget):
         view.display = card is not None
         if card is not None:
             dtype = op.result[1].dtype if op is not None else np.float64
-            view.update(card_text(card, self.styles_(), dtype))
+            view.update(chain_text(card, self.styles_(), dtype))
 
     def styles_(self) -> dict[str, Style]:
         """The component styles by short name."""
