@@ -36,11 +36,11 @@ def animation(file: str, *, what: str, layer: int, epochs: str | None, out: str)
     """A GIF of a layer's weights or gradient, one frame per epoch of ``epochs`` (``A:B``),
     on one colour scale; progress on stderr while it renders (on a terminal)."""
     from ..export.animation import epoch_span, print_progress, write_animation
-    from ..export.gather import check_layer
+    from ..export.gather import trace_layer
 
     _check_out(out, [".gif"], "export animation")
     with TraceReader(file) as reader:
-        check_layer(reader, layer)
+        trace_layer(reader, layer)
         span = epoch_span(reader, what, epochs)
         write_animation(reader, what, layer, span, out, progress=print_progress)
     _report(Path(out))
