@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 
-from netviz.breakpoints import Breakpoint, BreakpointError, EpochFacts, check, parse_breakpoint
+from netviz.breakpoints import (
+    FORMS,
+    KINDS,
+    OP_KINDS,
+    Breakpoint,
+    BreakpointError,
+    EpochFacts,
+    check,
+    check_op,
+    parse_breakpoint,
+)
 from netviz.core.presets import PRESETS
 from netviz.run import RunSpec
 from netviz.session import Session
@@ -27,6 +40,65 @@ def test_conditions_are_read_as_typed_and_written_back_the_same(text, want):
     bp = parse_breakpoint(text, layers=3)
     assert bp == want
     assert parse_breakpoint(bp.text, layers=3) == bp
+
+
+# The forms a learner was shown before the kinds became a registry, written out by hand.
+OLD_FORMS = (
+    "cost up · nan · vanish L1 < 1e-6 · explode L3 > 10 · sat L1 > 30% · acc >= 90% · flip x17"
+)
+
+
+def test_the_forms_are_the_registrys_examples_and_each_reads_back_as_itself():
+    forms = FORMS.split(" · ")
+    assert forms == [kind.example for kind in KINDS if kind.listed]
+    assert FORMS == OLD_FORMS  # what the learner is shown did not change
+    for kind, form in zip([k for k in KINDS if k.listed], forms, strict=True):
+        bp = parse_breakpoint(form, layers=3)
+        assert bp.kind == kind.name and parse_breakpoint(bp.text, layers=3) == bp
+        # written back as typed, but for the exponent: ``:g`` writes 1e-6 as 1e-06
+        assert bp.text.replace("e-06", "e-6") == form
+
+
+# Every kind typed loosely (any case, spaces as the learner likes) and as it is written back.
+LOOSE = {
+    "cost-up": ("  COST   Up ", "cost up"),
+    "nonfinite": ("Inf", "nan"),
+    "vanish": ("Vanish l2<.5", "vanish L2 < 0.5"),
+    "explode": ("EXPLODE L3>1E1", "explode L3 > 10"),
+    "sat": ("sat l1 >  25.0 %", "sat L1 > 25%"),
+    "acc": ("acc > 90%", "acc >= 90%"),
+    "test-acc": ("Test  ACC>=85.5%", "test acc >= 85.5%"),
+    "flip": ("FLIP X017", "flip x17"),
+}
+
+
+def test_every_kind_is_covered_and_round_trips_text_to_breakpoint_to_text():
+    assert [kind.name for kind in KINDS] == list(LOOSE)  # a new kind needs a case here
+    for kind in KINDS:
+        typed, written = LOOSE[kind.name]
+        bp = parse_breakpoint(typed, layers=3)
+        assert (bp.kind, bp.text) == (kind.name, written)
+        assert parse_breakpoint(bp.text, layers=3) == bp
+        assert parse_breakpoint(kind.example, layers=3).kind == kind.name
+
+
+# Conditions as traces saved them before the registry (``:g`` writes 1e-6 as 1e-06).
+SAVED = ["cost up", "nan", "vanish L1 < 1e-06", "explode L3 > 0.3", "sat L2 > 99%",
+         "acc >= 50%", "test acc >= 85.5%", "flip x3"]  # fmt: skip
+
+
+@pytest.mark.parametrize("saved", SAVED)
+def test_conditions_saved_in_old_traces_still_read_and_are_saved_again_the_same(saved):
+    assert parse_breakpoint(saved, layers=3).text == saved
+
+
+def test_each_kind_says_where_it_is_checked_and_only_op_kinds_fire_at_an_op():
+    scopes = {kind.name: kind.scope for kind in KINDS}
+    assert scopes == dict.fromkeys(LOOSE, "epoch") | {"nonfinite": "both", "sat": "both"}
+    assert OP_KINDS == ("nonfinite", "sat")
+    op = SimpleNamespace(phase="fwd", name="A", layer=1, outputs={"A1": np.array([0.5, np.nan])})
+    fired = {k.name for k in KINDS if check_op(parse_breakpoint(k.example, layers=3), op, 1.0)}
+    assert fired == {"nonfinite", "sat"}
 
 
 BAD = [
