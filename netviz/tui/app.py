@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -31,6 +31,7 @@ from .commands import NetvizCommands, ask_breakpoint, ask_goto, ask_watch
 from .digit import DigitView
 from .help import HelpScreen, KeyFooter
 from .inspector import Inspector, NumbersView
+from .keys import BINDINGS as KEY_BINDINGS
 from .keys import KEYS, REPLAY_REFUSES, VIEW_ACTIONS
 from .messages import BreakpointHit, EpochDone, Exported, SessionChanged
 from .network import NetworkView
@@ -51,7 +52,7 @@ class NetvizApp(App[int]):
     COMMANDS = App.COMMANDS | {NetvizCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (32, "-tall")]
-    BINDINGS: ClassVar[list[BindingType]] = KEYS
+    BINDINGS: ClassVar[list[BindingType]] = KEY_BINDINGS  # made from the key table, KEYS
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
     """The session's state at the cursor, as last painted (the regions repaint themselves)."""
@@ -138,9 +139,9 @@ class NetvizApp(App[int]):
         """A replay's computing keys reach here (their bindings are off): say why."""
         if self.session.live or len(self.screen_stack) > 1:
             return
-        for b in self.BINDINGS:
-            if isinstance(b, Binding) and event.key == b.key and b.action in REPLAY_REFUSES:
-                self._refuse(b.action)
+        for key in KEYS:
+            if event.key == key.key and key.replay_refuses:
+                self._refuse(key.name)
 
     # --- stepping: fast session calls, repainted from the snapshot they return ---------------
 
@@ -363,14 +364,13 @@ class NetvizApp(App[int]):
         self.push_screen(HelpScreen([*self.key_help(), ("ctrl+p", "command palette")], hidden))
 
     def key_help(self) -> list[tuple[str, str]]:
-        """Every binding as (keys, what they do); a key and its reverse share a line."""
+        """Every key of the table as (keys, what they do); a key and its reverse share a line."""
         rows: dict[str, tuple[list[str], list[str]]] = {}
-        for b in self.BINDINGS:
-            assert isinstance(b, Binding)
-            keys, texts = rows.setdefault(b.action.split("(")[0], ([], []))
-            keys.append(self.get_key_display(b))
-            if (b.tooltip or b.description) not in texts:
-                texts.append(b.tooltip or b.description)
+        for key in KEYS:
+            keys, texts = rows.setdefault(key.name, ([], []))
+            keys.append(self.get_key_display(key.binding()))
+            if key.tip not in texts:
+                texts.append(key.tip)
         return [(" / ".join(keys), " · ".join(texts)) for keys, texts in rows.values()]
 
     async def action_quit(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from ..breakpoints import FORMS, BreakpointError
 from ..core.presets import PRESETS
+from .keys import PALETTE, action_name
 from .timeline import epochs
 
 if TYPE_CHECKING:
@@ -229,46 +230,14 @@ def copy_address(app: NetvizApp) -> None:
     app.notify(f"Copied {address}", markup=False)
 
 
-# The keys' actions, in the palette too, named with a verb (STYLE.md: everything is there).
-KEY_COMMANDS = [
-    ("Step to the next op", "step(1)", "s"),
-    ("Step back one op", "step(-1)", "S"),
-    ("Go to the next layer", "layer(1)", "n"),
-    ("Go back a layer", "layer(-1)", "N"),
-    ("Finish the phase", "phase(True)", "r"),
-    ("Rewind the phase", "phase(False)", "R"),
-    ("Open the next example", "example(1)", "]"),
-    ("Go to the previous example", "example(-1)", "["),
-    ("Go to the first recorded step", "edge(False)", "g"),
-    ("Go to the last recorded step", "edge(True)", "G"),
-    ("Go to the next epoch step", "scrub(1)", ">"),
-    ("Go to the previous epoch step", "scrub(-1)", "<"),
-    ("Run one epoch", "epoch", "e"),
-    ("Play or pause epochs", "play", "space"),
-    ("Stop the epochs", "stop", "escape"),
-    ("Add a breakpoint…", "breakpoints(True)", "b"),
-    ("List breakpoints", "breakpoints(False)", "B"),
-    ("Continue to a breakpoint", "hit(True)", "c"),
-    ("Go back to the previous hit", "hit(False)", "C"),
-    ("Add a watch…", "watches(True)", "w"),
-    ("List or remove watches", "watches(False)", "W"),
-    ("Go to an address, example or epoch…", "goto", ":"),
-    ("Go to the next misclassified example", "misclassified", "m"),
-    ("Verify gradients numerically", "verify", "v"),
-    ("Select a gradient entry (chain rule)", "select_mode", "k"),
-    ("Toggle the local-slope overlay", "overlay", "o"),
-    ("Export what is shown", "export", "x"),
-    ("Show the help", "help", "?"),
-]
-
-
 def commands(app: NetvizApp) -> list[tuple[str, Callable[[], object], str]]:
-    """(name, callback, help) for every netviz command, each named with a verb."""
+    """(name, callback, help) for every netviz command, each named with a verb: first the keys
+    the key table names for the palette (STYLE.md: everything is there), in its order."""
     seed = app.session.snapshot().seed
     found = [
         (name, lambda action=action: app.call_later(app.run_action, action), f"key {key}")
-        for name, action, key in KEY_COMMANDS
-        if app.check_action(action.split("(")[0], ()) is not None  # a replay's computing keys
+        for name, action, key in PALETTE
+        if app.check_action(action_name(action), ()) is not None  # a replay's computing keys
     ]
     found.append(
         ("Copy address", lambda: copy_address(app), "the cursor's address, to the clipboard")
