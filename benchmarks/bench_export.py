@@ -29,7 +29,7 @@ HERE = Path(__file__).parent
 PHASES = """
 import json, sys, time
 t0 = time.perf_counter()
-import netviz.cli, netviz.commands.export
+import netviz.commands.cli, netviz.commands.export
 t1 = time.perf_counter()
 import matplotlib.figure, matplotlib.backends.backend_agg
 t2 = time.perf_counter()
@@ -52,9 +52,9 @@ def make_trace(mnist: str, epochs: int, path: Path) -> None:
     """The seed preset on MNIST for ``epochs`` epochs, default recording, then example 0's pass."""
     from netviz.core.presets import PRESETS
     from netviz.core.steps import example_ops
-    from netviz.recording import Recorder
-    from netviz.run import RunSpec, prepare
-    from netviz.training import Trainer
+    from netviz.training.recording import Recorder
+    from netviz.training.run import RunSpec, prepare
+    from netviz.training.trainer import Trainer
 
     run = prepare(RunSpec(PRESETS["seed"].with_(epochs=epochs), mnist))
     alpha = run.spec.preset.alpha

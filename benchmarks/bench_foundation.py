@@ -25,8 +25,8 @@ import numpy as np
 from netviz.core.network import backward, costs, forward, update
 from netviz.core.presets import PRESETS
 from netviz.core.walkthrough import walkthrough_epoch
-from netviz.run import RunSpec, prepare
-from netviz.training import Trainer
+from netviz.training.run import RunSpec, prepare
+from netviz.training.trainer import Trainer
 
 HERE = Path(__file__).parent
 

@@ -25,11 +25,11 @@ from results_file import table, write_section
 
 from netviz.core.presets import PRESETS
 from netviz.core.steps import example_ops
-from netviz.recording import Recorder
-from netviz.replay import Replay
-from netviz.run import RunSpec, prepare
-from netviz.session import Session
-from netviz.training import Trainer
+from netviz.session.live import Session
+from netviz.session.replay import Replay
+from netviz.training.recording import Recorder
+from netviz.training.run import RunSpec, prepare
+from netviz.training.trainer import Trainer
 
 SIZE = (120, 40)
 

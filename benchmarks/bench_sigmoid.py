@@ -24,8 +24,8 @@ from threadpoolctl import threadpool_limits
 
 from netviz.core.activations import SEED_SHIFT, SEED_SIGMOID, sigmoid
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec, prepare
-from netviz.training import Trainer
+from netviz.training.run import RunSpec, prepare
+from netviz.training.trainer import Trainer
 
 
 def old(Z: np.ndarray, shift: float = 0.0) -> np.ndarray:

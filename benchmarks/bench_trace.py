@@ -20,10 +20,10 @@ from results_file import table, write_section
 
 from netviz.core.presets import PRESETS
 from netviz.core.steps import example_ops
-from netviz.recording import Recorder
-from netviz.run import RunSpec, prepare
 from netviz.trace import TraceReader
-from netviz.training import Trainer
+from netviz.training.recording import Recorder
+from netviz.training.run import RunSpec, prepare
+from netviz.training.trainer import Trainer
 
 HERE = Path(__file__).parent
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from results_file import table, write_section
 
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.training.run import RunSpec
 from netviz.tui.app import create_app
 
 HERE = Path(__file__).parent

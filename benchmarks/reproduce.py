@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec, prepare
-from netviz.training import Trainer
+from netviz.training.run import RunSpec, prepare
+from netviz.training.trainer import Trainer
 
 HERE = Path(__file__).parent
 RECIPES = [

@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.training.run import RunSpec
 from netviz.tui.app import create_app
 
 HERE = Path(__file__).parent

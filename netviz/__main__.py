@@ -1,5 +1,5 @@
 """``python -m netviz``: the same as the ``netviz`` command."""
 
-from netviz.cli import main
+from netviz.commands.cli import main
 
 raise SystemExit(main())

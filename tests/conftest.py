@@ -43,7 +43,7 @@ class RecordedRun:
     """A small trace and what training produced while writing it, to compare against."""
 
     path: Path
-    run: object  # netviz.run.Run
+    run: object  # netviz.training.run.Run
     results: list  # the EpochResults, in order
     ops: tuple  # the example pass's ops
     steps: list[int]  # their step numbers
@@ -55,9 +55,9 @@ def trace_maker(tmp_path_factory):
     sample digits for some epochs, then one example's pass at the final weights."""
     from netviz.core.presets import PRESETS
     from netviz.core.steps import example_ops
-    from netviz.recording import DEFAULT_RECORDING, Recorder
-    from netviz.run import RunSpec, prepare
-    from netviz.training import Trainer
+    from netviz.training.recording import DEFAULT_RECORDING, Recorder
+    from netviz.training.run import RunSpec, prepare
+    from netviz.training.trainer import Trainer
 
     def make(epochs=12, example=3, alpha=0.8, options=None) -> RecordedRun:
         path = tmp_path_factory.mktemp("trace") / "seed.nvtrace"

@@ -23,7 +23,7 @@ def screen_text(app) -> str:
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     """``netviz ARGV`` in-process: (exit status, stdout, stderr)."""
-    from netviz.cli import main
+    from netviz.commands.cli import main
 
     status = main(list(argv))
     out, err = capsys.readouterr()

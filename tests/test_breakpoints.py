@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from netviz.breakpoints import (
+from netviz.core.presets import PRESETS
+from netviz.debug.breakpoints import (
     FORMS,
     KINDS,
     OP_KINDS,
@@ -18,10 +19,9 @@ from netviz.breakpoints import (
     check_op,
     parse_breakpoint,
 )
-from netviz.core.presets import PRESETS
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
 from netviz.trace import TraceReader
+from netviz.training.run import RunSpec
 
 PARSED = [
     ("cost up", Breakpoint("cost-up")),

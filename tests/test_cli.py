@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from helpers import run_cli
 
-from netviz.cli import main
-from netviz.weights import load_weights
+from netviz.commands.cli import main
+from netviz.training.weights import load_weights
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from netviz.core.epoch import batch_gradients, count_correct
 from netviz.core.network import as_inputs, forward, init_params, predict, update
 from netviz.core.steps import example_ops
 from netviz.core.walkthrough import walkthrough_epoch
-from netviz.training import Trainer
+from netviz.training.trainer import Trainer
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 from netviz.core.gradcheck import gradient_check
 from netviz.core.network import Params, forward
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.training.run import RunSpec
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_weights_of_a_pass_are_the_ones_it_used(session):
 
 
 def test_watches_show_their_value_at_every_stop_and_mark_changes(tmp_path):
-    from netviz.watch import WatchError
+    from netviz.debug.watch import WatchError
 
     with Session(RunSpec(PRESETS["seed"], train_size=300, test_size=100), record=None) as s:
         s.add_watch("argmax(yhat)")

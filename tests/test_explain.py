@@ -11,7 +11,7 @@ import pytest
 from netviz.core.activations import ACTIVATIONS, SEED_SIGMOID
 from netviz.core.network import init_params
 from netviz.core.steps import example_ops
-from netviz.explain import explain
+from netviz.debug.explain import explain
 
 L = 3
 # Every op of a single-example pass with its update, as the tour steps through them.

@@ -30,10 +30,10 @@ from netviz.export.figures import (
 from netviz.export.gather import curves_figure as trace_curves
 from netviz.export.gather import heatmap_figure, shown_at
 from netviz.export.gif import nearest, write_gif
-from netviz.recording import RecordOptions
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
 from netviz.trace import TraceReader
+from netviz.training.recording import RecordOptions
+from netviz.training.run import RunSpec
 
 EPOCHS, ALPHA, EXAMPLE = 6, 0.8, 3
 PASS = f"e{EPOCHS}/x{EXAMPLE}"  # the recorded example pass, at the weights after 6 epochs
@@ -69,8 +69,8 @@ def fresh(tmp_path_factory) -> Path:
 def no_update(tmp_path_factory) -> Path:
     """Example 0's pass at the initial weights, recorded without α: it ends before any update."""
     from netviz.core.steps import example_ops
-    from netviz.recording import Recorder
-    from netviz.run import prepare
+    from netviz.training.recording import Recorder
+    from netviz.training.run import prepare
 
     path = tmp_path_factory.mktemp("no-update") / "plain.nvtrace"
     run = prepare(RunSpec(PRESETS["seed"], train_size=300, test_size=100))
@@ -84,7 +84,7 @@ def no_update(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory) -> Path:
     """`netviz train --epochs 4` on 300 sample digits: a trace that ends with final figures."""
-    from netviz.cli import main
+    from netviz.commands.cli import main
 
     path = tmp_path_factory.mktemp("finished") / "finished.nvtrace"
     argv = ["--epochs", "4", "--train-size", "300", "--test-size", "100", "--trace", str(path)]

@@ -20,9 +20,9 @@ from helpers import run_cli, table_rows
 
 from netviz.core.network import Params, forward
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec, prepare
 from netviz.trace import TraceReader
-from netviz.weights import load_weights
+from netviz.training.run import RunSpec, prepare
+from netviz.training.weights import load_weights
 
 EPOCHS = 3
 pytestmark = pytest.mark.usefixtures("plain_wide_console")

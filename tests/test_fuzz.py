@@ -230,7 +230,7 @@ def mutate_weights(path: Path, rng: random.Random) -> str:
 
 DRIVER = r"""
 import contextlib, io, json, resource, sys, traceback
-from netviz.cli import main
+from netviz.commands.cli import main
 results = []
 for argv in json.load(open(sys.argv[1])):
     out, err = io.StringIO(), io.StringIO()
@@ -375,7 +375,7 @@ def test_replay_walks_every_step_of_a_mutated_trace_or_refuses_it(tmp_path):
     """A second read found mutated step fields that crashed replay's regions (not the CLI the
     fuzz above drives): here each mutated trace is opened as a replay and every step of its
     timeline drawn; the only way out is the one-line TraceError (or ValueError of a seek)."""
-    from netviz.replay import Replay
+    from netviz.session.replay import Replay
     from netviz.trace import TraceError
 
     rng = random.Random(SEED + 1)

@@ -304,7 +304,7 @@ def test_gradcheck_after_k_epochs_checks_the_trained_weights(capsys, monkeypatch
     from netviz.commands import gradcheck as command
     from netviz.core.network import backward, update
     from netviz.core.presets import PRESETS
-    from netviz.run import RunSpec, prepare
+    from netviz.training.run import RunSpec, prepare
 
     spec = RunSpec(PRESETS["tuned"], train_size=200, test_size=50)
     seen = {}

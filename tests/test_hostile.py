@@ -625,7 +625,7 @@ def test_a_hostile_trace_value_is_refused_in_one_line(capsys, tmp_path, sql, arg
 
 
 def test_example_pixels_of_the_wrong_length_are_refused_before_replay_draws_them(tmp_path):
-    from netviz.replay import Replay
+    from netviz.session.replay import Replay
     from netviz.trace import TraceError, TraceReader
 
     trace = copy_example(tmp_path, "run.nvtrace", "UPDATE examples SET pixels = x'0102' "
@@ -785,7 +785,7 @@ def test_replay_shows_a_hostile_preset_equation_and_file_name_visibly_and_sends_
 
     from helpers import screen_text
 
-    from netviz.replay import Replay
+    from netviz.session.replay import Replay
     from netviz.tui.app import create_app
 
     preset = json.dumps({"name": HOSTILE, "activation": "seed-sigmoid"})
@@ -840,7 +840,7 @@ def _wide_dZ3() -> list[str]:
 def test_step_texts_and_pass_arrays_the_screens_look_up_are_checked(tmp_path, sql, problem):
     """A second read found these crash replay (KeyError in the title, MarkupError in a border
     title, a reshape in the inspector): the reader refuses them where it hands them out."""
-    from netviz.replay import Replay
+    from netviz.session.replay import Replay
     from netviz.trace import TraceError
 
     trace = copy_example(tmp_path, "run.nvtrace", *sql)

@@ -31,9 +31,9 @@ def test_core_imports_numpy_and_the_standard_library_only():
 @pytest.mark.parametrize(
     "code",
     [
-        "import netviz.cli; netviz.cli.build_parser().format_help()",
-        "import netviz.data, netviz.run, netviz.training",
-        "import netviz.session, netviz.recording, netviz.trace, netviz.commands.tour",
+        "import netviz.commands.cli; netviz.commands.cli.build_parser().format_help()",
+        "import netviz.data, netviz.training.run, netviz.training.trainer",
+        "import netviz.session.live, netviz.training.recording, netviz.trace, netviz.commands.tour",
     ],
     ids=["help", "data-run-training", "session-trace"],
 )

@@ -13,9 +13,9 @@ from textual.binding import Binding
 from textual.keys import format_key
 
 from netviz.core.presets import PRESETS
-from netviz.replay import Replay
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.session.replay import Replay
+from netviz.training.run import RunSpec
 from netviz.tui.app import NetvizApp, create_app
 from netviz.tui.commands import commands
 from netviz.tui.help import HelpScreen

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from netviz.cli import build_parser
+from netviz.commands.cli import build_parser
 
 ROOT = Path(__file__).parents[1]
 

@@ -9,10 +9,10 @@ import pytest
 from helpers import run_cli
 
 from netviz.core.presets import PRESETS
-from netviz.replay import Replay
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.session.replay import Replay
 from netviz.trace import TraceReader
+from netviz.training.run import RunSpec
 
 SPEC = RunSpec(PRESETS["seed"], train_size=300, test_size=100)
 
@@ -247,7 +247,7 @@ def test_following_adds_passes_and_epochs_in_order(tmp_path):
 def test_an_epoch_step_without_watched_examples_says_which_weights_its_numbers_are_at(tmp_path):
     """A second read: with --record minimal an epoch step fell back to the last pass before it,
     computed at older weights, while the status bar read "weights after 0 → 1"."""
-    from netviz.recording import RecordOptions
+    from netviz.training.recording import RecordOptions
 
     path = tmp_path / "minimal.nvtrace"
     with Session(SPEC, trace=path, record=RecordOptions("minimal")) as live:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from netviz.cli import main
+from netviz.commands.cli import main
 
 PUBLISHED_TRAIN, PUBLISHED_TEST = 87.22, 85.65
 

@@ -7,12 +7,12 @@ import threading
 import numpy as np
 import pytest
 
-import netviz.session
+import netviz.session.live
 from netviz.core.presets import PRESETS
 from netviz.core.steps import example_ops
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
 from netviz.trace import TraceReader
+from netviz.training.run import RunSpec
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def passes_computed(monkeypatch):
         calls.append(args[2])
         return example_ops(*args, **kwargs)
 
-    monkeypatch.setattr(netviz.session, "example_ops", counting)
+    monkeypatch.setattr(netviz.session.live, "example_ops", counting)
     return calls
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from netviz.cli import main
+from netviz.commands.cli import main
 from netviz.trace import TraceReader
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from netviz.core.presets import PRESETS
-from netviz.recording import Recorder, RecordOptions
-from netviz.run import RunSpec, prepare
 from netviz.trace import TraceReader, TraceWriter
 from netviz.trace.schema import decode, encode
-from netviz.training import Trainer
+from netviz.training.recording import Recorder, RecordOptions
+from netviz.training.run import RunSpec, prepare
+from netviz.training.trainer import Trainer
 
 EPOCHS = 13
 

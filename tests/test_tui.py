@@ -12,9 +12,9 @@ from helpers import pilot_test, screen_text
 from textual import events
 
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec
-from netviz.session import Session
-from netviz.snapshot import Snapshot
+from netviz.session.live import Session
+from netviz.session.snapshot import Snapshot
+from netviz.training.run import RunSpec
 from netviz.tui.app import EpochDone, NetvizApp, create_app
 from netviz.tui.charts import EMPTY
 from netviz.tui.commands import Ask, Confirm, commands
@@ -460,7 +460,7 @@ def test_importing_the_session_does_not_import_textual():
     import subprocess
     import sys
 
-    probe = "import sys, netviz.session; print('textual' in sys.modules)"
+    probe = "import sys, netviz.session.live; print('textual' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.stdout.strip() == "False"
 

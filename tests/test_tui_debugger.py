@@ -14,8 +14,8 @@ from textual.widgets import DataTable, OptionList, Static
 from netviz.core.activations import activation
 from netviz.core.network import forward
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.training.run import RunSpec
 from netviz.tui.app import NetvizApp, create_app
 from netviz.tui.commands import Ask, commands
 from netviz.tui.inspector import fmt

@@ -12,8 +12,8 @@ from helpers import pilot_test, screen_text
 from rich.style import Style
 
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.training.run import RunSpec
 from netviz.tui.app import NetvizApp, create_app
 from netviz.tui.arrays import Block, Window, block_text
 from netviz.tui.inspector import NumbersView

@@ -10,8 +10,8 @@ from textual.content import Content
 
 from netviz.core.activations import activation
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.training.run import RunSpec
 from netviz.tui.app import create_app
 from netviz.tui.charts import HEADING, SHORT_HEADING, braille_cells, dot_spans, epoch_ticks
 from netviz.tui.help import CLOSE, HelpScreen, colour_legend

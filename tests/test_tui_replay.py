@@ -11,10 +11,10 @@ import pytest
 from helpers import pilot_test, run_cli, screen_text
 
 from netviz.core.presets import PRESETS
-from netviz.replay import Replay
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.session.replay import Replay
 from netviz.trace import TraceReader
+from netviz.training.run import RunSpec
 from netviz.tui.app import FOLLOW_EVERY, create_app
 from netviz.tui.inspector import fmt
 from netviz.tui.timeline import Scrubber

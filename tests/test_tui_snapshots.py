@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from netviz.core.presets import PRESETS
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
+from netviz.training.run import RunSpec
 from netviz.tui.app import create_app
 
 SIZE = (120, 40)
@@ -127,7 +127,7 @@ class TestSizes:
 def replay_app(tmp_path, monkeypatch):
     """The app over a saved trace: example 0 stepped through, then 3 epochs (the trace has the
     same relative name in every run, so the status bar reads the same)."""
-    from netviz.replay import Replay
+    from netviz.session.replay import Replay
 
     monkeypatch.chdir(tmp_path)
     spec = RunSpec(PRESETS["seed"], train_size=300, test_size=100)

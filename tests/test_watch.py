@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import netviz.watch
-from netviz.watch import Watch, WatchError, format_value
+import netviz.debug.watch
+from netviz.debug.watch import Watch, WatchError, format_value
 
 
 def frozen(a) -> np.ndarray:
@@ -276,7 +276,7 @@ def test_numpy_edge_cases_give_inf_and_nan_without_warnings():
 
 
 def test_the_module_never_calls_eval_exec_or_compile():
-    tree = ast.parse(Path(netviz.watch.__file__).read_text())
+    tree = ast.parse(Path(netviz.debug.watch.__file__).read_text())
     calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
     called = {f.id for f in calls if isinstance(f, ast.Name)}
     called |= {f.attr for f in calls if isinstance(f, ast.Attribute)}
@@ -310,7 +310,7 @@ def test_format_value_is_short(value, shown):
 
 
 def test_the_watch_module_imports_numpy_and_the_standard_library_only():
-    probe = "import netviz.watch, sys, json; print(json.dumps(sorted(sys.modules)))"
+    probe = "import netviz.debug.watch, sys, json; print(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     loaded = {m.split(".")[0] for m in json.loads(done.stdout.splitlines()[-1])}
     assert "numpy" in loaded

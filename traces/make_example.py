@@ -25,10 +25,10 @@ import tempfile
 from pathlib import Path
 
 from netviz.core.presets import PRESETS
-from netviz.recording import RecordOptions
-from netviz.run import RunSpec
-from netviz.session import Session
+from netviz.session.live import Session
 from netviz.trace import TraceReader
+from netviz.training.recording import RecordOptions
+from netviz.training.run import RunSpec
 
 DEFAULT_PATH = Path(__file__).with_name("example.nvtrace")
 # Size (measured): each epoch adds 98 kB (ΣdW1 alone is 16×784 float64), each pass 229 kB (it

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core.gradcheck import MEASURABLE, ROUNDING, TOLERANCE, ArrayCheck, U, check_arrays
 from ..core.network import Params
-from ..run import Run, RunSpec, prepare
+from ..training.run import Run, RunSpec, prepare
 
 EXIT_FAILED = 1
 
@@ -56,7 +56,7 @@ def gradcheck(
 def _train(run: Run, epochs: int, workers: int | None) -> Params | None:
     """The weights after ``epochs`` full-batch epochs, as ``netviz train`` would reach them;
     None, said on stderr, when training diverges."""
-    from ..training import Trainer
+    from ..training.trainer import Trainer
 
     alpha = run.spec.preset.alpha
     print(

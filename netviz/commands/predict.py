@@ -11,7 +11,7 @@ from ..data import load_source
 from ..errors import NetvizError
 from ..files import atomic_writer
 from ..safe import literal, shown
-from ..weights import load_weights
+from ..training.weights import load_weights
 
 SHOWN = 20  # rows printed when there is no -o
 

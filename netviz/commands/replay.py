@@ -7,7 +7,7 @@ def replay(path: str, goto: str | None = None) -> int:
     """Open the trace (a file that is not one is refused here, before the app starts), run the
     app over it, and close it."""
     from ..errors import NetvizError
-    from ..replay import Replay
+    from ..session.replay import Replay
 
     session = Replay(path)
     try:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..recording import RecordOptions
-from ..run import RunSpec
 from ..safe import literal
+from ..training.recording import RecordOptions
+from ..training.run import RunSpec
 
 
 def tour(
@@ -13,7 +13,7 @@ def tour(
     """Build the session (bad data or options fail here, before the app starts), run the app,
     then finish the trace and say where it is."""
     from ..errors import NetvizError
-    from ..session import Session
+    from ..session.live import Session
 
     session = Session(spec, trace=trace, record=record)
     try:

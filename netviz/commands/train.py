@@ -10,10 +10,10 @@ from contextlib import ExitStack
 import numpy as np
 
 from ..core.network import Params, forward
-from ..recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
-from ..run import Run, RunSpec, prepare
 from ..safe import literal
-from ..training import EpochResult, Figures, Trainer
+from ..training.recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
+from ..training.run import Run, RunSpec, prepare
+from ..training.trainer import EpochResult, Figures, Trainer
 
 EXIT_DIVERGED = 1
 
@@ -90,7 +90,7 @@ def train(
     if recorder is not None:
         print(f"trace: {literal(recorder.path)}")
     if out:
-        from ..weights import save_weights
+        from ..training.weights import save_weights
 
         print(f"wrote {literal(save_weights(out, params, _meta(run, final)))}")
     return status

@@ -20,6 +20,18 @@ CHUNK = 512  # columns per chunk, chosen by measurement (benchmarks/RESULTS.md)
 
 
 @dataclass(frozen=True)
+class Figures:
+    """Cost and accuracies measured at one set of weights: those after ``epoch`` epochs (0: the
+    initial weights). An epoch's own figures are at the weights it started from, after
+    ``epoch − 1`` epochs; the run's final figures are at the weights after its last update."""
+
+    epoch: int  # the weights after this many epochs' updates
+    cost: float  # mean cross-entropy over the training set
+    train_accuracy: float
+    test_accuracy: float  # nan when there is no test set
+
+
+@dataclass(frozen=True)
 class BatchGradients:
     """One full-batch pass at fixed parameters: the summed gradients and what the pass measured.
 
@@ -48,6 +60,18 @@ class BatchGradients:
     def saturated_fraction(self) -> tuple[Array, ...]:
         """Each hidden neuron's fraction of saturated examples, per hidden layer."""
         return tuple(s / self.m for s in self.saturated)
+
+    @property
+    def grad_norms(self) -> tuple[float, ...]:
+        """‖ΣdWl‖/m per weight layer: the norm of the mean gradient ∂C/∂Wl (not a mean of
+        per-example norms). Without BLAS: a BLAS call from a recorder's thread would wake
+        OpenBLAS's own threads, which then spin against the training's workers."""
+        return tuple(float(np.sqrt(np.sum(d * d))) / self.m for d in self.dW)
+
+    @property
+    def saturated_share(self) -> tuple[float, ...]:
+        """The share of each hidden layer's outputs (neurons × examples) that are saturated."""
+        return tuple(float(np.mean(f)) for f in self.saturated_fraction)
 
     @property
     def cost(self) -> float:

@@ -1,6 +1,7 @@
 """Trace files: every step of a run in one SQLite file, written as it happens, read anywhere.
 
-The store knows nothing of the UI or of what a run chooses to record (see ``netviz.recording``).
+The store knows nothing of the UI or of what a run chooses to record (see
+``netviz.training.recording``).
 """
 
 from __future__ import annotations

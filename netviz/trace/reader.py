@@ -29,7 +29,7 @@ from .schema import ARRAY_COLUMNS, FORMAT, SCHEMA_VERSION, Step, decode, parse_a
 ONE_COLUMN = re.compile(r"(?:x|y|ŷ|d?[ZA][0-9]+)")  # an example's vectors in a pass
 
 if TYPE_CHECKING:
-    from ..training import Figures
+    from ..core.epoch import Figures
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 STEP_COLUMNS = "step, address, kind, epoch, example, phase, layer, op, equation, inputs, outputs"
@@ -270,11 +270,11 @@ class TraceReader:
         return params
 
     def final(self) -> Figures | None:
-        """The run's final figures, a :class:`~netviz.training.Figures`: cost and accuracies at
+        """The run's final figures, a :class:`~netviz.core.epoch.Figures`: cost and accuracies at
         the weights after its last update. None when the run did not finish (killed) or the
         trace predates the ``final`` table. (Each metrics row is at the weights its epoch
         started from.)"""
-        from ..training import Figures  # numbers, not a dependency of opening a trace
+        from ..core.epoch import Figures  # numbers, not a dependency of opening a trace
 
         if "final" not in self._tables:
             return None

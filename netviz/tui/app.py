@@ -1,6 +1,6 @@
 """The tour: a Textual app that steps one digit through the network and trains it epoch by epoch.
 
-The app drives a :class:`~netviz.session.Session` and paints the frozen snapshots it returns:
+The app drives a :class:`~netviz.session.live.Session` and paints the frozen snapshots it returns:
 stepping keys call the session directly (each call takes a few ms); epochs run in a thread worker
 that talks back only through messages. The CLI builds the session, calls :func:`run_tour`, and
 closes the session afterwards, which finishes its trace.
@@ -22,9 +22,9 @@ from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..core.activations import activation
-from ..history import History
 from ..safe import literal
-from ..snapshot import Hit, Snapshot
+from ..session.history import History
+from ..session.snapshot import Hit, Snapshot
 from .chain import card_marks, clamp, entry_index, gradient_output
 from .charts import Charts
 from .commands import NetvizCommands, ask_breakpoint, ask_goto, ask_watch

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..core.steps import YHAT, Op
 from ..numbers import cell_width, fmt, magnitude, shape_text, stats_line
-from ..snapshot import Snapshot
+from ..session.snapshot import Snapshot
 
 NO_MARKS: Mapping[int, str] = MappingProxyType({})
 BAR_WIDTH = 12

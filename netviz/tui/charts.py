@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..snapshot import Metrics, Snapshot
+from ..session.snapshot import Metrics, Snapshot
 
 TICKS = "▁▂▃▄▅▆▇█"
 EMPTY = "no epochs yet — press e"

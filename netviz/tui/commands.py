@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from ..breakpoints import FORMS, BreakpointError
 from ..core.presets import PRESETS
+from ..debug.breakpoints import FORMS, BreakpointError
 from .keys import PALETTE, action_name
 from .timeline import epochs
 

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..snapshot import Snapshot
+from ..session.snapshot import Snapshot
 
 
 @lru_cache(maxsize=4096)

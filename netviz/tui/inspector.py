@@ -18,9 +18,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ..core.steps import Op
-from ..debugger import ChainCard
+from ..debug.passes import ChainCard
 from ..numbers import fmt
-from ..snapshot import Metrics, Snapshot, WatchValue
+from ..session.snapshot import Metrics, Snapshot, WatchValue
 from .arrays import MATRIX_ROWS, Block, Span, Window, block_text, is_matrix, op_blocks
 from .chain import chain_text
 from .charts import percent

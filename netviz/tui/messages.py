@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from ..snapshot import Hit
+from ..session.snapshot import Hit
 
 
 class EpochDone(Message):

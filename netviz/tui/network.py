@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ..core.activations import SIGMOID, Activation, activation
-from ..snapshot import LayerState, Snapshot
+from ..session.snapshot import LayerState, Snapshot
 
 Mode = Literal["activation", "gradient", "slope"]
 CELL = "██"

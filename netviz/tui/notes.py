@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..snapshot import Snapshot
+from ..session.snapshot import Snapshot
 
 
 def edge_note(snapshot: Snapshot, delta: int) -> str:

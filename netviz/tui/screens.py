@@ -17,7 +17,7 @@ from ..core.gradcheck import MEASURABLE, ArrayCheck
 from ..safe import markup
 
 if TYPE_CHECKING:
-    from ..session import Session
+    from ..session.live import Session
 
 
 class ListScreen(ModalScreen[None]):

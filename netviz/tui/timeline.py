@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..snapshot import Snapshot
+from ..session.snapshot import Snapshot
 
 
 def track(cursor: int, length: int, width: int) -> str:

@@ -1,7 +1,7 @@
 """The session: one live network, its data, and the history of what it computed.
 
 The terminal UI, the CLI and the tests all drive this small API and read frozen snapshots. The
-timeline (:class:`~netviz.history.History`) holds, in order, every example pass the learner
+timeline (:class:`~netviz.session.history.History`) holds, in order, every example pass the learner
 opened (all of its ops) and every full-batch epoch run. Moving back only moves the cursor;
 moving forward past the end computes (a new pass, or an epoch) and records it in the session's
 trace.
@@ -16,24 +16,26 @@ from pathlib import Path
 
 import numpy as np
 
-from .breakpoints import Breakpoint, EpochFacts, check
-from .core.network import Params, forward
-from .core.steps import example_ops
-from .debugger import pass_weights
-from .history import History
-from .recording import (
+from ..core.network import Params, forward
+from ..core.steps import example_ops
+from ..debug.breakpoints import Breakpoint, EpochFacts, check
+from ..debug.passes import pass_weights
+from ..safe import literal
+from ..trace.schema import parse_address
+from ..training.recording import (
     DEFAULT_RECORDING,
     Recorder,
     RecordOptions,
     default_trace_path,
     default_watch,
+    metrics_row,
     watched_arrays,
 )
-from .run import Run, RunSpec, prepare
-from .safe import literal
-from .snapshot import Hit, Item, Metrics, Pass, Snapshot
-from .trace.schema import parse_address
-from .training import EpochResult, Trainer
+from ..training.run import Run, RunSpec, prepare
+from ..training.trainer import EpochResult, Trainer
+from . import epochs
+from .history import History
+from .snapshot import Hit, Item, Pass, Snapshot
 
 
 class Session(History):
@@ -109,11 +111,9 @@ class Session(History):
                 self._params, self._run, self._watched
             )
         self._params, self._epoch = result.params, result.epoch
-        g = result.grads
-        norms = tuple(float(np.sqrt(np.sum(d * d))) / g.m for d in g.dW)
-        accuracies = (result.train_accuracy, result.test_accuracy)
-        self._metrics.append(Metrics(result.epoch, result.cost, *accuracies, norms))
-        self._check_breakpoints(result)
+        row = {"epoch": result.epoch, **metrics_row(result, self._run.spec.preset.alpha)}
+        self._metrics.append(epochs.metrics(row, len(result.params.W)))
+        self._check_breakpoints(result, row)
         self._items.append(Item(None, result.epoch))
         cursor, epoch_step = self._cursor, len(self._items) - 1
         self._compute_pass(example, i, record=False)
@@ -127,7 +127,7 @@ class Session(History):
     def next_misclassified(self) -> Snapshot:
         """``m``: the next training example (after the current one) the network gets wrong at
         the current weights; the current one if there is none."""
-        from .debugger import misclassified
+        from ..debug.passes import misclassified
 
         with self._lock:
             run, p = self._run, self._passes[self._current_pass()[0]]
@@ -187,28 +187,15 @@ class Session(History):
             saved = [{"condition": b.text, "enabled": b.enabled} for b in self.breakpoints]
             self._recorder.writer.set_meta({"breakpoints": saved})
 
-    def _check_breakpoints(self, result: EpochResult) -> None:
-        g = result.grads
+    def _check_breakpoints(self, result: EpochResult, row: dict) -> None:
         params = result.params
-        finite = math.isfinite(result.cost) and all(
-            np.isfinite(a).all() for a in (*params.W, *params.b)
-        )
         flips = sorted({b.example for b in self.breakpoints if b.kind == "flip"})
         predictions = {}
-        if flips and finite:
+        if flips and all(np.isfinite(a).all() for a in (*params.W, *params.b)):
             with np.errstate(over="ignore", invalid="ignore"):
                 out = forward(params, self._run.X[:, flips], self._run.hidden)[f"A{len(params.W)}"]
             predictions = dict(zip(flips, (int(d) for d in out.argmax(axis=0)), strict=True))
-        facts = EpochFacts(
-            result.epoch,
-            result.cost,
-            result.train_accuracy,
-            result.test_accuracy,
-            self._metrics[-1].grad_norms,
-            tuple(float(np.mean(s)) for s in g.saturated_fraction),
-            finite,
-            predictions,
-        )
+        facts = epochs.facts(row, len(params.W), predictions)
         for bp in self.breakpoints:
             reason = check(bp, facts, self._facts)
             if reason:
@@ -233,7 +220,7 @@ class Session(History):
 
     def reset(self, seed: int | None = None, preset: str | None = None) -> Snapshot:
         """A fresh network (same or another seed or preset), in a new trace."""
-        from .run import preset as find_preset
+        from ..training.run import preset as find_preset
 
         with self._epoch_lock, self._lock:  # waits for a running epoch to finish
             spec = self._run.spec
@@ -341,7 +328,7 @@ class Session(History):
         self._cursor = min(self._cursor, len(self._items) - 1)
 
     def _trace_holding(self, address: str) -> Path:
-        from .errors import NetvizError
+        from ..errors import NetvizError
 
         if self._recorder is None:
             raise NetvizError("this run records no trace (--no-trace): nothing to draw from")

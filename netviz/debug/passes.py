@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.activations import Activation
-from .core.epoch import CHUNK
-from .core.gradcheck import ArrayCheck, check_arrays
-from .core.network import Params, forward
-from .core.steps import YHAT, Op
+from ..core.activations import Activation
+from ..core.epoch import CHUNK
+from ..core.gradcheck import ArrayCheck, check_arrays
+from ..core.network import Params, forward
+from ..core.steps import YHAT, Op
 
 Array = np.ndarray
 

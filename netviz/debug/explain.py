@@ -7,7 +7,7 @@ it, and what saturated or off means for it. The others hold for any activation.
 
 from __future__ import annotations
 
-from .core.activations import Activation
+from ..core.activations import Activation
 
 _TEXT = {
     ("fwd", "Z"): "Each neuron of layer {l} adds up its inputs, each times its own weight, plus "

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .core.network import Params
-from .errors import NetvizError
-from .files import atomic_writer
-from .safe import MAX_HIDDEN_LAYERS, network_over_budget, over_budget, shown
+from ..core.network import Params
+from ..errors import NetvizError
+from ..files import atomic_writer
+from ..safe import MAX_HIDDEN_LAYERS, network_over_budget, over_budget, shown
 
 FLOATS = ("float32", "float64")  # what a network computes in
 MAX_META = 1 << 20  # characters of the JSON note; netviz writes a few hundred

@@ -1,10 +1,10 @@
 """What was computed, in order, and a cursor over it: the part of a session that only reads.
 
 A history is a timeline of example passes (each op of each pass) and full-batch epochs. Moving
-the cursor never computes: :class:`~netviz.session.Session` extends the timeline by computing
-(a live run), :class:`~netviz.replay.Replay` by reading a trace file (a saved or growing run).
-Both hand the UI the same frozen :class:`~netviz.snapshot.Snapshot` and answer the same moves,
-so the terminal app drives either through one API.
+the cursor never computes: :class:`~netviz.session.live.Session` extends the timeline by
+computing (a live run), :class:`~netviz.session.replay.Replay` by reading a trace file (a saved
+or growing run). Both hand the UI the same frozen :class:`~netviz.session.snapshot.Snapshot` and
+answer the same moves, so the terminal app drives either through one API.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .breakpoints import OP_KINDS, Breakpoint, BreakpointError, op_reasons, parse_breakpoint
-from .core.steps import YHAT, Op
-from .debugger import op_tensors, pass_weights, with_aliases
-from .explain import explain
-from .safe import shown, whole_number
+from ..core.steps import YHAT, Op
+from ..debug.breakpoints import OP_KINDS, Breakpoint, BreakpointError, op_reasons, parse_breakpoint
+from ..debug.explain import explain
+from ..debug.passes import op_tensors, pass_weights, with_aliases
+from ..safe import shown, whole_number
+from ..trace.schema import op_address, parse_address
 from .snapshot import Hit, Item, LayerState, Metrics, Pass, Snapshot, WatchValue
-from .trace.schema import op_address, parse_address
 
 Array = np.ndarray
 EPOCH_EXPLANATION = (
@@ -45,7 +45,7 @@ class History:
         self._lock = threading.RLock()  # the state: timeline, cursor, weights
         self.breakpoints: list[Breakpoint] = []
         self.hits: list[Hit] = []
-        self.watches: list = []  # netviz.watch.Watch, evaluated at every stop
+        self.watches: list = []  # netviz.debug.watch.Watch, evaluated at every stop
         self._watch_shown: dict[str, str] = {}  # at the cursor last shown
         self._watch_before: dict[str, str] = {}  # at the stop before it
         self._watch_cursor: int | None = None
@@ -227,7 +227,7 @@ class History:
         """``v``: backprop against central differences on the current example for a layer's
         W and b (default: the current op's layer, else the last), at the weights its pass used.
         A list of core Checks."""
-        from .debugger import check_layer
+        from ..debug.passes import check_layer
 
         with self._lock:
             pid, index, ops = self._current_pass()
@@ -239,7 +239,7 @@ class History:
 
     def chain_rule(self, name: str, index: tuple[int, ...]):
         """The chain-rule card of gradient entry ``name[index]`` in the current pass."""
-        from .debugger import chain_rule
+        from ..debug.passes import chain_rule
 
         with self._lock:
             return chain_rule(self._current_pass()[2], self._hidden, name, index)
@@ -249,8 +249,8 @@ class History:
         ``folder`` (see :func:`netviz.export.view`: a heatmap at an epoch or a dW / W op, else
         the step's card), drawn from the trace; the path written. NetvizError if it cannot be.
         Safe from a worker thread: the state is locked only to find the file, not to draw."""
-        from .export import view
-        from .trace import TraceReader
+        from ..export import view
+        from ..trace import TraceReader
 
         with self._lock:
             address = address or self._snapshot().address
@@ -263,9 +263,9 @@ class History:
         raise NotImplementedError
 
     def add_watch(self, text: str):
-        """``w``: watch an expression over the current step's tensors (netviz.watch's safe
+        """``w``: watch an expression over the current step's tensors (netviz.debug.watch's safe
         language); WatchError (a ValueError) says what is wrong with it."""
-        from .watch import Watch, WatchError
+        from ..debug.watch import Watch, WatchError
 
         with self._lock:
             watch = Watch.parse(text)
@@ -300,7 +300,7 @@ class History:
         change: a value appearing is not a value changing)."""
         if not self.watches:
             return ()
-        from .watch import WatchError, format_value
+        from ..debug.watch import WatchError, format_value
 
         if self._cursor != self._watch_cursor:  # a new stop: what was shown becomes "before"
             self._watch_before, self._watch_cursor = self._watch_shown, self._cursor
@@ -328,7 +328,7 @@ class History:
     # --- breakpoints ----------------------------------------------------------------------------
 
     def add_breakpoint(self, text: str) -> Breakpoint:
-        """Add the condition ``text`` (see :mod:`netviz.breakpoints`); BreakpointError if bad."""
+        """Add the condition ``text`` (:mod:`netviz.debug.breakpoints`); BreakpointError if bad."""
         with self._lock:
             train_size = self._settings()["train_size"]
             bp = parse_breakpoint(text, layers=len(self._sizes) - 1)

@@ -17,23 +17,18 @@ from functools import cache
 
 import numpy as np
 
-from .core.activations import Activation
-from .core.epoch import CHUNK, BatchGradients, chunk_gradients, count_correct, sum_gradients
-from .core.network import Params, costs, forward, update
+from ..core.activations import Activation
+from ..core.epoch import (
+    CHUNK,
+    BatchGradients,
+    Figures,
+    chunk_gradients,
+    count_correct,
+    sum_gradients,
+)
+from ..core.network import Params, costs, forward, update
 
 Array = np.ndarray
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Cost and accuracies measured at one set of weights: those after ``epoch`` epochs (0: the
-    initial weights). An epoch's own figures are at the weights it started from, after
-    ``epoch − 1`` epochs; the run's final figures are at the weights after its last update."""
-
-    epoch: int  # the weights after this many epochs' updates
-    cost: float  # mean cross-entropy over the training set
-    train_accuracy: float
-    test_accuracy: float  # nan when there is no test set
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from .safe import MAX_TEXT, shown
+from ..safe import MAX_TEXT, shown
 
 
 class BreakpointError(ValueError):

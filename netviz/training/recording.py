@@ -21,13 +21,14 @@ from typing import Literal
 
 import numpy as np
 
-from . import __version__
-from .core.network import Params, backward, forward
-from .core.steps import Op
+from .. import __version__
+from ..core.epoch import Figures
+from ..core.network import Params, backward, forward
+from ..core.steps import Op
+from ..trace import SUFFIX, TraceWriter
+from ..trace.schema import op_address
 from .run import Run
-from .trace import SUFFIX, TraceWriter
-from .trace.schema import op_address
-from .training import EpochResult, Figures
+from .trainer import EpochResult
 
 Level = Literal["minimal", "default", "full"]
 LEVELS: tuple[Level, ...] = ("minimal", "default", "full")
@@ -46,10 +47,21 @@ class RecordOptions:
 DEFAULT_RECORDING = RecordOptions()
 
 
-def _norm(a: np.ndarray) -> float:
-    """Frobenius norm without BLAS: a BLAS call from this thread would wake OpenBLAS's own
-    threads, which then spin against the training's worker threads."""
-    return float(np.sqrt(np.sum(a * a)))
+def metrics_row(result: EpochResult, alpha: float) -> dict[str, float | None]:
+    """An epoch's row of the trace's ``metrics`` table (its epoch aside): its figures at the
+    weights it started from, its α, and per layer ‖ΣdWl‖/m and the share of saturated outputs.
+    The live session builds its charts and breakpoint facts from this same row
+    (:mod:`netviz.session.epochs`)."""
+    g = result.grads
+    return {
+        "m": g.m,
+        "alpha": alpha,
+        "cost": result.cost,
+        "train_accuracy": result.train_accuracy,
+        "test_accuracy": None if math.isnan(result.test_accuracy) else result.test_accuracy,
+        **{f"grad_norm_L{l}": norm for l, norm in enumerate(g.grad_norms, 1)},
+        **{f"saturated_L{l}": share for l, share in enumerate(g.saturated_share, 1)},
+    }
 
 
 def default_watch(run: Run) -> tuple[int, ...]:
@@ -88,7 +100,7 @@ class Recorder:
         self.run, self.options = run, options
         self.watch = default_watch(run) if options.watch is None else options.watch
         if any(not 0 <= i < len(run.train) for i in self.watch):
-            from .errors import NetvizError
+            from ..errors import NetvizError
 
             raise NetvizError(f"watched examples must be 0–{len(run.train) - 1}: {self.watch}")
         self.writer = TraceWriter(path, self._meta(), layers=len(run.params.W))
@@ -104,17 +116,7 @@ class Recorder:
 
     def epoch(self, result: EpochResult, alpha: float) -> int:
         """Record one epoch (its metrics, and tensors as the level says); its step number."""
-        g, level, L = result.grads, self.options.level, len(result.grads.dW)
-        metrics = {
-            "m": g.m,
-            "alpha": alpha,
-            "cost": result.cost,
-            "train_accuracy": result.train_accuracy,
-            "test_accuracy": None if math.isnan(result.test_accuracy) else result.test_accuracy,
-            # ‖ΣdWl‖/m = ‖∂C/∂Wl‖, the norm of the mean gradient (not a mean of per-example norms)
-            **{f"grad_norm_L{l}": _norm(g.dW[l - 1]) / g.m for l in range(1, L + 1)},
-            **{f"saturated_L{l}": float(np.mean(f)) for l, f in enumerate(g.saturated_fraction, 1)},
-        }
+        metrics, level = metrics_row(result, alpha), self.options.level
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run records its infs
             tensors = self._epoch_tensors(result)
         step = self.writer.add_epoch(result.epoch, metrics, tensors)

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.activations import Activation, activation
-from .core.network import Params, as_inputs, init_params
-from .core.presets import PRESETS, Preset
-from .data import Digits, Source, load_source, split
-from .errors import NetvizError
+from ..core.activations import Activation, activation
+from ..core.network import Params, as_inputs, init_params
+from ..core.presets import PRESETS, Preset
+from ..data import Digits, Source, load_source, split
+from ..errors import NetvizError
 
 Array = np.ndarray
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.steps import Op
+from ..core.steps import Op
 
 Array = np.ndarray
 

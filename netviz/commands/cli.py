@@ -14,9 +14,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import NetvizError
-from .safe import MAX_EPOCH, MAX_HIDDEN_LAYERS, MAX_INDICES, literal, shown, whole_number
+from .. import __version__
+from ..errors import NetvizError
+from ..safe import MAX_EPOCH, MAX_HIDDEN_LAYERS, MAX_INDICES, literal, shown, whole_number
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _presets_text() -> str:
     import textwrap
 
-    from .core.presets import PRESETS
+    from ..core.presets import PRESETS
 
     lines = [
         textwrap.fill(p.summary, 79, initial_indent=f"  {p.name:<7}", subsequent_indent=" " * 9)
@@ -256,8 +256,8 @@ def _trace_options(parser: argparse.ArgumentParser) -> None:
 
 def _run_options() -> argparse.ArgumentParser:
     """Options that choose the data, the recipe and the network (train, gradcheck, tour)."""
-    from .core.choices import ACTIVATION_NAMES, INIT_SCHEMES
-    from .core.presets import PRESETS
+    from ..core.choices import ACTIVATION_NAMES, INIT_SCHEMES
+    from ..core.presets import PRESETS
 
     p = _Parser(add_help=False)
     g = p.add_argument_group("data")
@@ -285,7 +285,7 @@ def _run_options() -> argparse.ArgumentParser:
 
 def _spec(args: argparse.Namespace):
     """The RunSpec the options describe: the preset, with what was given on the command line."""
-    from .run import RunSpec, preset
+    from ..training.run import RunSpec, preset
 
     chosen = preset(args.preset).with_(
         epochs=args.epochs,
@@ -305,7 +305,7 @@ def _check_network(sizes: tuple[int, ...], dtype: str) -> None:
     """Refuse a network too large to train here before a single weight is drawn."""
     import numpy as np
 
-    from .safe import network_over_budget
+    from ..safe import network_over_budget
 
     problem = network_over_budget(sizes, np.dtype(dtype).itemsize)
     if problem:
@@ -313,7 +313,7 @@ def _check_network(sizes: tuple[int, ...], dtype: str) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .commands.train import train
+    from .train import train
 
     return train(
         _spec(args), out=args.out, workers=args.workers, trace=args.trace, record=_recording(args)
@@ -322,7 +322,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _recording(args: argparse.Namespace):
     """The RecordOptions the trace options ask for, or None for --no-trace."""
-    from .recording import RecordOptions
+    from ..training.recording import RecordOptions
 
     if args.no_trace:
         return None
@@ -330,75 +330,75 @@ def _recording(args: argparse.Namespace):
 
 
 def _tour(args: argparse.Namespace) -> int:
-    from .commands.tour import tour
+    from .tour import tour
 
     return tour(_spec(args), trace=args.trace, record=_recording(args), goto=args.goto)
 
 
 def _gradcheck(args: argparse.Namespace) -> int:
-    from .commands.gradcheck import gradcheck
+    from .gradcheck import gradcheck
 
     return gradcheck(_spec(args), args.examples, args.entries, args.eps, epochs=args.epochs)
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from .commands.predict import predict
+    from .predict import predict
 
     return predict(args.weights, args.data, args.out)
 
 
 def _trace_info(args: argparse.Namespace) -> int:
-    from .commands.trace import info
+    from .trace import info
 
     return info(args.file)
 
 
 def _trace_metrics(args: argparse.Namespace) -> int:
-    from .commands.trace import metrics
+    from .trace import metrics
 
     return metrics(args.file, args.out)
 
 
 def _trace_tensors(args: argparse.Namespace) -> int:
-    from .commands.trace import tensors
+    from .trace import tensors
 
     return tensors(args.file, args.at)
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from .commands.replay import replay
+    from .replay import replay
 
     return replay(args.file, goto=args.goto)
 
 
 def _export_heatmap(args: argparse.Namespace) -> int:
-    from .commands.export import heatmap
+    from .export import heatmap
 
     return heatmap(args.file, at=args.at, epoch=args.epoch, layer=args.layer, what=args.what,
                    out=args.out)  # fmt: skip
 
 
 def _export_animation(args: argparse.Namespace) -> int:
-    from .commands.export import animation
+    from .export import animation
 
     return animation(args.file, what=args.what, layer=args.layer, epochs=args.epochs,
                      out=args.out)  # fmt: skip
 
 
 def _export_curves(args: argparse.Namespace) -> int:
-    from .commands.export import curves
+    from .export import curves
 
     return curves(args.file, compare=args.compare, out=args.out)
 
 
 def _export_card(args: argparse.Namespace) -> int:
-    from .commands.export import card
+    from .export import card
 
     return card(args.file, at=args.at, out=args.out)
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from .commands.fetch import fetch
+    from .fetch import fetch
 
     return fetch(args.mirror, args.dir)
 
@@ -432,7 +432,7 @@ def _positive(text: str) -> int:
 
 
 def _entries(text: str) -> int:
-    from .core.gradcheck import ENOUGH
+    from ..core.gradcheck import ENOUGH
 
     value = _int(text)
     if value < ENOUGH:

@@ -12,26 +12,26 @@ what a run still writing the trace has committed since.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .breakpoints import (
+from ..core.activations import activation
+from ..core.network import forward
+from ..core.steps import Op
+from ..debug.breakpoints import (
     Breakpoint,
     BreakpointError,
     EpochFacts,
     check,
     parse_breakpoint,
 )
-from .core.activations import activation
-from .core.network import forward
-from .core.steps import Op
+from ..safe import literal
+from ..trace import TraceError, TraceReader
+from . import epochs
 from .history import History
-from .safe import literal
-from .snapshot import Hit, Item, Metrics, Pass, Snapshot
-from .trace import TraceError, TraceReader
+from .snapshot import Hit, Item, Pass, Snapshot
 
 
 class Replay(History):
@@ -96,16 +96,10 @@ class Replay(History):
             return True
 
     def _add_epoch(self, row: dict) -> None:
-        self._metrics.append(self._metric(row))
+        self._metrics.append(epochs.metrics(row, len(self._sizes) - 1))
         self._rows[row["epoch"]] = row
         self._items.append(Item(None, row["epoch"]))
         self._epoch = max(self._epoch, row["epoch"])
-
-    def _metric(self, row: dict) -> Metrics:
-        """An epoch's metrics row as the charts and breakpoints read it."""
-        norms = (_number(row.get(f"grad_norm_L{l}")) for l in range(1, len(self._sizes)))
-        return Metrics(row["epoch"], _number(row["cost"]), _number(row["train_accuracy"]),
-                       _number(row.get("test_accuracy")), tuple(norms))  # fmt: skip
 
     def _add_head(self, epoch: int, example: int, ops: int) -> None:
         """A pass whose ops are read when the cursor first enters it."""
@@ -238,13 +232,7 @@ class Replay(History):
         row = self._rows.get(epoch)
         if row is None:
             return None
-        m = self._metric(row)
-        saturated = tuple(
-            _number(row.get(f"saturated_L{l}")) for l in range(1, len(self._sizes) - 1)
-        )
-        finite = all(math.isfinite(v) for v in (m.cost, *m.grad_norms))
-        return EpochFacts(epoch, m.cost, m.train_accuracy, m.test_accuracy, m.grad_norms,
-                          saturated, finite, self._predictions(epoch))  # fmt: skip
+        return epochs.facts(row, len(self._sizes) - 1, self._predictions(epoch))
 
     def _predictions(self, epoch: int) -> dict[int, int]:
         """Watched examples' predictions after epoch ``epoch``'s update: what the next epoch
@@ -277,11 +265,6 @@ class Replay(History):
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _number(value) -> float:
-    """A metric as a float: NULL (no test set, or a lost value) reads as NaN."""
-    return math.nan if value is None else float(value)
 
 
 def _saved(entry, layers: int) -> Breakpoint | None:
