@@ -17,9 +17,9 @@ from netviz.session.live import Session
 from netviz.session.replay import Replay
 from netviz.training.run import RunSpec
 from netviz.tui.app import NetvizApp, create_app
-from netviz.tui.commands import commands
 from netviz.tui.help import HelpScreen
 from netviz.tui.keys import BINDINGS, KEYS, REPLAY_REFUSES, VIEW_ACTIONS, Key, action_name
+from netviz.tui.palette import commands
 
 README = Path(__file__).parents[1] / "README.md"
 SIZE = (120, 40)

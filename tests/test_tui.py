@@ -17,10 +17,10 @@ from netviz.session.snapshot import Snapshot
 from netviz.training.run import RunSpec
 from netviz.tui.app import EpochDone, NetvizApp, create_app
 from netviz.tui.charts import EMPTY
-from netviz.tui.commands import Ask, Confirm, commands
 from netviz.tui.help import HelpScreen
 from netviz.tui.inspector import NumbersView, fmt
 from netviz.tui.network import CELL, MISSING, LayerColumn
+from netviz.tui.palette import Ask, Confirm, commands
 
 SIZE = (120, 40)
 SPEC = RunSpec(PRESETS["seed"], train_size=300, test_size=100)

@@ -17,9 +17,9 @@ from netviz.core.presets import PRESETS
 from netviz.session.live import Session
 from netviz.training.run import RunSpec
 from netviz.tui.app import NetvizApp, create_app
-from netviz.tui.commands import Ask, commands
 from netviz.tui.inspector import fmt
 from netviz.tui.network import LayerColumn
+from netviz.tui.palette import Ask, commands
 from netviz.tui.screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
 
 SIZE = (120, 40)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,13 +21,19 @@ from ..debug.explain import explain
 from ..debug.passes import op_tensors, pass_weights, with_aliases
 from ..safe import shown, whole_number
 from ..trace.schema import op_address, parse_address
-from .snapshot import Hit, Item, LayerState, Metrics, Pass, Snapshot, WatchValue
+from .snapshot import (
+    EPOCH_EXPLANATION,
+    Hit,
+    Item,
+    Metrics,
+    Pass,
+    Snapshot,
+    View,
+    WatchValue,
+    layer_states,
+)
 
 Array = np.ndarray
-EPOCH_EXPLANATION = (
-    "A full-batch epoch: every training example's gradient is computed and summed, then the "
-    "weights take one step W ← W − α·ΣdW/m."
-)
 
 
 class History:
@@ -239,7 +244,7 @@ class History:
 
     def chain_rule(self, name: str, index: tuple[int, ...]):
         """The chain-rule card of gradient entry ``name[index]`` in the current pass."""
-        from ..debug.passes import chain_rule
+        from ..debug.chain import chain_rule
 
         with self._lock:
             return chain_rule(self._current_pass()[2], self._hidden, name, index)
@@ -482,21 +487,6 @@ class History:
             weights_epoch, pending = p.epoch, "not computed yet"
         values = view.values
         yhat = values.get(YHAT)
-        x = values.get("x")
-        layers = [LayerState(self._sizes[0], None if x is None else x.ravel(), None)]
-        for l in range(1, L + 1):
-            a = values.get(YHAT if l == L else f"A{l}")
-            dz = values.get(f"dZ{l}")
-            with np.errstate(over="ignore", invalid="ignore"):  # a damaged trace's A may be huge
-                slope = None if a is None or l == L else self._hidden.slope(a).ravel()
-            layers.append(
-                LayerState(
-                    self._sizes[l],
-                    None if a is None else a.ravel(),
-                    None if dz is None else dz.ravel(),
-                    slope,
-                )
-            )
         epoch_metrics = None
         if item.pass_id is None:
             epoch_metrics = next((m for m in self._metrics if m.epoch == item.index), None)
@@ -519,7 +509,7 @@ class History:
             pixels=view.pixels,
             prediction=None if yhat is None else int(np.argmax(yhat)),
             confidence=None if yhat is None else float(np.max(yhat)),
-            layers=tuple(layers),
+            layers=layer_states(values, self._sizes, self._hidden),
             metrics=tuple(self._metrics),
             epoch_metrics=epoch_metrics,
             hits=tuple(hits),
@@ -527,18 +517,6 @@ class History:
             live=self.live,
             **self._settings(),
         )
-
-
-@dataclass(frozen=True, eq=False)  # arrays inside
-class View:
-    """One example as the digit and network regions show it: its arrays by name (x, Z1, A1,
-    ŷ, dZ1, …: what was computed so far; a name is missing until then)."""
-
-    example: int
-    label: int
-    pixels: Array  # (784,) uint8
-    values: Mapping[str, Array]
-    note: str = ""  # what the view is, when it is not the obvious
 
 
 def _group_starts(ops: tuple[Op, ...]) -> list[int]:

@@ -1,14 +1,22 @@
-"""The records a session hands out: frozen, read-only views of its state for the UI and tests."""
+"""The records a session hands out: frozen, read-only views of its state for the UI and tests,
+and how the values the widgets paint are derived from one example's arrays (:func:`layer_states`).
+:meth:`~netviz.session.history.History.snapshot` fills a :class:`Snapshot` at the cursor."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.steps import Op
+from ..core.activations import Activation, activation
+from ..core.steps import YHAT, Op
 
 Array = np.ndarray
+EPOCH_EXPLANATION = (
+    "A full-batch epoch: every training example's gradient is computed and summed, then the "
+    "weights take one step W ← W − α·ΣdW/m."
+)
 
 
 @dataclass(frozen=True, eq=False)  # arrays inside: compare by identity
@@ -106,3 +114,46 @@ class Snapshot:
     train_size: int
     hidden: str = "sigmoid"  # the hidden layers' activation (netviz.core.activations name)
     live: bool = True  # False in a replay: moving past the end stops, nothing is computed
+
+    @property
+    def activation(self) -> Activation:
+        """The hidden layers' activation, with the texts that follow it (its slope's formula
+        and range, what saturated means): widgets read these, never write their own."""
+        return activation(self.hidden)
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside
+class View:
+    """One example as the digit and network regions show it: its arrays by name (x, Z1, A1,
+    ŷ, dZ1, …: what was computed so far; a name is missing until then)."""
+
+    example: int
+    label: int
+    pixels: Array  # (784,) uint8
+    values: Mapping[str, Array]
+    note: str = ""  # what the view is, when it is not the obvious
+
+
+def layer_states(
+    values: Mapping[str, Array], sizes: Sequence[int], hidden: Activation
+) -> tuple[LayerState, ...]:
+    """Each layer as the network view shows it, from one example's arrays by name (x, A1, ŷ,
+    dZ1, …; a name missing until computed): layer 0 the input, hidden layers their A, dZ and
+    slope f′(Z) (from A, as the activation defines it), the last layer ŷ and dZ."""
+    L = len(sizes) - 1
+    x = values.get("x")
+    layers = [LayerState(sizes[0], None if x is None else x.ravel(), None)]
+    for l in range(1, L + 1):
+        a = values.get(YHAT if l == L else f"A{l}")
+        dz = values.get(f"dZ{l}")
+        with np.errstate(over="ignore", invalid="ignore"):  # a damaged trace's A may be huge
+            slope = None if a is None or l == L else hidden.slope(a).ravel()
+        layers.append(
+            LayerState(
+                sizes[l],
+                None if a is None else a.ravel(),
+                None if dz is None else dz.ravel(),
+                slope,
+            )
+        )
+    return tuple(layers)

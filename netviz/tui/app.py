@@ -21,13 +21,11 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..core.activations import activation
 from ..safe import literal
 from ..session.history import History
 from ..session.snapshot import Hit, Snapshot
 from .chain import card_marks, clamp, entry_index, gradient_output
 from .charts import Charts
-from .commands import NetvizCommands, ask_breakpoint, ask_goto, ask_watch
 from .digit import DigitView
 from .help import HelpScreen, KeyFooter
 from .inspector import Inspector, NumbersView
@@ -36,6 +34,7 @@ from .keys import KEYS, REPLAY_REFUSES, VIEW_ACTIONS
 from .messages import BreakpointHit, EpochDone, Exported, SessionChanged
 from .network import NetworkView
 from .notes import edge_note, hit_note
+from .palette import NetvizCommands, ask_breakpoint, ask_goto, ask_watch
 from .screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
 from .timeline import Scrubber, Timeline, epochs
 
@@ -325,7 +324,7 @@ class NetvizApp(App[int]):
     def watch_overlay(self) -> None:
         self.snapshot = self.snapshot
         if self.overlay and self.snapshot is not None:
-            act = activation(self.snapshot.hidden)  # its own slope: σ, tanh and relu differ
+            act = self.snapshot.activation  # its own slope: σ, tanh and relu differ
             self.notify(
                 f"Slope overlay: {act.slope_label}, {act.slope_range}, where gradient can still "
                 "flow.",
@@ -504,7 +503,7 @@ class NetvizApp(App[int]):
                 self.timeline.progress = ""
             self._paint()
 
-    # --- a new network (the palette's other commands live in commands.py) --------------------
+    # --- a new network (the palette's other commands live in palette.py) --------------------
 
     def reset_network(self, seed: int | None = None, preset: str | None = None) -> None:
         """A fresh network (same seed unless given), after any running epochs stop."""

@@ -14,13 +14,13 @@ from rich.text import Text
 from ..core.steps import YHAT, Op
 from ..numbers import cell_width, fmt, magnitude, shape_text, stats_line
 from ..session.snapshot import Snapshot
+from .keys import MATRIX_KEYS
 
 NO_MARKS: Mapping[int, str] = MappingProxyType({})
 BAR_WIDTH = 12
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 MATRIX_ROWS = 10  # rows of a matrix shown at least; more when the view is taller
 LONG_VECTOR = 64  # longer vectors (the 784 inputs) print several entries a line, without bars
-MATRIX_KEYS = "⇧←→↑↓ scroll"  # the keys the app binds to NumbersView.scroll_matrix
 
 
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:

@@ -9,7 +9,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ..core.steps import Op
-from ..debug.passes import ChainCard
+from ..debug.chain import ChainCard
 from ..numbers import derived, fmt, product_bound, sum_bound
 
 GRADIENTS = ("dW", "db", "dZ", "dA")

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ..core.steps import Op
-from ..debug.passes import ChainCard
+from ..debug.chain import ChainCard
 from ..numbers import fmt
 from ..session.snapshot import Metrics, Snapshot, WatchValue
 from .arrays import MATRIX_ROWS, Block, Span, Window, block_text, is_matrix, op_blocks

@@ -320,3 +320,6 @@ VIEW_ACTIONS = frozenset(key.name for key in KEYS if key.view)
 REPLAY_REFUSES = {key.name: key.replay_refuses for key in KEYS if key.replay_refuses}
 # The palette's key commands, in the table's order: (name, action, key as written).
 PALETTE = [(key.palette, key.action, key.shown_key) for key in KEYS if key.palette]
+# How the numbers view writes its matrix-scrolling keys ("⇧←→↑↓ scroll"), from their rows.
+_ARROWS = [key.shown_key.removeprefix("⇧") for key in KEYS if key.name == "scroll_matrix"]
+MATRIX_KEYS = "⇧" + "".join(sorted(_ARROWS, key="←→↑↓".index)) + " scroll"

@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..core.activations import SIGMOID, Activation, activation
+from ..core.activations import SIGMOID, Activation
 from ..session.snapshot import LayerState, Snapshot
 
 Mode = Literal["activation", "gradient", "slope"]
@@ -270,7 +270,7 @@ class NetworkView(Widget):
             layers.mount(Static(Text("  \n") + numbers, classes="neuron-numbers"), *columns)
         room = self.content_size.width >= values_width(len(snapshot.layers))
         base, active = mode_of(snapshot), active_layer(snapshot)
-        act = activation(snapshot.hidden)
+        act = snapshot.activation
         mode: Mode = "slope" if self.overlay else base
         hit = hit_layers(snapshot)
         for column, state in zip(columns, snapshot.layers, strict=True):

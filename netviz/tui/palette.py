@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical
@@ -18,8 +17,8 @@ from ..debug.breakpoints import FORMS, BreakpointError
 from .keys import PALETTE, action_name
 from .timeline import epochs
 
-if TYPE_CHECKING:
-    from .app import NetvizApp
+# The app these act on is netviz.tui.app.NetvizApp; its name is not imported here, as the app
+# imports this module (no import cycles, even for annotations).
 
 
 class Ask(ModalScreen[str | None]):
@@ -86,7 +85,7 @@ def whole_number(text: str, low: int, high: int, what: str) -> int:
     return value
 
 
-def ask_alpha(app: NetvizApp) -> None:
+def ask_alpha(app: App) -> None:
     """Ask for a learning rate and use it from the next epoch."""
 
     def answer(text: str | None) -> None:
@@ -103,7 +102,7 @@ def ask_alpha(app: NetvizApp) -> None:
     app.push_screen(Ask(f"Learning rate α (now {alpha:g})", f"{alpha:g}"), answer)
 
 
-def ask_example(app: NetvizApp) -> None:
+def ask_example(app: App) -> None:
     """Ask for a training example's index and open it at the current weights."""
     last = app.session.snapshot().train_size - 1
 
@@ -119,7 +118,7 @@ def ask_example(app: NetvizApp) -> None:
     app.push_screen(Ask(f"Example to open (0–{last})", "", "integer"), answer)
 
 
-def ask_epochs(app: NetvizApp) -> None:
+def ask_epochs(app: App) -> None:
     """Ask how many epochs, then run them in the background."""
 
     def answer(text: str | None) -> None:
@@ -135,7 +134,7 @@ def ask_epochs(app: NetvizApp) -> None:
     app.push_screen(Ask("How many full-batch epochs?", "10", "integer"), answer)
 
 
-def ask_seed(app: NetvizApp) -> None:
+def ask_seed(app: App) -> None:
     """Ask for an RNG seed, then (once confirmed) start a fresh network drawn with it."""
 
     def answer(text: str | None) -> None:
@@ -154,7 +153,7 @@ def ask_seed(app: NetvizApp) -> None:
     )
 
 
-def ask_reset(app: NetvizApp, seed: int | None = None, preset: str | None = None) -> None:
+def ask_reset(app: App, seed: int | None = None, preset: str | None = None) -> None:
     """Ask before a fresh network replaces this one (its timeline is cleared from the tour;
     its trace file stays), then reset on yes."""
     now = app.session.snapshot()
@@ -172,7 +171,7 @@ def ask_reset(app: NetvizApp, seed: int | None = None, preset: str | None = None
     app.push_screen(Confirm(question), answer)
 
 
-def ask_breakpoint(app: NetvizApp) -> None:
+def ask_breakpoint(app: App) -> None:
     """Ask for a breakpoint's condition, typed; a wrong one gets a message saying the forms."""
 
     def answer(text: str | None) -> None:
@@ -190,7 +189,7 @@ def ask_breakpoint(app: NetvizApp) -> None:
     app.push_screen(Ask(f"Break when… (after each epoch)\n{forms}", "", "text"), answer)
 
 
-def ask_watch(app: NetvizApp) -> None:
+def ask_watch(app: App) -> None:
     """Ask for a watch expression; a refused one gets a message saying why."""
 
     def answer(text: str | None) -> None:
@@ -208,7 +207,7 @@ def ask_watch(app: NetvizApp) -> None:
     app.push_screen(Ask(question, "", "text"), answer)
 
 
-def ask_goto(app: NetvizApp) -> None:
+def ask_goto(app: App) -> None:
     """Ask where to go: an address, an example or an epoch."""
 
     def answer(text: str | None) -> None:
@@ -223,14 +222,14 @@ def ask_goto(app: NetvizApp) -> None:
     app.push_screen(Ask(question, "", "text"), answer)
 
 
-def copy_address(app: NetvizApp) -> None:
+def copy_address(app: App) -> None:
     """Put the cursor's address on the clipboard, to send to someone."""
     address = app.session.snapshot().address
     app.copy_to_clipboard(address)
     app.notify(f"Copied {address}", markup=False)
 
 
-def commands(app: NetvizApp) -> list[tuple[str, Callable[[], object], str]]:
+def commands(app: App) -> list[tuple[str, Callable[[], object], str]]:
     """(name, callback, help) for every netviz command, each named with a verb: first the keys
     the key table names for the palette (STYLE.md: everything is there), in its order."""
     seed = app.session.snapshot().seed
