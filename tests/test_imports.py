@@ -71,11 +71,12 @@ LAYERS: dict[str, set[str]] = {
     "data": {"core"},
     "trace": {"core"},
     "debug": {"core"},
+    "check": {"core"},
     "training": {"core", "data", "trace"},
     "export": {"core", "data", "trace", "debug"},
     "session": {"core", "data", "trace", "debug", "training", "export"},
     "tui": {"core", "debug", "session"},
-    "commands": {"core", "data", "trace", "debug", "training", "export", "session", "tui"},
+    "commands": {"core", "data", "trace", "debug", "check", "training", "export", "session", "tui"},
 }
 PACKAGE = Path(__file__).parents[1] / "netviz"
 

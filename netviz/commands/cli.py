@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import NetvizError
-from ..safe import MAX_EPOCH, MAX_HIDDEN_LAYERS, MAX_INDICES, literal, shown, whole_number
+from ..safe import literal
+from . import arguments
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -26,8 +27,11 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command cut 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``netviz`` command; returns the exit status."""
     parser = build_parser()
+    argv, script_args = _split_script_args(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
+        if script_args is not None:
+            args.script_args = [*getattr(args, "script_args", []), *script_args]
         if not hasattr(args, "command"):
             if sys.stdin.isatty() and sys.stdout.isatty():  # a person at a terminal: the tour
                 args = parser.parse_args(["tour"])
@@ -51,6 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Point stdout at devnull so Python's own flush at exit does not complain again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+
+
+def _split_script_args(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """``netviz check S.py --epochs 1 -- ARGS``: everything after the first ``--`` is the
+    script's own (argparse would not take options after the script's name otherwise)."""
+    if argv[:1] == ["check"] and "--" in argv:
+        k = argv.index("--")
+        return argv[:k], argv[k + 1 :]
+    return argv, None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,7 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--out", metavar="FILE.npz", help="save the final weights here")
     train.add_argument(
-        "--workers", type=_positive, default=None, help="threads per epoch (default: all cores)"
+        "--workers",
+        type=arguments.positive,
+        default=None,
+        help="threads per epoch (default: all cores)",
     )
     _trace_options(train)
     train.set_defaults(command=_train)
@@ -109,17 +125,47 @@ def build_parser() -> argparse.ArgumentParser:
         "and b, at the initial weights; with --epochs K, train K full-batch epochs first and "
         "check at those weights. Exit 1 when an array differs or has too few measurable entries.",
     )
-    check.add_argument("--examples", type=_positive, default=50, help="examples in the cost")
+    check.add_argument(
+        "--examples", type=arguments.positive, default=50, help="examples in the cost"
+    )
     check.add_argument(
         "--entries",
-        type=_entries,
+        type=arguments.entries,
         default=20,
         help="entries checked per W and b, 3 or more (an array passes with 3 that agree)",
     )
     check.add_argument(
-        "--eps", type=_step, default=1e-5, help="difference step ε, 1e-8 to 1e-3 (default 1e-5)"
+        "--eps",
+        type=arguments.step,
+        default=1e-5,
+        help="difference step ε, 1e-8 to 1e-3 (default 1e-5)",
     )
     check.set_defaults(command=_gradcheck)
+
+    own = sub.add_parser(
+        "check",
+        help="run your own network script and find where it parts from the reference",
+        description="Run SCRIPT.py, your own from-scratch network, as `python SCRIPT.py ARGS` "
+        "would: it is your code and runs with your rights, in this folder. netviz follows the "
+        "values it assigns (W1 b1 Z1 A1 dZ1 dW1 … under the usual names), checks each op "
+        "against the reference rules computed from your own inputs, and stops it after K "
+        "epochs. Exit 0: it matches; 1: the first difference (or your script's error), with "
+        "the line and the likely mistake, proven; 2: nothing to check.",
+    )
+    own.add_argument("script", metavar="SCRIPT.py", help="your network script")
+    own.add_argument(
+        "--epochs", type=arguments.positive, default=2, help="epochs to follow (default 2)"
+    )
+    own.add_argument(
+        "--names",
+        metavar="MAP",
+        help="your names for netviz's, e.g. hidden1=A1,out=A3 (W1 b1 Z1 A1 dZ1 dW1 db1 dA1 of "
+        "any layer, x X y labels yhat alpha m)",
+    )
+    own.add_argument(
+        "script_args", nargs="*", metavar="ARGS", help="your script's arguments, after --"
+    )
+    own.set_defaults(command=_check)
 
     predict = sub.add_parser("predict", help="predict digits with saved weights")
     predict.add_argument("--weights", required=True, metavar="FILE.npz")
@@ -168,9 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     heatmap.add_argument("file")
     at = heatmap.add_mutually_exclusive_group()
     at.add_argument("--at", metavar="ADDRESS", help="an address: e12 or e12/x4821/bwd/L2/dW")
-    at.add_argument("--epoch", type=_count, metavar="E", help="an epoch (default: the last)")
+    at.add_argument(
+        "--epoch", type=arguments.count, metavar="E", help="an epoch (default: the last)"
+    )
     heatmap.add_argument(
-        "--layer", type=_positive, metavar="L", help="default: the op's own layer, else 1"
+        "--layer", type=arguments.positive, metavar="L", help="default: the op's own layer, else 1"
     )
     heatmap.add_argument("--what", choices=["grad", "weight", "update"], default="grad")
     heatmap.add_argument(
@@ -182,7 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     animation.add_argument("file")
     animation.add_argument("--what", choices=["grad", "weight"], required=True)
-    animation.add_argument("--layer", type=_positive, default=1, metavar="L", help="default 1")
+    animation.add_argument(
+        "--layer", type=arguments.positive, default=1, metavar="L", help="default 1"
+    )
     animation.add_argument(
         "--epochs", metavar="A:B", help="epochs A to B, both included (default: all recorded)"
     )
@@ -241,14 +291,21 @@ def _trace_options(parser: argparse.ArgumentParser) -> None:
         "watched examples; full: + Z and A of every example",
     )
     g.add_argument(
-        "--checkpoint-every", type=_every, default=50, metavar="K", help="weights every K epochs"
+        "--checkpoint-every",
+        type=arguments.every,
+        default=50,
+        metavar="K",
+        help="weights every K epochs",
     )
     g.add_argument(
-        "--watch", type=_indices, metavar="I,J,…", help="training examples to watch (default 0–7)"
+        "--watch",
+        type=arguments.indices,
+        metavar="I,J,…",
+        help="training examples to watch (default 0–7)",
     )
     g.add_argument(
         "--full-epochs",
-        type=_indices,
+        type=arguments.indices,
         metavar="A,B,…",
         help="with --record full: only these epochs",
     )
@@ -263,22 +320,24 @@ def _run_options() -> argparse.ArgumentParser:
     g = p.add_argument_group("data")
     g.add_argument("--data", default="sample", help="CSV file, IDX folder or file, or 'sample'")
     g.add_argument("--split", choices=["seed", "official", "sizes"], help="how rows are cut")
-    g.add_argument("--train-size", type=_count, help="training examples (first rows)")
-    g.add_argument("--test-size", type=_count, help="test examples (the rows after them)")
+    g.add_argument("--train-size", type=arguments.count, help="training examples (first rows)")
+    g.add_argument("--test-size", type=arguments.count, help="test examples (the rows after them)")
     g.add_argument(
-        "--shuffle", type=_count, metavar="SEED", help="shuffle rows with this seed first"
+        "--shuffle", type=arguments.count, metavar="SEED", help="shuffle rows with this seed first"
     )
     g.add_argument(
         "--scale", action=argparse.BooleanOptionalAction, help="pixels / 255 into [0, 1]"
     )
     n = p.add_argument_group("network and training")
     n.add_argument("--preset", default="seed", choices=list(PRESETS), help="recipe (default seed)")
-    n.add_argument("--epochs", type=_epochs, help="full-batch epochs")
-    n.add_argument("--lr", type=_positive_float, help="learning rate α")
-    n.add_argument("--layers", type=_layers, help="hidden layer widths, e.g. 16,16")
+    n.add_argument("--epochs", type=arguments.epochs, help="full-batch epochs")
+    n.add_argument("--lr", type=arguments.positive_float, help="learning rate α")
+    n.add_argument("--layers", type=arguments.layers, help="hidden layer widths, e.g. 16,16")
     n.add_argument("--activation", choices=ACTIVATION_NAMES, help="hidden activation")
     n.add_argument("--init", choices=INIT_SCHEMES, help="weight initialisation")
-    n.add_argument("--seed", type=_count, default=0, help="RNG seed of the initial weights")
+    n.add_argument(
+        "--seed", type=arguments.count, default=0, help="RNG seed of the initial weights"
+    )
     n.add_argument("--dtype", choices=["float64", "float32"], help="float precision")
     return p
 
@@ -333,6 +392,12 @@ def _tour(args: argparse.Namespace) -> int:
     from .tour import tour
 
     return tour(_spec(args), trace=args.trace, record=_recording(args), goto=args.goto)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import check
+
+    return check(args.script, args.script_args, args.epochs, args.names)
 
 
 def _gradcheck(args: argparse.Namespace) -> int:
@@ -401,119 +466,3 @@ def _fetch(args: argparse.Namespace) -> int:
     from .fetch import fetch
 
     return fetch(args.mirror, args.dir)
-
-
-def _count(text: str) -> int:
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {shown(text)}")
-    return value
-
-
-def _epochs(text: str) -> int:
-    value = _count(text)
-    if value > MAX_EPOCH:
-        raise argparse.ArgumentTypeError(f"at most {MAX_EPOCH:,} epochs, not {shown(text)}")
-    return value
-
-
-def _every(text: str) -> int:
-    value = _positive(text)
-    if value > MAX_EPOCH:
-        raise argparse.ArgumentTypeError(f"at most {MAX_EPOCH:,} epochs, not {shown(text)}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {shown(text)}")
-    return value
-
-
-def _entries(text: str) -> int:
-    from ..core.gradcheck import ENOUGH
-
-    value = _int(text)
-    if value < ENOUGH:
-        raise argparse.ArgumentTypeError(
-            f"must be {ENOUGH} or more, not {shown(text)}: an array passes only when {ENOUGH} "
-            "measurable entries agree"
-        )
-    return value
-
-
-def _int(text: str) -> int:
-    """A whole number in ASCII digits (``1,000`` and ``1_000`` too; ``-5`` for the callers to
-    refuse by name), at most 18 digits: never int()'s own words about literals or digit limits."""
-    plain = text.strip().replace(",", "")
-    value = whole_number(plain.removeprefix("-"))
-    if value is None:
-        raise argparse.ArgumentTypeError(f"not a whole number: '{shown(text)}'")
-    return -value if plain.startswith("-") else value
-
-
-def _step(text: str) -> float:
-    """A difference step: below 1e-8 rounding swamps the quotient, above 1e-3 truncation does."""
-    value = _positive_float(text)
-    if not 1e-8 <= value <= 1e-3:
-        raise argparse.ArgumentTypeError(f"must be from 1e-8 to 1e-3, not {shown(text)}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        if not text.isascii() or len(text) > 100:  # float() also reads other scripts' digits
-            raise ValueError
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: '{shown(text)}'") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {shown(text)}")
-    return value
-
-
-def _indices(text: str) -> tuple[int, ...]:
-    """``0,5,9`` or ``10:20`` (a range, end excluded) or a mix: whole numbers from 0, at most
-    100,000 of them (counted before any list is made)."""
-    spans: list[tuple[int, int]] = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        lo, colon, hi = part.partition(":")
-        first, end = whole_number(lo), whole_number(hi) if colon else None
-        if first is None or (colon and end is None):
-            raise argparse.ArgumentTypeError(
-                f"expected numbers from 0, like 0,5,9 or 10:20: '{shown(text)}'"
-            )
-        spans.append((first, end if colon else first + 1))
-    count = sum(max(0, end - first) for first, end in spans)
-    if count > MAX_INDICES:
-        raise argparse.ArgumentTypeError(
-            f"{count:,} numbers in '{shown(text)}'; at most {MAX_INDICES:,}"
-        )
-    out = [i for first, end in spans for i in range(first, end)]
-    if not out:
-        raise argparse.ArgumentTypeError(f"expected numbers from 0, like 0,5,9 or 10:20: {text!r}")
-    return tuple(dict.fromkeys(out))
-
-
-def _layers(text: str) -> tuple[int, ...]:
-    """``16,16`` (or ``16-16``): hidden widths, whole numbers from 1, at most 32 layers. A
-    leading minus is not a separator: ``-5`` is refused, not read as 5."""
-    widths = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        for width in part.split("-"):
-            value = whole_number(width)
-            if value is None:
-                raise argparse.ArgumentTypeError(
-                    f"hidden widths are whole numbers from 1, like 16,16: '{shown(text)}'"
-                )
-            widths.append(value)
-    if not widths or min(widths) < 1:
-        raise argparse.ArgumentTypeError(
-            f"hidden widths are whole numbers from 1, like 16,16: '{shown(text)}'"
-        )
-    if len(widths) > MAX_HIDDEN_LAYERS:
-        raise argparse.ArgumentTypeError(
-            f"{len(widths)} hidden layers; at most {MAX_HIDDEN_LAYERS}: '{shown(text)}'"
-        )
-    return tuple(widths)

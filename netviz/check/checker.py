@@ -1,0 +1,494 @@
+"""Follow a learner's script op by op and find the first value that parts from the rules.
+
+The checker is fed each recognised assignment in the order the script makes them
+(:mod:`.script`). From the shapes it learns the layout (one column per example, or one row) and
+the form (one example per pass with gradients summed over a loop, or the whole batch at once).
+Every op is checked by :class:`~.reference.Pass` from the learner's own inputs; a gradient may be
+the pass's own, its mean over a batch, or a running sum over the epoch; a W that changes after
+the passes began is an epoch's update, checked against W − α·ΣdW/m with the rule's sum over the
+epoch. The first difference ends the run (:class:`~.script.StopScript`), with the catalogue's
+mistake that reproduces it, if one does; so does the K-th update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.activations import Activation
+from .mistakes import CATALOGUE, UPDATES, Mistake, Update
+from .names import split
+from .reference import HIDDEN, Pass, agrees, relative
+from .script import Assigned, StopScript
+
+Array = np.ndarray
+PER_PASS = ("Z", "A", "y", "yhat", "dZ", "dA", "dW", "db")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The first value that parts from the rule: where (netviz's address), which of the
+    learner's variables and the line that assigned it, both values, the rule, and the mistake
+    that reproduces theirs (None when no catalogued mistake does)."""
+
+    address: str
+    variable: str
+    line: int
+    got: Array
+    expected: Array
+    rule: str
+    mistake: Mistake | None = None
+
+
+@dataclass
+class Summary:
+    """What was compared, for the report."""
+
+    epochs: int = 0  # updates checked
+    examples: int = 0  # training passes' examples in the first epoch
+    ops: int = 0  # values checked
+    largest: float = 0.0  # the largest relative difference among them
+    mode: str = ""  # "example" (one example per pass) or "batch"
+    layout: str = ""  # "col" (one column per example) or "row"
+    hidden: str = ""  # the hidden activation their A matched
+    ignored: int = 0  # values of another data set (an accuracy check on test data, say)
+    notes: list[str] = field(default_factory=list)
+
+
+class CheckFailed(Exception):
+    """The script gave nothing to check against; the message says what was missing."""
+
+
+class Checker:
+    """Feed it every recognised assignment with :meth:`see`; it raises StopScript when it has
+    checked ``epochs`` updates or found the first difference (:attr:`difference`)."""
+
+    def __init__(self, epochs: int = 2) -> None:
+        self.epochs = epochs
+        self.summary = Summary()
+        self.difference: Difference | None = None
+        self.failure: str | None = None
+        self.weights: dict[str, Array] = {}  # theirs, as they are now
+        self.initial: dict[str, Array] = {}  # theirs, before the first pass
+        self.X: Array | None = None  # (inputs, m), once W1 tells the layout
+        self._X_raw: Array | None = None
+        self._columns_at: dict[bytes, int] | None = None
+        self.labels: Array | None = None
+        self.alpha: float | None = None
+        self.m: int | None = None
+        self.index: int | None = None  # the loop index, as last assigned
+        self.hidden: list[Activation] = list(HIDDEN)  # those their A agreed with so far
+        self.dtype = np.dtype(np.float64)
+        self.epoch = 0  # updates completed
+        self.passes = 0  # training passes closed in this epoch
+        self.current: Pass | None = None
+        self.pending: dict[str, tuple[Array, Assigned]] = {}  # x, y, label before the pass's Z1
+        self._layout: str | None = None
+        self.width = 1  # examples in the current pass
+        self.sums: dict[str, Array] = {}  # the rule's ΣdW and Σdb over the epoch's passes
+        self.last: dict[str, Array] = {}  # the last closed pass's own dW and db
+        self.accumulated: dict[str, Array] = {}  # their running sums, as last seen
+        self.before: dict[str, Array] = {}  # their running sums at the last update
+        self.updated: set[str] = set()
+        self.examples: list[int] = []  # the first epoch's examples, in order
+        self._seen: dict[tuple[str, str], Array] = {}
+
+    # --- feeding -----------------------------------------------------------------------------
+    def see(self, a: Assigned) -> None:
+        """Take one assignment; StopScript ends the script (done, a difference, or a failure)."""
+        try:
+            self._see(a)
+        except CheckFailed as failed:
+            self.failure = str(failed)
+            raise StopScript from None
+        except (ValueError, TypeError, IndexError, KeyError, ArithmeticError) as error:
+            # Shapes netviz did not foresee: say so, rather than pass it off as their error.
+            self.failure = f"netviz could not follow {a.variable} (line {a.line}): {error}"
+            raise StopScript from None
+
+    def _see(self, a: Assigned) -> None:
+        value = _array(a.value)
+        if value is None or self._repeat(a, value):
+            return
+        if value.dtype == np.float32:
+            self.dtype = value.dtype
+        value = value.astype(np.float64)
+        kind, l = split(a.name)
+        if kind in ("W", "b"):
+            self._weight(a, kind, l, value)
+        elif kind == "X" and value.ndim == 2:
+            self._X_raw, self.X = value, None
+        elif kind in ("labels", "y") and _all_examples(value):
+            self._labels(value)
+        elif kind == "labels" and value.ndim == 0 and float(value).is_integer():
+            self.pending["label"] = (value, a)  # one example's digit
+        elif kind == "alpha" and value.ndim == 0:
+            self.alpha = float(value)
+        elif kind == "m" and value.ndim == 0 and float(value).is_integer():
+            self.m = int(value)
+        elif kind == "index" and value.ndim == 0 and float(value).is_integer():
+            self.index = int(value)
+        elif kind == "x" or (kind == "y" and (self.current is None or self.current.trained)):
+            self.pending[kind] = (self._columns(kind, value), a)  # for the next pass
+        elif kind in PER_PASS:
+            self._op(a, kind, l, value)
+
+    def _repeat(self, a: Assigned, value: Array) -> bool:
+        """The same variable again with the same value (a function's result, received)."""
+        key = (a.variable, a.name)
+        before, self._seen[key] = self._seen.get(key), value
+        return (
+            before is not None
+            and before.shape == value.shape
+            and np.array_equal(before, value, equal_nan=True)
+        )
+
+    # --- layout and data ---------------------------------------------------------------------
+    @property
+    def layout(self) -> str | None:
+        """ "col" (W1 is (16, 784)) or "row" (W1 is (784, 16)), once W1 is known."""
+        return self._layout
+
+    def _columns(self, kind: str, value: Array) -> Array:
+        """``value`` in netviz's layout: one column per example, b and db as (n,)."""
+        if self.layout == "row" and value.ndim == 2:
+            value = value.T
+        if kind in ("b", "db"):
+            return value.ravel() if value.ndim == 2 and 1 in value.shape else value
+        if kind in ("Z", "A", "yhat", "dZ", "dA", "x", "y") and value.ndim == 1:
+            return value.reshape(-1, 1)
+        return value
+
+    def _labels(self, value: Array) -> None:
+        if value.ndim == 1:
+            if np.all(value == np.round(value)):
+                self.labels = value.astype(int)
+            return
+        Y = value if value.shape[0] == 10 else value.T
+        if np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=0) == 1):
+            self.labels = Y.argmax(axis=0)
+
+    def _data(self) -> Array | None:
+        """X (inputs, m), oriented by W1's input size."""
+        if self.X is None and self._X_raw is not None and "W1" in self.initial:
+            raw, inputs = self._X_raw, self.initial["W1"].shape[1]
+            self.X = raw if raw.shape[0] == inputs else raw.T if raw.shape[1] == inputs else None
+            self._columns_at = None
+        return self.X
+
+    def _column_of(self, x: Array) -> int | None:
+        X = self._data()
+        if X is None:
+            return None
+        if self._columns_at is None:
+            self._columns_at = {np.ascontiguousarray(c).tobytes(): i for i, c in enumerate(X.T)}
+        return self._columns_at.get(np.ascontiguousarray(x.ravel()).tobytes())
+
+    # --- weights and updates -----------------------------------------------------------------
+    def _weight(self, a: Assigned, kind: str, l: int, value: Array) -> None:
+        if not self.summary.ops and self.current is None:  # before the first pass: the start
+            if kind == "W" and l == 1 and value.ndim == 2:
+                self._layout = "row" if value.shape[0] > value.shape[1] else "col"
+            value = self._columns(kind, value)
+            self.weights[a.name] = self.initial[a.name] = value
+            return
+        value = self._columns(kind, value)
+        before = self.weights.get(a.name)
+        if before is None or before.shape != value.shape:
+            raise CheckFailed(f"{a.variable} (line {a.line}) changed shape to {value.shape}")
+        self._update(a, kind, l, before, value)
+
+    def _update(self, a: Assigned, kind: str, l: int, before: Array, after: Array) -> None:
+        self._close_pass()
+        grad = f"d{kind}{l}"
+        if grad not in self.sums:
+            raise CheckFailed(f"{a.variable} changed at line {a.line} before any gradient was made")
+        X = self._data()
+        m = self.m or (
+            self.width
+            if self.summary.mode == "batch"
+            else X.shape[1]
+            if X is not None
+            else self.passes
+        )
+        total = self.sums[grad]
+        alpha = self.alpha if self.alpha is not None else self._infer_alpha(before, after, total, m)
+        update = Update(before, total, self.last.get(grad, total), alpha, m, self.passes)
+        rule = f"{a.name} ← {a.name} − α·Σ{grad}/m, α = {alpha:g}, m = {m:,}"
+        if self.summary.mode == "example" and self.passes < m:
+            rule += f", once, after all {m:,} examples: it changed after {self.passes:,}"
+            self._found(a, f"e{self.epoch + 1}", after, before, rule, update)
+        self._check(a, f"e{self.epoch + 1}", after, before - alpha * total / m, None, rule, update)
+        self.weights[a.name] = after
+        self.updated.add(a.name)
+        if self.updated >= set(self.initial):
+            self._next_epoch()
+
+    def _infer_alpha(self, before: Array, after: Array, total: Array, m: int) -> float:
+        step = total / m
+        big = np.abs(step) >= 0.5 * np.abs(step).max()
+        alpha = float(np.median((before - after)[big] / step[big])) if big.any() else 0.0
+        self.summary.notes.append(f"α was not in a variable: {alpha:g}, read from the update")
+        self.alpha = alpha
+        return alpha
+
+    def _next_epoch(self) -> None:
+        self.before = dict(self.accumulated)
+        self.epoch += 1
+        self.summary.epochs = self.epoch
+        self.passes, self.sums, self.last, self.updated = 0, {}, {}, set()
+        self.current = None
+        if self.epoch >= self.epochs:
+            raise StopScript
+
+    # --- passes and their ops ----------------------------------------------------------------
+    def _op(self, a: Assigned, kind: str, l: int, value: Array) -> None:
+        L = sum(1 for w in self.weights if w.startswith("W"))
+        if kind == "yhat":
+            kind, l = "A", L
+        value = self._columns(kind, value)
+        if kind == "Z" and l == 1:
+            self._open_pass(value, L)
+        p = self.current
+        if p is None and kind in ("dW", "db"):
+            return  # a running sum set to 0 before the epoch's first pass
+        if p is None or kind in ("Z", "A", "dZ", "dA", "y") and value.shape[-1] != p.width:
+            self.summary.ignored += 1  # another set's forward pass (an accuracy check, say)
+            return
+        name = "y" if kind == "y" else f"{kind}{l}"
+        if kind == "y":
+            self._one_hot(a, value)
+            return
+        if kind in ("dW", "db"):
+            self._gradient(a, name, value)
+            return
+        if kind == "A" and l < L:
+            self._choose_hidden(value, p.get(f"Z{l}"))
+        try:
+            expected, scale = p.expected(name)
+        except LookupError as missing:
+            raise CheckFailed(
+                f"{missing}: keep the labels in a variable, or name it with --names"
+            ) from None
+        self._check(a, self._address(kind, l), value, expected, scale, _rule(name, p), None)
+        p.theirs[name] = value
+        p.trained |= kind in ("dZ", "dA")
+
+    def _open_pass(self, Z1: Array, L: int) -> None:
+        self._close_pass()
+        if not L or "W1" not in self.weights:
+            raise CheckFailed("no weights (W1 …) were assigned before the first Z1")
+        if not self.summary.mode:
+            self.summary.mode = "example" if Z1.shape[1] == 1 else "batch"
+            self.summary.layout = self.layout or "col"
+        X = self._data()
+        if self.summary.mode == "example":
+            x, example = self._example_input(Z1, X)
+        elif X is not None and X.shape[1] == Z1.shape[1]:
+            x, example = X, 0
+        else:
+            self.current = None  # a forward pass over other data: not checked
+            return
+        labels = None if self.labels is None else self.labels[example : example + x.shape[1]]
+        label = self.pending.pop("label", None)
+        if labels is None and label is not None and x.shape[1] == 1:
+            labels = np.array([int(label[0])])
+        self.current = Pass(dict(self.weights), x, labels, L, self.hidden[0], example)
+        self.width = x.shape[1]
+        y = self.pending.pop("y", None)
+        if y is not None and y[0].shape[-1] == x.shape[1]:
+            self._one_hot(y[1], y[0])
+
+    def _one_hot(self, a: Assigned, y: Array) -> None:
+        """Their one-hot y: checked against the labels, or the labels when there are none."""
+        p = self.current
+        if p.labels is None and _is_one_hot(y):
+            p.labels = y.argmax(axis=0)
+            note = "labels read from the one-hot y (so y itself is unchecked)"
+            if note not in self.summary.notes:
+                self.summary.notes.append(note)
+        elif p.labels is not None:
+            expected, _ = p.expected("y")
+            self._check(a, self._address("y", 0), y, expected, None, "y = one-hot(label)", None)
+        p.theirs["y"] = y
+
+    def _example_input(self, Z1: Array, X: Array | None) -> tuple[Array, int]:
+        x = self.pending.pop("x", (None,))[0]
+        if x is not None:
+            found = self._column_of(x)
+            return x, self.passes if found is None else found
+        if X is None:
+            raise CheckFailed("neither x (one example's pixels) nor X (every example) was found")
+        W1, b1 = self.weights["W1"], self.weights.get("b1", 0)
+        options = [i for i in (self.index, self.passes) if i is not None and 0 <= i < X.shape[1]]
+        for i in options:
+            column = X[:, i : i + 1]
+            if np.allclose(W1 @ column + np.reshape(b1, (-1, 1)), Z1) or np.allclose(
+                W1 @ column, Z1
+            ):
+                return column, i
+        i = options[0] if options else 0
+        return X[:, i : i + 1], i
+
+    def _close_pass(self) -> None:
+        """Add a finished training pass's gradients (the rule's) to the epoch's sums."""
+        p, self.current = self.current, None
+        if p is None or not p.trained:
+            return
+        for l in range(1, p.layers + 1):
+            for g in (f"dW{l}", f"db{l}"):
+                own = p.expected(g)[0]
+                self.last[g] = own
+                self.sums[g] = self.sums[g] + own if g in self.sums else own
+        self.passes += 1
+        if self.epoch == 0:
+            self.examples.append(p.example)
+            self.summary.examples = len(self.examples) * p.width
+
+    def _gradient(self, a: Assigned, name: str, value: Array) -> None:
+        """dW or db: the pass's own, its mean over the batch, or their running sum."""
+        p = self.current
+        p.trained = True
+        own, scale = p.expected(name)
+        running = self.sums[name] + own if name in self.sums else own
+        forms = [(own, scale), (own / p.width, scale / p.width), (running, None)]
+        if self.m:
+            forms.append((own / self.m, scale / self.m))
+        for expected, s in forms:
+            if agrees(value, expected, s, self.dtype):
+                self._check(
+                    a, self._address(*split(name)), value, expected, s, _rule(name, p), None
+                )
+                if expected is running:
+                    self.accumulated[name] = value
+                return
+        self._check(a, self._address(*split(name)), value, own, scale, _rule(name, p), None)
+
+    def _choose_hidden(self, A: Array, Z: Array) -> None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            fits = [h for h in self.hidden if agrees(A, h.forward(Z), None, self.dtype)]
+        if fits:
+            self.hidden = fits
+            self.current.hidden = fits[0]
+            self.summary.hidden = fits[0].name
+
+    def _address(self, kind: str, l: int) -> str:
+        p = self.current
+        where = f"e{self.epoch}/" + (f"x{p.example}" if self.summary.mode == "example" else "batch")
+        if kind == "y":
+            return f"{where}/y"
+        if kind == "dA":
+            return f"{where}/bwd/L{l + 1}/dA"
+        return f"{where}/{'fwd' if kind in ('Z', 'A') else 'bwd'}/L{l}/{kind}"
+
+    # --- the end ---------------------------------------------------------------------------
+    def finish(self) -> float | None:
+        """After the script: the whole run again by netviz's own trainer code (the core's
+        full-batch gradients and update) from their initial weights on the examples they used,
+        for as many epochs as were checked; the largest relative difference from their final
+        weights, or None when there is nothing to compare (no update, or no X)."""
+        self._close_pass()
+        X = self._data()
+        if not self.epoch or X is None or self.labels is None or self.difference:
+            return None
+        from ..core.epoch import batch_gradients
+        from ..core.network import Params, update
+
+        columns = sorted(self.examples) if self.summary.mode == "example" else range(self.width)
+        X_used, labels = X[:, columns], self.labels[list(columns)]
+        params = Params.from_named(self.initial)
+        m = self.m or X_used.shape[1]
+        for _ in range(self.epoch):
+            g = batch_gradients(params, X_used, labels, self.hidden[0])
+            params = update(params, g.dW, g.db, self.alpha, m)
+        return max(relative(self.weights[k], v) for k, v in params.named().items())
+
+    # --- comparing ---------------------------------------------------------------------------
+    def _check(self, a, address, got, expected, scale, rule, update: Update | None) -> None:
+        self.summary.ops += 1
+        if agrees(got, expected, scale, self.dtype):
+            self.summary.largest = max(self.summary.largest, relative(got, expected))
+            return
+        self._found(a, address, got, expected, rule, update)
+
+    def _found(self, a, address, got, expected, rule, update: Update | None) -> None:
+        self.difference = Difference(
+            address, a.variable, a.line, got, expected, rule, self._mistake(a, got, update)
+        )
+        raise StopScript
+
+    def _mistake(self, a: Assigned, got: Array, update: Update | None) -> Mistake | None:
+        """The first catalogued mistake whose wrong rule reproduces ``got``."""
+        kind, l = split(a.name)
+        kind = "A" if kind == "yhat" else kind
+        if update is not None:
+            return next(
+                (m for m in UPDATES if "update" in m.ops and self._fits(m.rule(update), got)), None
+            )
+        p = self.current
+        if kind in ("dW", "db"):
+            previous = self.before.get(a.name)
+            if previous is not None:
+                running = self.sums.get(a.name, 0) + p.expected(a.name)[0]
+                if self._fits(UPDATES[0].rule(previous, running), got):
+                    return UPDATES[0]
+        for mistake in CATALOGUE:
+            if kind in mistake.ops:
+                try:
+                    forms = mistake.rule(p, l)
+                except (ValueError, LookupError, KeyError):
+                    continue
+                if kind in ("dW", "db"):
+                    forms = [
+                        f for c in forms for f in (c, c / p.width, self.sums.get(a.name, 0) + c)
+                    ]
+                if self._fits(forms, got):
+                    return mistake
+        return None
+
+    def _fits(self, forms, got: Array) -> bool:
+        return any(
+            np.shape(f) == got.shape and agrees(got, np.asarray(f), None, self.dtype) for f in forms
+        )
+
+
+def _rule(name: str, p: Pass) -> str:
+    """The rule of ``name`` as netviz writes it."""
+    kind, l = split(name)
+    L, prev = p.layers, "x" if l == 1 else f"A{l - 1}"
+    return {
+        "Z": f"Z{l} = W{l}·{prev} + b{l}",
+        "A": f"A{l} = softmax(Z{l})" if l == L else p.hidden.equation(f"A{l}", f"Z{l}"),
+        "y": "y = one-hot(label)",
+        "dZ": f"dZ{l} = A{L} − y"
+        if l == L
+        else f"dZ{l} = {p.hidden.slope_equation(f'A{l}', f'Z{l}')}⊙dA{l}",
+        "dA": f"dA{l} = W{l + 1}ᵀ·dZ{l + 1}",
+        "dW": f"dW{l} = dZ{l}·{prev}ᵀ",
+        "db": f"db{l} = Σ dZ{l}",
+    }[kind]
+
+
+def _array(value: object) -> Array | None:
+    """A learner's value as a float array (numpy, list, pandas), or None if it is not numbers."""
+    if value is None or isinstance(value, (str, bytes, bool, dict)) or callable(value):
+        return None
+    if hasattr(value, "to_numpy"):
+        value = value.to_numpy()
+    try:
+        a = np.array(value)
+    except (TypeError, ValueError):
+        return None
+    return a if a.dtype.kind in "fiu" else None
+
+
+def _all_examples(value: Array) -> bool:
+    """A labels vector or a one-hot matrix of many examples (not one example's y)."""
+    return (value.ndim == 1 and value.size > 10) or (
+        value.ndim == 2 and 10 in value.shape and max(value.shape) > 10 and min(value.shape) == 10
+    )
+
+
+def _is_one_hot(y: Array) -> bool:
+    return bool(np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=0) == 1))

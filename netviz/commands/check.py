@@ -1,0 +1,147 @@
+"""``netviz check SCRIPT.py``: run a learner's own network script and say where it parts from
+the reference, and why (netviz.check does the work; this module runs it and writes the report).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..check.checker import Checker, Difference
+from ..check.names import WHAT, NamesError, canonical, parse_names
+from ..check.reference import tolerance
+from ..check.script import assigned_names, run_script
+from ..errors import NetvizError
+from ..numbers import fmt
+from ..safe import literal
+
+EXIT_MATCHES, EXIT_DIFFERS, EXIT_BAD = 0, 1, 2
+SHOWN = 5  # entries of the most different
+
+
+def check(script: str, args: list[str], epochs: int, names: str | None) -> int:
+    """Run ``script`` (their code, with their rights) for ``epochs`` epochs; print the report."""
+    path = Path(script)
+    if not path.is_file():
+        raise NetvizError(f"{script}: no such file")
+    if path.suffix != ".py":
+        raise NetvizError(f"{script}: not a Python script (.py)")
+    try:
+        given = parse_names(names or "")
+    except NamesError as e:
+        raise NetvizError(f"--names: {e}") from None
+    try:
+        source = path.read_text(encoding="utf-8")
+        compile(source, str(path), "exec")
+    except (UnicodeDecodeError, SyntaxError, ValueError) as e:
+        raise NetvizError(f"{script}: not Python this netviz can read ({e})") from None
+    known = {n for names_ in assigned_names(source).values() for n in names_ if canonical(n, given)}
+    if not any(canonical(n, given).rstrip("0123456789") in ("W", "Z") for n in known):
+        print(_nothing(path.name), file=sys.stderr)
+        return EXIT_BAD
+    checker = Checker(epochs)
+    print(f"netviz check: running {path.name} (your code, as `python {path.name}` would)…")
+    sys.stdout.flush()
+    crash = run_script(path, args, checker.see, given)
+    sys.stdout.flush()
+    lines = source.splitlines()
+    s = checker.summary
+    print()
+    if checker.failure:
+        print(f"netviz check: {path.name}: {checker.failure}", file=sys.stderr)
+        return EXIT_BAD
+    if checker.difference is not None:
+        _difference(path.name, checker.difference, lines)
+        return EXIT_DIFFERS
+    if crash is not None:
+        where = f"line {crash.line}" if crash.line else "outside the script"
+        print(f"netviz check: {path.name} stopped with an error at {where}: {literal(crash.text)}")
+        if crash.line:
+            print(f"    {crash.line} | {literal(lines[crash.line - 1].strip())}")
+        print(f"Before it, {s.ops:,} values matched the reference ({_progress(checker)}).")
+        return EXIT_DIFFERS
+    if not s.ops:
+        print(_nothing(path.name), file=sys.stderr)
+        return EXIT_BAD
+    final = checker.finish()
+    print(f"netviz check: {path.name} matches the reference.")
+    form = (
+        "one example per pass, gradients summed over the loop"
+        if s.mode == "example"
+        else ("the whole batch per pass")
+    )
+    layout = "one column per example" if s.layout == "col" else "one row per example"
+    print(f"  compared: {_progress(checker)}; {form}; {layout}")
+    print(f"  values: {s.ops:,} checked, the largest relative difference {s.largest:.1e}")
+    if s.hidden:
+        print(f"  hidden activation: {s.hidden}")
+    if final is not None:
+        print(
+            f"  netviz's own trainer, from your initial weights for {checker.epoch} epoch"
+            f"{'s' if checker.epoch != 1 else ''}: your final weights agree to {final:.1e}"
+        )
+    for note in s.notes:
+        print(f"  note: {note}")
+    if s.ignored:
+        print(f"  not compared: {s.ignored:,} values of other data (an accuracy check, say)")
+    return EXIT_MATCHES
+
+
+def _nothing(name: str) -> str:
+    return (
+        f"netviz check: {name}: nothing to check: no weights or layer values are assigned under "
+        f"names netviz knows.\n  It looks for: {WHAT}.\n  Name yours with --names, e.g. "
+        "--names weights_in=W1,hidden=A1,out=A3"
+    )
+
+
+def _progress(checker: Checker) -> str:
+    s = checker.summary
+    epochs = f"{checker.epoch} epoch{'s' if checker.epoch != 1 else ''}"
+    return f"{epochs}, {s.examples:,} examples in the first"
+
+
+def _difference(name: str, d: Difference, lines: list[str]) -> None:
+    print(f"netviz check: {name} parts from the reference at {d.address}")
+    source = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else ""
+    print(f"  your {d.variable}, line {d.line}:  {literal(source)}")
+    print(f"  the rule:  {d.rule}")
+    got, expected = d.got, d.expected
+    if got.shape != expected.shape:
+        print(f"  shapes: yours {_shape(got)}, the rule's {_shape(expected)}")
+    else:
+        with np.errstate(invalid="ignore"):
+            diff = np.abs(got - expected)
+        same_bad = (
+            ~np.isfinite(got) & ~np.isfinite(expected) & (np.isnan(got) == np.isnan(expected))
+        )
+        diff = np.where(same_bad, 0.0, np.where(np.isnan(diff), np.inf, diff))
+        far = diff > tolerance(expected, None, got.dtype)  # beyond rounding
+        order = [k for k in np.argsort(diff.ravel())[::-1][:SHOWN] if far.ravel()[k]]
+        count = int(np.count_nonzero(far))
+        print(f"  shape {_shape(got)}; {count:,} of {got.size:,} entries differ; the most:")
+        for k in order:
+            where = np.unravel_index(k, got.shape)
+            index = ", ".join(str(i) for i in where)
+            print(
+                f"    [{index}]  expected {fmt(float(expected[where])):>11}  "
+                f"got {fmt(float(got[where])):>11}"
+            )
+    m = d.mistake
+    if m is not None:
+        print(f"  likely mistake: {m.title}: {m.why}.")
+        print(
+            "  proven: that wrong rule, computed from your own inputs to this line, gives "
+            "your values."
+        )
+    else:
+        print(
+            "  no mistake in netviz's catalogue reproduces your values; compare your line with "
+            "the rule above."
+        )
+
+
+def _shape(a: np.ndarray) -> str:
+    return "scalar" if a.ndim == 0 else str(a.shape)

@@ -1,0 +1,193 @@
+"""``netviz check`` on learner scripts (tests/learner/, described in its MANIFEST.toml): the
+correct ones match, each planted mistake is found at its address and line and named, and the
+catalogue's wrong rules and the tracer are checked on their own."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from netviz.check.checker import Checker
+from netviz.check.mistakes import CATALOGUE, UPDATES
+from netviz.check.names import NamesError, canonical, parse_names
+from netviz.check.reference import agrees
+from netviz.check.script import assigned_names, run_script
+
+ROOT = Path(__file__).parents[1]
+LEARNER = ROOT / "tests" / "learner"
+MANIFEST = tomllib.loads((LEARNER / "MANIFEST.toml").read_text())
+ROWS = "200"  # training rows: enough for every op, fast
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """A working folder holding train.csv, as the learner's scripts expect."""
+    where = tmp_path_factory.mktemp("learner")
+    with gzip.open(ROOT / "sample_data" / "mnist_sample.csv.gz", "rt") as f:
+        head = [next(f) for _ in range(int(ROWS) + 1)]
+    (where / "train.csv").write_text("".join(head))
+    return where
+
+
+def netviz_check(folder: Path, script: str, *options: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "netviz", "check", str(LEARNER / script), *options]
+    return subprocess.run(
+        [*command, "--", ROWS], cwd=folder, capture_output=True, text=True, timeout=300
+    )
+
+
+MISTAKES = sorted(
+    k for k, v in MANIFEST.items() if v["mistake"] not in ("none", "crash", "unrecognisable")
+)
+CORRECT = sorted(k for k, v in MANIFEST.items() if v["mistake"] == "none" and "names" not in v)
+
+
+@pytest.mark.parametrize("case", CORRECT)
+def test_a_correct_script_matches(folder, case):
+    done = netviz_check(folder, MANIFEST[case]["script"])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "matches the reference" in done.stdout
+    agree = re.search(r"your final weights agree to ([0-9.e+-]+)", done.stdout)
+    assert agree and float(agree.group(1)) < 1e-9  # netviz's own trainer, from their weights
+    assert "2 epochs" in done.stdout
+
+
+@pytest.mark.parametrize("case", MISTAKES)
+def test_a_planted_mistake_is_found_where_it_is_and_named(folder, case):
+    entry = MANIFEST[case]
+    done = netviz_check(folder, entry["script"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"parts from the reference at {entry['address']}\n" in done.stdout
+    assert f"your {entry['variable']}, line {entry['line']}:" in done.stdout
+    title = next(m.title for m in (*CATALOGUE, *UPDATES) if m.id == entry["mistake"])
+    assert f"likely mistake: {title}:" in done.stdout
+
+
+def test_names_given_with_names_are_followed(folder):
+    entry = MANIFEST["named"]
+    unnamed = netviz_check(folder, entry["script"])
+    assert unnamed.returncode == 2 and "--names" in unnamed.stderr
+    done = netviz_check(folder, entry["script"], "--names", entry["names"])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "matches the reference" in done.stdout
+
+
+def test_a_script_that_crashes_reports_its_own_line_and_what_matched(folder):
+    entry = MANIFEST["crash"]
+    done = netviz_check(folder, entry["script"])
+    assert done.returncode == 1
+    assert f"stopped with an error at line {entry['line']}: NameError" in done.stdout
+    matched = re.search(r"Before it, ([0-9,]+) values matched", done.stdout)
+    assert matched and int(matched.group(1).replace(",", "")) > 1000
+
+
+def test_nothing_recognisable_is_exit_2_naming_what_it_looks_for(folder):
+    done = netviz_check(folder, MANIFEST["unrecognisable"]["script"])
+    assert done.returncode == 2
+    assert "It looks for: W1 w1" in done.stderr and "--names" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["nothere.py"], "nothere.py: no such file"),
+        (["walkthrough.py", "--names", "a=B"], "'B' is not a netviz name"),
+        (["walkthrough.py", "--names", "hidden"], "write LEARNER_NAME=NETVIZ_NAME"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(folder, options, message):
+    script = str(LEARNER / options[0]) if options[0] != "nothere.py" else "nothere.py"
+    done = subprocess.run(
+        [sys.executable, "-m", "netviz", "check", script, *options[1:]],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+# --- the parts on their own -------------------------------------------------------------------
+
+
+def test_names_the_walkthrough_and_its_variants_use():
+    expected = {"W1": "W1", "w1": "W1", "B1": "b1", "dz3": "dZ3", "dW3": "dW3", "dB3": "db3"}
+    expected |= {"da2": "dA2", "lr": "alpha", "y_hat": "yhat", "output": "yhat", "A3": "A3"}
+    assert {n: canonical(n) for n in expected} == expected
+    assert canonical("hidden1") is None
+    assert canonical("hidden1", parse_names("hidden1=A1")) == "A1"
+    with pytest.raises(NamesError):
+        parse_names("hidden1=Q7")
+
+
+def test_the_tracer_reports_each_assignment_once_with_its_first_line(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text(
+        "import numpy as np\n"
+        "def f(a):\n"
+        "    Z1 = a * 2\n"
+        "    return Z1\n"
+        "W1 = np.ones(2)\n"
+        "for i in range(2):\n"
+        "    dw1 = np.zeros(2)\n"
+        "    dw1 += (f(W1) +\n"
+        "            1)\n"
+        "    np.add(dw1, 1, out=dw1)\n"
+    )
+    seen = []
+    assert (
+        run_script(
+            script, [], lambda a: seen.append((a.line, a.variable, np.asarray(a.value).tolist()))
+        )
+        is None
+    )
+    assert seen[:6] == [
+        (5, "W1", [1.0, 1.0]),
+        (6, "i", 0),
+        (7, "dw1", [0.0, 0.0]),
+        (3, "Z1", [2.0, 2.0]),
+        (8, "dw1", [3.0, 3.0]),  # the statement over two lines, once, when it is done
+        (10, "dw1", [4.0, 4.0]),  # out= writes in place
+    ]
+    assert assigned_names("a, (b, c[0]) = f()\nfor k in x: pass\n") == {
+        1: ("a", "b", "c"),
+        2: ("k",),
+    }
+
+
+def test_the_checker_stops_the_script_after_k_epochs(folder):
+    done = netviz_check(folder, "walkthrough.py", "--epochs", "1")
+    assert done.returncode == 0
+    assert done.stdout.count("epoch 0: accuracy") == 0  # stopped at the first update's end
+    assert "1 epoch," in done.stdout
+
+
+def test_rounding_is_not_a_difference_but_a_mistake_in_one_entry_is():
+    rng = np.random.default_rng(0)
+    W, x = rng.normal(size=(16, 784)), rng.integers(0, 256, size=(784, 1)).astype(float)
+    by_loop = np.array([[sum(W[j, i] * x[i, 0] for i in reversed(range(784)))] for j in range(16)])
+    scale = np.abs(W) @ np.abs(x)
+    assert agrees(by_loop, W @ x, scale, np.dtype(np.float64))  # another order of the sums
+    wrong = W @ x
+    wrong[3, 0] += 1e-4 * np.abs(wrong).max()
+    assert not agrees(wrong, W @ x, scale, np.dtype(np.float64))
+
+
+def test_every_catalogued_mistake_has_a_planted_script():
+    planted = {v["mistake"] for v in MANIFEST.values()}
+    catalogue = {m.id for m in (*CATALOGUE, *UPDATES)}
+    assert catalogue <= planted, catalogue - planted
+    assert len(catalogue) >= 14
+
+
+def test_a_checker_fed_nothing_has_nothing_to_report():
+    checker = Checker()
+    assert checker.finish() is None and checker.difference is None
