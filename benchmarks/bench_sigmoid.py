@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import platform
 import statistics
-import subprocess
 import time
 
 import numpy as np
@@ -63,16 +61,6 @@ def paired_times(fns: dict, repeat: int) -> dict[str, dict[str, list[float]]]:
 def ratio(times: dict[str, list[float]], new: str, old_: str) -> float:
     """Median over repetitions of new ÷ old, each pair measured back to back."""
     return statistics.median(a / b for a, b in zip(times[new], times[old_], strict=True))
-
-
-def cpu_model() -> str:
-    """The CPU's model name as lscpu prints it (or what platform knows)."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or platform.machine()
-    names = [line.split(":", 1)[1].strip() for line in out.splitlines() if "Model name" in line]
-    return names[0] if names else platform.machine()
 
 
 def main() -> None:
@@ -174,13 +162,13 @@ def main() -> None:
 
 
 def write_results(rows, args, m: int) -> None:
-    from results_file import table, write_section
+    from results_file import cpu_name, table, write_section
 
     data = "the shipped sample" if args.data == "sample" else f"MNIST ({args.data})"
     lines = [
         "## Sigmoid without a clipping floor (bench_sigmoid.py)",
         "",
-        f"Measured {time.strftime('%Y-%m-%d')} on {cpu_model()} ({os.cpu_count()} cores, "
+        f"Measured {time.strftime('%Y-%m-%d')} on {cpu_name()} ({os.cpu_count()} cores, "
         f"numpy {np.__version__}), shared with other jobs: seed network, raw pixels of "
         f"{data}, training split ({m:,} examples). Times are medians of {args.repeat} or more "
         "repetitions, old and new alternating; each ratio is the median of the "

@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from results_file import cpu_name  # benchmarks/ is on the path when run as a script
 
 from netviz.core.presets import PRESETS
 from netviz.training.run import RunSpec, prepare
@@ -52,17 +52,6 @@ def final_accuracies(spec: RunSpec) -> tuple[float, float, float]:
 def recipe_spec(index: int, mnist: str, epochs: int, seed: int) -> RunSpec:
     preset, _, changes = RECIPES[index]
     return RunSpec(PRESETS[preset].with_(epochs=epochs, **changes), mnist, seed=seed)
-
-
-def cpu_name() -> str:
-    """The CPU's model name, as lscpu and /proc/cpuinfo give it."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def blas_kernel() -> str:

@@ -191,3 +191,30 @@ def test_every_catalogued_mistake_has_a_planted_script():
 def test_a_checker_fed_nothing_has_nothing_to_report():
     checker = Checker()
     assert checker.finish() is None and checker.difference is None
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> str:
+    """walkthrough.py with one line changed, written beside the learner scripts' copies."""
+    source = (LEARNER / "walkthrough.py").read_text()
+    assert old in source
+    path = tmp_path / "variant.py"
+    path.write_text(source.replace(old, new))
+    return str(path)
+
+
+def test_a_mistake_on_a_later_example_is_found_at_that_example(folder, tmp_path):
+    """Past the first passes of an epoch the values are checked together at its end: the first
+    difference is still the one the op-by-op check finds (example 57, the sign)."""
+    script = _variant(tmp_path, "dz3 = A3 - y", "dz3 = A3 - y if i != 57 else y - A3")
+    done = netviz_check(folder, script)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "parts from the reference at e0/x57/bwd/L3/dZ\n" in done.stdout
+    assert "likely mistake: ŷ − y with its sign reversed:" in done.stdout
+
+
+def test_values_may_be_lists(folder, tmp_path):
+    script = _variant(
+        tmp_path, "B1 = np.random.rand(16, 1) - 0.5", "B1 = (np.random.rand(16, 1) - 0.5).tolist()"
+    )
+    done = netviz_check(folder, script)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.activations import Activation
-from .mistakes import CATALOGUE, UPDATES, Mistake, Update
+from . import bulk
+from .mistakes import Mistake, Update, diagnose
 from .names import split
-from .reference import HIDDEN, Pass, agrees, relative
+from .reference import HIDDEN, Pass, agrees, closeness, relative, rule_text
 from .script import Assigned, StopScript
 
 Array = np.ndarray
 PER_PASS = ("Z", "A", "y", "yhat", "dZ", "dA", "dW", "db")
+FULL = 8  # passes of each epoch checked op by op; the rest are kept and checked in bulk
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,10 @@ class Checker:
         self.before: dict[str, Array] = {}  # their running sums at the last update
         self.updated: set[str] = set()
         self.examples: list[int] = []  # the first epoch's examples, in order
-        self._seen: dict[tuple[str, str], Array] = {}
+        self._seen: dict[tuple[str, str], tuple[object, Array]] = {}
+        self._magnitudes: dict[str, tuple[Array, Array]] = {}  # |W|, kept across passes
+        self.kept = bulk.Kept()
+        self.kept_sums: dict[str, Array] = {}  # their running sums, as last seen in kept passes
 
     # --- feeding -----------------------------------------------------------------------------
     def see(self, a: Assigned) -> None:
@@ -113,7 +118,7 @@ class Checker:
             return
         if value.dtype == np.float32:
             self.dtype = value.dtype
-        value = value.astype(np.float64)
+        value = value.astype(np.float64, copy=False)
         kind, l = split(a.name)
         if kind in ("W", "b"):
             self._weight(a, kind, l, value)
@@ -135,13 +140,16 @@ class Checker:
             self._op(a, kind, l, value)
 
     def _repeat(self, a: Assigned, value: Array) -> bool:
-        """The same variable again with the same value (a function's result, received)."""
+        """The same object under the same name with the same value: a function's result,
+        received by its caller (an object changed in place, like ``dw1 += …``, is new)."""
         key = (a.variable, a.name)
-        before, self._seen[key] = self._seen.get(key), value
+        before = self._seen.get(key)
+        self._seen[key] = (a.value, value)
         return (
             before is not None
-            and before.shape == value.shape
-            and np.array_equal(before, value, equal_nan=True)
+            and before[0] is a.value
+            and before[1].shape == value.shape
+            and np.array_equal(before[1], value, equal_nan=True)
         )
 
     # --- layout and data ---------------------------------------------------------------------
@@ -201,6 +209,7 @@ class Checker:
 
     def _update(self, a: Assigned, kind: str, l: int, before: Array, after: Array) -> None:
         self._close_pass()
+        self._check_kept()
         grad = f"d{kind}{l}"
         if grad not in self.sums:
             raise CheckFailed(f"{a.variable} changed at line {a.line} before any gradient was made")
@@ -224,6 +233,49 @@ class Checker:
         self.updated.add(a.name)
         if self.updated >= set(self.initial):
             self._next_epoch()
+
+    def _check_kept(self) -> None:
+        """The epoch's kept passes, all at once: the first difference, as the op-by-op check
+        would have found it; else their gradients join the epoch's sums."""
+        if not self.kept.passes:
+            return
+        kept, self.kept = self.kept, bulk.Kept()
+        L = kept.passes[0].layers
+        found, sums, checked = bulk.check(
+            kept, self.weights, L, self.hidden[0], self.dtype, self._magnitudes
+        )
+        self.summary.ops += checked
+        if found is not None:
+            alone, (variable, line) = found.alone, kept.where[found.name]
+            got = alone.theirs[found.name]
+            for name in [n for n in alone.theirs if kept.order[n] >= kept.order[found.name]]:
+                del alone.theirs[name]  # their inputs to the op, not what came after
+            alone._expected.clear()
+            alone.kept, self.current = False, alone
+            expected, _ = alone.expected(found.name)
+            kind, l = split(found.name)
+            a = Assigned(found.name, variable, got, line)
+            self._found(
+                a, self._address(kind, l), got, expected, rule_text(found.name, alone), None
+            )
+        for g, total in sums.items():
+            self.sums[g] = self.sums[g] + total if g in self.sums else total
+        for name, (value, a) in self.kept_sums.items():  # their running sums, at the end
+            if not agrees(value, self.sums[name], self.sums["|" + name], self.dtype):
+                self.current = kept.passes[-1]
+                kind, l = split(name)
+                rule = f"{name} summed over the epoch's {self.passes:,} examples"
+                self._found(a, self._address(kind, l), value, self.sums[name], rule, None)
+            self.accumulated[name] = value
+        self.kept_sums = {}
+
+    def flush(self) -> None:
+        """Check what is kept (the script ended or crashed mid-epoch)."""
+        try:
+            self._close_pass()
+            self._check_kept()
+        except StopScript:
+            pass
 
     def _infer_alpha(self, before: Array, after: Array, total: Array, m: int) -> float:
         step = total / m
@@ -257,6 +309,9 @@ class Checker:
             self.summary.ignored += 1  # another set's forward pass (an accuracy check, say)
             return
         name = "y" if kind == "y" else f"{kind}{l}"
+        if p.kept:
+            self._keep(a, p, kind, name, value)
+            return
         if kind == "y":
             self._one_hot(a, value)
             return
@@ -271,8 +326,26 @@ class Checker:
             raise CheckFailed(
                 f"{missing}: keep the labels in a variable, or name it with --names"
             ) from None
-        self._check(a, self._address(kind, l), value, expected, scale, _rule(name, p), None)
+        self._check(
+            a,
+            lambda: self._address(kind, l),
+            value,
+            expected,
+            scale,
+            lambda: rule_text(name, p),
+            None,
+        )
+        p.keep(name, value)
+        p.trained |= kind in ("dZ", "dA")
+
+    def _keep(self, a: Assigned, p: Pass, kind: str, name: str, value: Array) -> None:
+        """A value of a kept pass: stored, checked with the epoch's other kept passes."""
+        if kind in ("dW", "db"):
+            self.kept_sums[name] = (value, a)
+            p.trained = True
+            return
         p.theirs[name] = value
+        self.kept.note(name, a.variable, a.line)
         p.trained |= kind in ("dZ", "dA")
 
     def _open_pass(self, Z1: Array, L: int) -> None:
@@ -295,10 +368,15 @@ class Checker:
         if labels is None and label is not None and x.shape[1] == 1:
             labels = np.array([int(label[0])])
         self.current = Pass(dict(self.weights), x, labels, L, self.hidden[0], example)
+        self.current.magnitudes = self._magnitudes
+        self.current.kept = self.summary.mode == "example" and self.passes >= FULL
         self.width = x.shape[1]
         y = self.pending.pop("y", None)
         if y is not None and y[0].shape[-1] == x.shape[1]:
-            self._one_hot(y[1], y[0])
+            if self.current.kept:
+                self._keep(y[1], self.current, "y", "y", y[0])
+            else:
+                self._one_hot(y[1], y[0])
 
     def _one_hot(self, a: Assigned, y: Array) -> None:
         """Their one-hot y: checked against the labels, or the labels when there are none."""
@@ -311,7 +389,7 @@ class Checker:
         elif p.labels is not None:
             expected, _ = p.expected("y")
             self._check(a, self._address("y", 0), y, expected, None, "y = one-hot(label)", None)
-        p.theirs["y"] = y
+        p.keep("y", y)
 
     def _example_input(self, Z1: Array, X: Array | None) -> tuple[Array, int]:
         x = self.pending.pop("x", (None,))[0]
@@ -336,11 +414,15 @@ class Checker:
         p, self.current = self.current, None
         if p is None or not p.trained:
             return
-        for l in range(1, p.layers + 1):
+        if p.kept:
+            self.kept.passes.append(p)
+        for l in range(1, p.layers + 1 if not p.kept else 1):
             for g in (f"dW{l}", f"db{l}"):
-                own = p.expected(g)[0]
+                own, scale = p.expected(g)
+                scale = np.abs(own) if scale is None else scale  # one example: nothing cancels
                 self.last[g] = own
-                self.sums[g] = self.sums[g] + own if g in self.sums else own
+                for key, value in ((g, own), ("|" + g, scale)):  # Σ, and Σ of magnitudes
+                    self.sums[key] = self.sums[key] + value if key in self.sums else value
         self.passes += 1
         if self.epoch == 0:
             self.examples.append(p.example)
@@ -352,18 +434,24 @@ class Checker:
         p.trained = True
         own, scale = p.expected(name)
         running = self.sums[name] + own if name in self.sums else own
-        forms = [(own, scale), (own / p.width, scale / p.width), (running, None)]
-        if self.m:
-            forms.append((own / self.m, scale / self.m))
-        for expected, s in forms:
-            if agrees(value, expected, s, self.dtype):
-                self._check(
-                    a, self._address(*split(name)), value, expected, s, _rule(name, p), None
-                )
-                if expected is running:
-                    self.accumulated[name] = value
-                return
-        self._check(a, self._address(*split(name)), value, own, scale, _rule(name, p), None)
+        magnitude = np.abs(own) if scale is None else scale
+        running_scale = self.sums["|" + name] + magnitude if name in self.sums else magnitude
+        forms = [(own, scale), (running, running_scale)]
+        if p.width > 1:  # a batch's gradient may be its mean
+            forms += [(own / p.width, scale / p.width)]
+            if self.m:
+                forms.append((own / self.m, scale / self.m))
+        with np.errstate(invalid="ignore", over="ignore"):
+            fits = [(closeness(value, e, s, self.dtype), k) for k, (e, s) in enumerate(forms)]
+        fits = [(close, k) for close, k in fits if close is not None]
+        if fits:  # the form it is closest to (a tiny earlier gradient blurs own and running)
+            close, k = min(fits)
+            self.summary.ops += 1
+            self.summary.largest = max(self.summary.largest, close)
+            if k == 1:
+                self.accumulated[name] = value
+            return
+        self._check(a, self._address(*split(name)), value, own, scale, rule_text(name, p), None)
 
     def _choose_hidden(self, A: Array, Z: Array) -> None:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -388,7 +476,7 @@ class Checker:
         full-batch gradients and update) from their initial weights on the examples they used,
         for as many epochs as were checked; the largest relative difference from their final
         weights, or None when there is nothing to compare (no update, or no X)."""
-        self._close_pass()
+        self.flush()
         X = self._data()
         if not self.epoch or X is None or self.labels is None or self.difference:
             return None
@@ -406,11 +494,16 @@ class Checker:
 
     # --- comparing ---------------------------------------------------------------------------
     def _check(self, a, address, got, expected, scale, rule, update: Update | None) -> None:
+        """``address`` and ``rule`` may be callables: made only for a difference (speed)."""
         self.summary.ops += 1
-        if agrees(got, expected, scale, self.dtype):
-            self.summary.largest = max(self.summary.largest, relative(got, expected))
+        with np.errstate(invalid="ignore", over="ignore"):
+            close = closeness(got, expected, scale, self.dtype)
+        if close is not None:
+            if close > self.summary.largest:
+                self.summary.largest = close
             return
-        self._found(a, address, got, expected, rule, update)
+        address = address() if callable(address) else address
+        self._found(a, address, got, expected, rule() if callable(rule) else rule, update)
 
     def _found(self, a, address, got, expected, rule, update: Update | None) -> None:
         self.difference = Difference(
@@ -420,54 +513,10 @@ class Checker:
 
     def _mistake(self, a: Assigned, got: Array, update: Update | None) -> Mistake | None:
         """The first catalogued mistake whose wrong rule reproduces ``got``."""
-        kind, l = split(a.name)
-        kind = "A" if kind == "yhat" else kind
-        if update is not None:
-            return next(
-                (m for m in UPDATES if "update" in m.ops and self._fits(m.rule(update), got)), None
-            )
-        p = self.current
-        if kind in ("dW", "db"):
-            previous = self.before.get(a.name)
-            if previous is not None:
-                running = self.sums.get(a.name, 0) + p.expected(a.name)[0]
-                if self._fits(UPDATES[0].rule(previous, running), got):
-                    return UPDATES[0]
-        for mistake in CATALOGUE:
-            if kind in mistake.ops:
-                try:
-                    forms = mistake.rule(p, l)
-                except (ValueError, LookupError, KeyError):
-                    continue
-                if kind in ("dW", "db"):
-                    forms = [
-                        f for c in forms for f in (c, c / p.width, self.sums.get(a.name, 0) + c)
-                    ]
-                if self._fits(forms, got):
-                    return mistake
-        return None
-
-    def _fits(self, forms, got: Array) -> bool:
-        return any(
-            np.shape(f) == got.shape and agrees(got, np.asarray(f), None, self.dtype) for f in forms
+        sums = self.sums.get(a.name, 0)
+        return diagnose(
+            a.name, got, self.current, update, self.before.get(a.name), sums, self.dtype
         )
-
-
-def _rule(name: str, p: Pass) -> str:
-    """The rule of ``name`` as netviz writes it."""
-    kind, l = split(name)
-    L, prev = p.layers, "x" if l == 1 else f"A{l - 1}"
-    return {
-        "Z": f"Z{l} = W{l}·{prev} + b{l}",
-        "A": f"A{l} = softmax(Z{l})" if l == L else p.hidden.equation(f"A{l}", f"Z{l}"),
-        "y": "y = one-hot(label)",
-        "dZ": f"dZ{l} = A{L} − y"
-        if l == L
-        else f"dZ{l} = {p.hidden.slope_equation(f'A{l}', f'Z{l}')}⊙dA{l}",
-        "dA": f"dA{l} = W{l + 1}ᵀ·dZ{l + 1}",
-        "dW": f"dW{l} = dZ{l}·{prev}ᵀ",
-        "db": f"db{l} = Σ dZ{l}",
-    }[kind]
 
 
 def _array(value: object) -> Array | None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.network import one_hot
-from .reference import Pass
+from .names import split
+from .reference import Pass, agrees
 
 Array = np.ndarray
 
@@ -243,3 +244,44 @@ UPDATES: tuple[Mistake, ...] = (
 def by_id(mistake_id: str) -> Mistake:
     """The catalogue entry ``mistake_id``."""
     return next(m for m in (*CATALOGUE, *UPDATES) if m.id == mistake_id)
+
+
+def diagnose(
+    name: str,
+    got: Array,
+    p: Pass | None,
+    update: Update | None,
+    previous: Array | None,
+    sums: Array | float,
+    dtype: np.dtype,
+) -> Mistake | None:
+    """The first catalogued mistake whose wrong rule, from the learner's own inputs (pass ``p``,
+    or the ``update``), reproduces ``got``; None when none does. For a gradient, ``previous`` is
+    their running sum at the last update and ``sums`` the rule's over the epoch's earlier
+    passes, so a wrong rule is tried as the pass's own, its mean and a running sum."""
+
+    def fits(forms) -> bool:
+        return any(
+            np.shape(f) == got.shape and agrees(got, np.asarray(f), None, dtype) for f in forms
+        )
+
+    kind, l = split(name)
+    kind = "A" if kind == "yhat" else kind
+    if update is not None:
+        return next((m for m in UPDATES if "update" in m.ops and fits(m.rule(update))), None)
+    if p is None:
+        return None
+    if kind in ("dW", "db") and previous is not None:
+        if fits(UPDATES[0].rule(previous, sums + p.expected(name)[0])):
+            return UPDATES[0]
+    for mistake in CATALOGUE:
+        if kind in mistake.ops:
+            try:
+                forms = mistake.rule(p, l)
+            except (ValueError, LookupError, KeyError):
+                continue
+            if kind in ("dW", "db"):
+                forms = [f for c in forms for f in (c, c / p.width, sums + c)]
+            if fits(forms):
+                return mistake
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 
 # netviz's names: per layer l the weights and biases, Z and A, and the gradients; x one example's
 # pixels, X all examples' (one column each), y one-hot label(s), labels the digits, ŷ the output.
@@ -85,6 +86,7 @@ def _known(name: str) -> bool:
     return name in (*SINGLE, "ŷ", "α")
 
 
+@cache
 def split(name: str) -> tuple[str, int]:
     """``dW3`` → ("dW", 3); ``alpha`` → ("alpha", 0)."""
     base = name.rstrip("0123456789")

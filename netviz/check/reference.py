@@ -30,22 +30,45 @@ def tolerance(expected: Array, scale: Array | None, dtype: np.dtype) -> float:
     the largest magnitude involved (1e−3 for a float32 script). ``scale`` is the rule computed on
     magnitudes (|W|·|A| + |b| for Z), so a sum whose terms cancel is judged by its terms.
     Summing in another order moves a float64 result by about n·1e−16 of that: far below."""
-    finite = [np.abs(a[np.isfinite(a)]) for a in (expected, scale) if a is not None]
-    top = max((float(a.max()) for a in finite if a.size), default=0.0)
+    top = 0.0
+    for a in (expected, scale):
+        if a is not None and a.size:
+            biggest = float(np.abs(a).max())
+            if not np.isfinite(biggest):  # the finite entries' largest, then
+                finite = np.abs(a[np.isfinite(a)])
+                biggest = float(finite.max()) if finite.size else 0.0
+            top = max(top, biggest)
     return RTOL.get(np.dtype(dtype), 1e-7) * max(top, 1e-300)
 
 
-def agrees(got: Array, expected: Array, scale: Array | None, dtype: np.dtype) -> bool:
-    """Same shape, NaN and infinities in the same places, the rest within :func:`tolerance`."""
+def closeness(got: Array, expected: Array, scale: Array | None, dtype: np.dtype) -> float | None:
+    """How far ``got`` is from ``expected``, relative to the largest magnitude involved, when it
+    is the same number (same shape, NaN and infinities in the same places, the rest within
+    :func:`tolerance`); None when it is not."""
     if got.shape != expected.shape:
-        return False
-    bad = ~np.isfinite(expected)
-    if not np.array_equal(bad, ~np.isfinite(got)):
-        return False
-    if bad.any() and not np.array_equal(got[bad], expected[bad], equal_nan=True):
-        return False
-    diff = np.abs(got[~bad] - expected[~bad])
-    return not diff.size or float(diff.max()) <= tolerance(expected, scale, dtype)
+        return None
+    if not got.size:
+        return 0.0
+    diff = got - expected
+    largest = float(np.abs(diff).max())
+    if largest != largest or largest == np.inf:  # a NaN or an infinity somewhere
+        bad = ~np.isfinite(expected)
+        if not np.array_equal(bad, ~np.isfinite(got)):
+            return None
+        if not np.array_equal(got[bad], expected[bad], equal_nan=True):
+            return None
+        rest = np.abs(diff[~bad])
+        largest = float(rest.max()) if rest.size else 0.0
+    limit = tolerance(expected, scale, dtype)
+    if largest > limit:
+        return None
+    return largest / limit * RTOL.get(np.dtype(dtype), 1e-7)
+
+
+def agrees(got: Array, expected: Array, scale: Array | None, dtype: np.dtype) -> bool:
+    """Whether ``got`` is the same number as ``expected`` (:func:`closeness`)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return closeness(got, expected, scale, dtype) is not None
 
 
 def relative(got: Array, expected: Array) -> float:
@@ -71,7 +94,23 @@ class Pass:
     example: int = 0  # the example's index (0 for a batch)
     theirs: dict[str, Array] = field(default_factory=dict)
     trained: bool = False  # a backward value was seen: the pass counts toward the epoch's sums
+    kept: bool = False  # checked later, with the epoch's other kept passes (.bulk)
+    magnitudes: dict[str, tuple[Array, Array]] = field(default_factory=dict)  # |W|, shared
     _rule: dict[str, Array] = field(default_factory=dict)
+    _expected: dict[str, tuple[Array, Array | None]] = field(default_factory=dict)
+
+    def keep(self, name: str, value: Array) -> None:
+        """Their value of ``name``: from now on the input of the rules that read it."""
+        self.theirs[name] = value
+        self._expected.clear()
+
+    def _abs(self, name: str) -> Array:
+        """|W| of a weight, computed once per array (the weights stay for a whole epoch)."""
+        W = self.get(name)
+        kept = self.magnitudes.get(name)
+        if kept is None or kept[0] is not W:
+            kept = self.magnitudes[name] = (W, np.abs(W))
+        return kept[1]
 
     @property
     def width(self) -> int:
@@ -93,11 +132,16 @@ class Pass:
     def expected(self, name: str) -> tuple[Array, Array | None]:
         """(the rule's value of ``name`` from their inputs, the same rule on magnitudes or None):
         Z, A, y, dZ, dA, and the pass's dW and db summed over its examples."""
+        if name not in self._expected:
+            self._expected[name] = self._compute(name)
+        return self._expected[name]
+
+    def _compute(self, name: str) -> tuple[Array, Array | None]:
         kind, l = split(name)
         L, get = self.layers, self.get
         if kind == "Z":
             W, A, b = get(f"W{l}"), get(f"A{l - 1}"), get(f"b{l}")
-            return W @ A + b[:, None], np.abs(W) @ np.abs(A) + np.abs(b)[:, None]
+            return W @ A + b[:, None], self._abs(f"W{l}") @ np.abs(A) + np.abs(b)[:, None]
         if kind == "A":
             Z = get(f"Z{l}")
             with np.errstate(over="ignore", invalid="ignore"):
@@ -113,10 +157,10 @@ class Pass:
             return slope * get(f"dA{l}"), np.abs(slope * get(f"dA{l}"))
         if kind == "dA":
             W, dZ = get(f"W{l + 1}"), get(f"dZ{l + 1}")
-            return W.T @ dZ, np.abs(W).T @ np.abs(dZ)
-        if kind == "dW":
+            return W.T @ dZ, self._abs(f"W{l + 1}").T @ np.abs(dZ)
+        if kind == "dW":  # one example's is an outer product: no sum, nothing cancels
             dZ, A = get(f"dZ{l}"), get(f"A{l - 1}")
-            return dZ @ A.T, np.abs(dZ) @ np.abs(A).T
+            return dZ @ A.T, (np.abs(dZ) @ np.abs(A).T if self.width > 1 else None)
         if kind == "db":
             dZ = get(f"dZ{l}")
             return dZ.sum(axis=1), np.abs(dZ).sum(axis=1)
@@ -134,3 +178,20 @@ def hidden_candidates(Z: Array, A: Array, dtype: np.dtype) -> list[Activation]:
 
 
 Rule = Callable[[Pass], Array]
+
+
+def rule_text(name: str, p: Pass) -> str:
+    """The rule of ``name`` as netviz writes it."""
+    kind, l = split(name)
+    L, prev = p.layers, "x" if l == 1 else f"A{l - 1}"
+    return {
+        "Z": f"Z{l} = W{l}·{prev} + b{l}",
+        "A": f"A{l} = softmax(Z{l})" if l == L else p.hidden.equation(f"A{l}", f"Z{l}"),
+        "y": "y = one-hot(label)",
+        "dZ": f"dZ{l} = A{L} − y"
+        if l == L
+        else f"dZ{l} = {p.hidden.slope_equation(f'A{l}', f'Z{l}')}⊙dA{l}",
+        "dA": f"dA{l} = W{l + 1}ᵀ·dZ{l + 1}",
+        "dW": f"dW{l} = dZ{l}·{prev}ᵀ",
+        "db": f"db{l} = Σ dZ{l}",
+    }[kind]

@@ -45,6 +45,7 @@ def check(script: str, args: list[str], epochs: int, names: str | None) -> int:
     print(f"netviz check: running {path.name} (your code, as `python {path.name}` would)…")
     sys.stdout.flush()
     crash = run_script(path, args, checker.see, given)
+    checker.flush()  # the passes kept to check at the epoch's end, if it did not end
     sys.stdout.flush()
     lines = source.splitlines()
     s = checker.summary
@@ -73,7 +74,8 @@ def check(script: str, args: list[str], epochs: int, names: str | None) -> int:
         else ("the whole batch per pass")
     )
     layout = "one column per example" if s.layout == "col" else "one row per example"
-    print(f"  compared: {_progress(checker)}; {form}; {layout}")
+    print(f"  compared: {_progress(checker)}")
+    print(f"  your form: {form}; {layout}")
     print(f"  values: {s.ops:,} checked, the largest relative difference {s.largest:.1e}")
     if s.hidden:
         print(f"  hidden activation: {s.hidden}")
@@ -121,7 +123,8 @@ def _difference(name: str, d: Difference, lines: list[str]) -> None:
         far = diff > tolerance(expected, None, got.dtype)  # beyond rounding
         order = [k for k in np.argsort(diff.ravel())[::-1][:SHOWN] if far.ravel()[k]]
         count = int(np.count_nonzero(far))
-        print(f"  shape {_shape(got)}; {count:,} of {got.size:,} entries differ; the most:")
+        shape = _shape(got)
+        print(f"  shape {shape}; {count:,} of {got.size:,} entries differ; the most different:")
         for k in order:
             where = np.unravel_index(k, got.shape)
             index = ", ".join(str(i) for i in where)
