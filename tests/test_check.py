@@ -218,3 +218,18 @@ def test_values_may_be_lists(folder, tmp_path):
     )
     done = netviz_check(folder, script)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_difference_no_mistake_explains_shows_the_rule_with_its_numbers(folder, tmp_path):
+    """The chain-rule card of the most different entry, from the learner's own inputs: its
+    factors combine to the rule's value, the 'expected' of the entries listed first."""
+    script = _variant(tmp_path, "dz3 = A3 - y", "dz3 = A3 - 0.5 * y")
+    done = netviz_check(folder, script)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "no mistake in netviz's catalogue reproduces your values" in done.stdout
+    entry = re.search(r"dZ3\[(\d)\] = ŷ\[\1\] − y\[\1\]", done.stdout)
+    assert entry, done.stdout
+    first = re.search(r"\[(\d), 0\]\s+expected\s+(\S+)\s+got", done.stdout)
+    assert first and first.group(1) == entry.group(1)
+    total = re.search(r"sum: (\S+)", done.stdout)
+    assert total and total.group(1) == first.group(2)

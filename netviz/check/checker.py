@@ -20,8 +20,19 @@ from ..core.activations import Activation
 from . import bulk
 from .mistakes import Mistake, Update, diagnose
 from .names import split
-from .reference import HIDDEN, Pass, agrees, closeness, relative, rule_text
+from .reference import (
+    HIDDEN,
+    Pass,
+    agrees,
+    all_examples,
+    as_array,
+    closeness,
+    is_one_hot,
+    relative,
+    rule_text,
+)
 from .script import Assigned, StopScript
+from .worked import worked
 
 Array = np.ndarray
 PER_PASS = ("Z", "A", "y", "yhat", "dZ", "dA", "dW", "db")
@@ -41,6 +52,7 @@ class Difference:
     expected: Array
     rule: str
     mistake: Mistake | None = None
+    worked: tuple[str, ...] = ()  # the rule's numbers for the most different entry
 
 
 @dataclass
@@ -113,7 +125,7 @@ class Checker:
             raise StopScript from None
 
     def _see(self, a: Assigned) -> None:
-        value = _array(a.value)
+        value = as_array(a.value)
         if value is None or self._repeat(a, value):
             return
         if value.dtype == np.float32:
@@ -124,7 +136,7 @@ class Checker:
             self._weight(a, kind, l, value)
         elif kind == "X" and value.ndim == 2:
             self._X_raw, self.X = value, None
-        elif kind in ("labels", "y") and _all_examples(value):
+        elif kind in ("labels", "y") and all_examples(value):
             self._labels(value)
         elif kind == "labels" and value.ndim == 0 and float(value).is_integer():
             self.pending["label"] = (value, a)  # one example's digit
@@ -381,7 +393,7 @@ class Checker:
     def _one_hot(self, a: Assigned, y: Array) -> None:
         """Their one-hot y: checked against the labels, or the labels when there are none."""
         p = self.current
-        if p.labels is None and _is_one_hot(y):
+        if p.labels is None and is_one_hot(y):
             p.labels = y.argmax(axis=0)
             note = "labels read from the one-hot y (so y itself is unchecked)"
             if note not in self.summary.notes:
@@ -506,8 +518,17 @@ class Checker:
         self._found(a, address, got, expected, rule() if callable(rule) else rule, update)
 
     def _found(self, a, address, got, expected, rule, update: Update | None) -> None:
+        mistake, worked_out = self._mistake(a, got, update), ()
+        if mistake is None and got.shape == expected.shape and got.ndim:
+            with np.errstate(invalid="ignore"):
+                diff = np.nan_to_num(np.abs(got - expected), nan=np.inf)
+            index = np.unravel_index(int(np.argmax(diff)), got.shape)
+            try:
+                worked_out = tuple(worked(a.name, self.current, tuple(map(int, index)), update))
+            except (KeyError, LookupError, ValueError, IndexError):
+                worked_out = ()  # a value it cannot take apart: the rule line says enough
         self.difference = Difference(
-            address, a.variable, a.line, got, expected, rule, self._mistake(a, got, update)
+            address, a.variable, a.line, got, expected, rule, mistake, worked_out
         )
         raise StopScript
 
@@ -517,27 +538,3 @@ class Checker:
         return diagnose(
             a.name, got, self.current, update, self.before.get(a.name), sums, self.dtype
         )
-
-
-def _array(value: object) -> Array | None:
-    """A learner's value as a float array (numpy, list, pandas), or None if it is not numbers."""
-    if value is None or isinstance(value, (str, bytes, bool, dict)) or callable(value):
-        return None
-    if hasattr(value, "to_numpy"):
-        value = value.to_numpy()
-    try:
-        a = np.array(value)
-    except (TypeError, ValueError):
-        return None
-    return a if a.dtype.kind in "fiu" else None
-
-
-def _all_examples(value: Array) -> bool:
-    """A labels vector or a one-hot matrix of many examples (not one example's y)."""
-    return (value.ndim == 1 and value.size > 10) or (
-        value.ndim == 2 and 10 in value.shape and max(value.shape) > 10 and min(value.shape) == 10
-    )
-
-
-def _is_one_hot(y: Array) -> bool:
-    return bool(np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=0) == 1))

@@ -11,7 +11,7 @@ Arrays are in netviz's layout: one column per example, W (n_l, n_{l−1}), b (n_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -167,19 +167,6 @@ class Pass:
         raise KeyError(name)
 
 
-def hidden_candidates(Z: Array, A: Array, dtype: np.dtype) -> list[Activation]:
-    """The hidden activations whose rule gives their A from their Z (all that agree)."""
-    found = []
-    for act in HIDDEN:
-        with np.errstate(over="ignore", invalid="ignore"):
-            if agrees(A, act.forward(Z), None, dtype):
-                found.append(act)
-    return found
-
-
-Rule = Callable[[Pass], Array]
-
-
 def rule_text(name: str, p: Pass) -> str:
     """The rule of ``name`` as netviz writes it."""
     kind, l = split(name)
@@ -195,3 +182,27 @@ def rule_text(name: str, p: Pass) -> str:
         "dW": f"dW{l} = dZ{l}·{prev}ᵀ",
         "db": f"db{l} = Σ dZ{l}",
     }[kind]
+
+
+def as_array(value: object) -> Array | None:
+    """A learner's value as a float array (numpy, list, pandas), or None if it is not numbers."""
+    if value is None or isinstance(value, (str, bytes, bool, dict)) or callable(value):
+        return None
+    if hasattr(value, "to_numpy"):
+        value = value.to_numpy()
+    try:
+        a = np.array(value)
+    except (TypeError, ValueError):
+        return None
+    return a if a.dtype.kind in "fiu" else None
+
+
+def all_examples(value: Array) -> bool:
+    """A labels vector or a one-hot matrix of many examples (not one example's y)."""
+    return (value.ndim == 1 and value.size > 10) or (
+        value.ndim == 2 and 10 in value.shape and max(value.shape) > 10 and min(value.shape) == 10
+    )
+
+
+def is_one_hot(y: Array) -> bool:
+    return bool(np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=0) == 1))

@@ -140,10 +140,10 @@ def _difference(name: str, d: Difference, lines: list[str]) -> None:
             "your values."
         )
     else:
-        print(
-            "  no mistake in netviz's catalogue reproduces your values; compare your line with "
-            "the rule above."
-        )
+        print("  no mistake in netviz's catalogue reproduces your values. The rule, with the")
+        print("  numbers it used (your own inputs to this line) for the most different entry:")
+        for line in d.worked:
+            print(f"    {line}")
 
 
 def _shape(a: np.ndarray) -> str:

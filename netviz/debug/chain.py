@@ -5,6 +5,7 @@ further down the chain. Numpy and netviz.core only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,14 @@ def chain_rule(
     dZL[i] = ŷ[i] − y[i]                 dAl[j] = Σ_i W(l+1)[i, j]·dZ(l+1)[i]
     """
     v = pass_values(ops)
-    L = sum(1 for k in v if k.startswith("W"))
+    return card(v, hidden, name, index, sum(1 for k in v if k.startswith("W")))
+
+
+def card(
+    v: Mapping[str, Array], hidden: Activation, name: str, index: tuple[int, ...], L: int
+) -> ChainCard:
+    """:func:`chain_rule` from one example's arrays by name (x, y, W1, Z1, A1, ŷ, dZ1, dA1,
+    …; column vectors), for a network of ``L`` weight layers."""
     kind, layer = name[:2], int(name[2:]) if name[2:].isdigit() else 0
     if kind not in ("dW", "db", "dZ", "dA") or not 1 <= layer <= L or name not in v:
         raise ValueError(f"{name} is not a gradient of this pass")
