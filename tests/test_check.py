@@ -233,3 +233,27 @@ def test_a_difference_no_mistake_explains_shows_the_rule_with_its_numbers(folder
     assert first and first.group(1) == entry.group(1)
     total = re.search(r"sum: (\S+)", done.stdout)
     assert total and total.group(1) == first.group(2)
+
+
+def test_trace_holds_their_values_beside_the_reference(folder, tmp_path):
+    """--trace: each checked op's reference output and theirs; they differ exactly at the first
+    difference (and the trace says where it is), and agree before it."""
+    from netviz.trace import TraceReader
+
+    entry = MANIFEST["mistake_no_slope"]
+    trace = tmp_path / "check.nvtrace"
+    done = netviz_check(folder, entry["script"], "--trace", str(trace))
+    assert done.returncode == 1 and f"trace: {trace}, 1 pass," in done.stdout
+    with TraceReader(trace) as reader:
+        assert reader.meta["check"]["first_difference"] == entry["address"]
+        differ = []
+        for step in reader.pass_steps(0, 0):
+            stored = reader.tensors(step.step)
+            for name, theirs in reader.tensors(step.step, prefix="theirs/").items():
+                reference = stored[name.removeprefix("theirs/")]
+                if not agrees(theirs, reference, None, np.dtype(np.float64)):
+                    differ.append(step.address)
+        assert differ == [entry["address"]]
+    again = netviz_check(folder, entry["script"], "--trace", str(trace))
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert "running" not in again.stdout  # refused before their script ran

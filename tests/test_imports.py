@@ -71,7 +71,7 @@ LAYERS: dict[str, set[str]] = {
     "data": {"core"},
     "trace": {"core"},
     "debug": {"core"},
-    "check": {"core", "debug"},
+    "check": {"core", "debug", "trace"},
     "training": {"core", "data", "trace"},
     "export": {"core", "data", "trace", "debug"},
     "session": {"core", "data", "trace", "debug", "training", "export"},

@@ -78,8 +78,9 @@ class Checker:
     """Feed it every recognised assignment with :meth:`see`; it raises StopScript when it has
     checked ``epochs`` updates or found the first difference (:attr:`difference`)."""
 
-    def __init__(self, epochs: int = 2) -> None:
+    def __init__(self, epochs: int = 2, record: bool = False) -> None:
         self.epochs = epochs
+        self.recorded: list[tuple[int, Pass]] | None = [] if record else None  # (epoch, pass)
         self.summary = Summary()
         self.difference: Difference | None = None
         self.failure: str | None = None
@@ -426,6 +427,8 @@ class Checker:
         p, self.current = self.current, None
         if p is None or not p.trained:
             return
+        if self.recorded is not None and not p.kept and p not in (q for _, q in self.recorded):
+            self.recorded.append((self.epoch, p))  # checked op by op: its values go in a trace
         if p.kept:
             self.kept.passes.append(p)
         for l in range(1, p.layers + 1 if not p.kept else 1):
@@ -462,6 +465,8 @@ class Checker:
             self.summary.largest = max(self.summary.largest, close)
             if k == 1:
                 self.accumulated[name] = value
+            if k == 0:  # the pass's own gradient: comparable in a trace
+                p.own[name] = value
             return
         self._check(a, self._address(*split(name)), value, own, scale, rule_text(name, p), None)
 
@@ -530,6 +535,11 @@ class Checker:
         self.difference = Difference(
             address, a.variable, a.line, got, expected, rule, mistake, worked_out
         )
+        p = self.current
+        if self.recorded is not None and p is not None and update is None:
+            p.own[a.name] = got  # the value that differs, beside the pass's others
+            if p not in (q for _, q in self.recorded):
+                self.recorded.append((self.epoch, p))
         raise StopScript
 
     def _mistake(self, a: Assigned, got: Array, update: Update | None) -> Mistake | None:

@@ -79,7 +79,7 @@ def relative(got: Array, expected: Array) -> float:
     return float(np.abs(got - expected).max() / top) if top else float(np.abs(got).max())
 
 
-@dataclass
+@dataclass(eq=False)  # arrays inside: a pass is itself
 class Pass:
     """One pass of the learner's network (one example, or the whole batch): their values by
     netviz's name, and the rules' values for whatever they did not store.
@@ -95,6 +95,7 @@ class Pass:
     theirs: dict[str, Array] = field(default_factory=dict)
     trained: bool = False  # a backward value was seen: the pass counts toward the epoch's sums
     kept: bool = False  # checked later, with the epoch's other kept passes (.bulk)
+    own: dict[str, Array] = field(default_factory=dict)  # their dW, db of this pass alone
     magnitudes: dict[str, tuple[Array, Array]] = field(default_factory=dict)  # |W|, shared
     _rule: dict[str, Array] = field(default_factory=dict)
     _expected: dict[str, tuple[Array, Array | None]] = field(default_factory=dict)

@@ -21,9 +21,14 @@ EXIT_MATCHES, EXIT_DIFFERS, EXIT_BAD = 0, 1, 2
 SHOWN = 5  # entries of the most different
 
 
-def check(script: str, args: list[str], epochs: int, names: str | None) -> int:
-    """Run ``script`` (their code, with their rights) for ``epochs`` epochs; print the report."""
+def check(
+    script: str, args: list[str], epochs: int, names: str | None, trace: str | None = None
+) -> int:
+    """Run ``script`` (their code, with their rights) for ``epochs`` epochs; print the report,
+    and with ``trace`` write the checked passes, theirs beside the reference's."""
     path = Path(script)
+    if trace is not None and Path(trace).exists():
+        raise NetvizError(f"{trace}: already exists; choose another trace name")
     if not path.is_file():
         raise NetvizError(f"{script}: no such file")
     if path.suffix != ".py":
@@ -41,7 +46,7 @@ def check(script: str, args: list[str], epochs: int, names: str | None) -> int:
     if not any(canonical(n, given).rstrip("0123456789") in ("W", "Z") for n in known):
         print(_nothing(path.name), file=sys.stderr)
         return EXIT_BAD
-    checker = Checker(epochs)
+    checker = Checker(epochs, record=trace is not None)
     print(f"netviz check: running {path.name} (your code, as `python {path.name}` would)…")
     sys.stdout.flush()
     crash = run_script(path, args, checker.see, given)
@@ -50,6 +55,13 @@ def check(script: str, args: list[str], epochs: int, names: str | None) -> int:
     lines = source.splitlines()
     s = checker.summary
     print()
+    if trace is not None and not checker.failure:
+        from ..check.record import write_trace
+
+        written = write_trace(trace, checker, path.name)
+        if written:
+            passes = f"{written} pass{'es' if written != 1 else ''}"
+            print(f"trace: {trace}, {passes}, yours beside the reference's (netviz replay {trace})")
     if checker.failure:
         print(f"netviz check: {path.name}: {checker.failure}", file=sys.stderr)
         return EXIT_BAD

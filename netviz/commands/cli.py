@@ -163,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
         "any layer, x X y labels yhat alpha m)",
     )
     own.add_argument(
+        "--trace",
+        metavar="FILE",
+        help="write the passes checked op by op, your values beside the reference's, to FILE "
+        "(netviz replay FILE shows them side by side)",
+    )
+    own.add_argument(
         "script_args", nargs="*", metavar="ARGS", help="your script's arguments, after --"
     )
     own.set_defaults(command=_check)
@@ -397,7 +403,7 @@ def _tour(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .check import check
 
-    return check(args.script, args.script_args, args.epochs, args.names)
+    return check(args.script, args.script_args, args.epochs, args.names, args.trace)
 
 
 def _gradcheck(args: argparse.Namespace) -> int:
