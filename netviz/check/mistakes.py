@@ -254,15 +254,24 @@ def diagnose(
     previous: Array | None,
     sums: Array | float,
     dtype: np.dtype,
+    m: int | None = None,
 ) -> Mistake | None:
     """The first catalogued mistake whose wrong rule, from the learner's own inputs (pass ``p``,
     or the ``update``), reproduces ``got``; None when none does. For a gradient, ``previous`` is
     their running sum at the last update and ``sums`` the rule's over the epoch's earlier
-    passes, so a wrong rule is tried as the pass's own, its mean and a running sum."""
+    passes, so a wrong rule is tried as the pass's own, its mean (over the pass, or over the
+    learner's own ``m``) and a running sum."""
+
+    scale = None  # the op's rule on magnitudes: a sum that cancels (Σ dZ3 = 0) is judged by it
+    if p is not None and update is None:
+        try:
+            scale = p.expected(name)[1]
+        except (KeyError, LookupError, ValueError):
+            scale = None
 
     def fits(forms) -> bool:
         return any(
-            np.shape(f) == got.shape and agrees(got, np.asarray(f), None, dtype) for f in forms
+            np.shape(f) == got.shape and agrees(got, np.asarray(f), scale, dtype) for f in forms
         )
 
     kind, l = split(name)
@@ -281,7 +290,8 @@ def diagnose(
             except (ValueError, LookupError, KeyError):
                 continue
             if kind in ("dW", "db"):
-                forms = [f for c in forms for f in (c, c / p.width, sums + c)]
+                means = [p.width] + ([m] if m else [])
+                forms = [f for c in forms for f in (c, sums + c, *(c / k for k in means))]
             if fits(forms):
                 return mistake
     return None

@@ -151,11 +151,16 @@ def _difference(name: str, d: Difference, lines: list[str]) -> None:
             "  proven: that wrong rule, computed from your own inputs to this line, gives "
             "your values."
         )
-    else:
+    elif d.worked:
         print("  no mistake in netviz's catalogue reproduces your values. The rule, with the")
         print("  numbers it used (your own inputs to this line) for the most different entry:")
         for line in d.worked:
             print(f"    {line}")
+    else:
+        print(
+            "  no mistake in netviz's catalogue reproduces your values; compare your line with "
+            "the rule above."
+        )
 
 
 def _shape(a: np.ndarray) -> str:
