@@ -133,6 +133,10 @@ class Checker:
             self.dtype = value.dtype
         value = value.astype(np.float64, copy=False)
         kind, l = split(a.name)
+        if value.ndim > 2 or (value.ndim == 0 and kind in ("Z", "A", "yhat", "dZ", "dA", "x")):
+            return  # a number or a cube under a layer's name: not one of its arrays
+        if kind == "W" and value.ndim != 2:
+            return
         if kind in ("W", "b"):
             self._weight(a, kind, l, value)
         elif kind == "X" and value.ndim == 2:

@@ -55,7 +55,7 @@ def worked(name: str, p: Pass | None, index: tuple[int, ...], update: Update | N
         entry = f"{name}[{', '.join(map(str, index))}]"
         value = w - update.alpha * g / update.m
         return [
-            f"{entry} ← {entry} − α·ΣdW{entry[1:]}/m",
+            f"{entry} ← {entry} − α·Σd{entry}/m",
             f"  = {fmt(w)} − {update.alpha:g}·({fmt(g)})/{update.m:,} = {fmt(value)}",
         ]
     if p is None:

@@ -29,6 +29,8 @@ def check(
     path = Path(script)
     if trace is not None and Path(trace).exists():
         raise NetvizError(f"{trace}: already exists; choose another trace name")
+    if path.is_dir():
+        raise NetvizError(f"{script}: a folder, not a script")
     if not path.is_file():
         raise NetvizError(f"{script}: no such file")
     if path.suffix != ".py":
