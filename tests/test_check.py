@@ -36,7 +36,24 @@ def folder(tmp_path_factory) -> Path:
     return where
 
 
-def netviz_check(folder: Path, script: str, *options: str) -> subprocess.CompletedProcess:
+def script_of(case: str, where: Path) -> Path:
+    """The case's script: its file, or its base file with its one change made (written in
+    ``where``, named after the case, so the report names it)."""
+    entry = MANIFEST[case]
+    if "script" in entry:
+        return LEARNER / entry["script"]
+    source = (LEARNER / entry["base"]).read_text()
+    for old, new in entry["change"]:
+        assert old in source, f"{case}: {old!r} is not in {entry['base']}"
+        source = source.replace(old, new)
+    path = where / f"{case}.py"
+    path.write_text(source)
+    return path
+
+
+def netviz_check(folder: Path, script: str | Path, *options: str) -> subprocess.CompletedProcess:
+    if isinstance(script, str) and script in MANIFEST:
+        script = script_of(script, folder)
     command = [sys.executable, "-m", "netviz", "check", str(LEARNER / script), *options]
     return subprocess.run(
         [*command, "--", ROWS], cwd=folder, capture_output=True, text=True, timeout=300
@@ -51,7 +68,7 @@ CORRECT = sorted(k for k, v in MANIFEST.items() if v["mistake"] == "none" and "n
 
 @pytest.mark.parametrize("case", CORRECT)
 def test_a_correct_script_matches(folder, case):
-    done = netviz_check(folder, MANIFEST[case]["script"])
+    done = netviz_check(folder, case)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "matches the reference" in done.stdout
     agree = re.search(r"your final weights agree to ([0-9.e+-]+)", done.stdout)
@@ -62,7 +79,7 @@ def test_a_correct_script_matches(folder, case):
 @pytest.mark.parametrize("case", MISTAKES)
 def test_a_planted_mistake_is_found_where_it_is_and_named(folder, case):
     entry = MANIFEST[case]
-    done = netviz_check(folder, entry["script"])
+    done = netviz_check(folder, case)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"parts from the reference at {entry['address']}\n" in done.stdout
     assert f"your {entry['variable']}, line {entry['line']}:" in done.stdout
@@ -72,16 +89,16 @@ def test_a_planted_mistake_is_found_where_it_is_and_named(folder, case):
 
 def test_names_given_with_names_are_followed(folder):
     entry = MANIFEST["named"]
-    unnamed = netviz_check(folder, entry["script"])
+    unnamed = netviz_check(folder, "named")
     assert unnamed.returncode == 2 and "--names" in unnamed.stderr
-    done = netviz_check(folder, entry["script"], "--names", entry["names"])
+    done = netviz_check(folder, "named", "--names", entry["names"])
     assert done.returncode == 0, done.stdout + done.stderr
     assert "matches the reference" in done.stdout
 
 
 def test_a_script_that_crashes_reports_its_own_line_and_what_matched(folder):
     entry = MANIFEST["crash"]
-    done = netviz_check(folder, entry["script"])
+    done = netviz_check(folder, "crash")
     assert done.returncode == 1
     assert f"stopped with an error at line {entry['line']}: NameError" in done.stdout
     matched = re.search(r"Before it, ([0-9,]+) values matched", done.stdout)
@@ -89,7 +106,7 @@ def test_a_script_that_crashes_reports_its_own_line_and_what_matched(folder):
 
 
 def test_nothing_recognisable_is_exit_2_naming_what_it_looks_for(folder):
-    done = netviz_check(folder, MANIFEST["unrecognisable"]["script"])
+    done = netviz_check(folder, "unrecognisable")
     assert done.returncode == 2
     assert "It looks for: W1 w1" in done.stderr and "--names" in done.stderr
     assert "Traceback" not in done.stderr
@@ -242,7 +259,7 @@ def test_trace_holds_their_values_beside_the_reference(folder, tmp_path):
 
     entry = MANIFEST["mistake_no_slope"]
     trace = tmp_path / "check.nvtrace"
-    done = netviz_check(folder, entry["script"], "--trace", str(trace))
+    done = netviz_check(folder, "mistake_no_slope", "--trace", str(trace))
     assert done.returncode == 1 and f"trace: {trace}, 1 pass," in done.stdout
     with TraceReader(trace) as reader:
         assert reader.meta["check"]["first_difference"] == entry["address"]
@@ -254,6 +271,6 @@ def test_trace_holds_their_values_beside_the_reference(folder, tmp_path):
                 if not agrees(theirs, reference, None, np.dtype(np.float64)):
                     differ.append(step.address)
         assert differ == [entry["address"]]
-    again = netviz_check(folder, entry["script"], "--trace", str(trace))
+    again = netviz_check(folder, "mistake_no_slope", "--trace", str(trace))
     assert again.returncode == 2 and "already exists" in again.stderr
     assert "running" not in again.stdout  # refused before their script ran
