@@ -152,3 +152,27 @@ def _magnitude(name: str, values: Mapping[str, Array], L: int) -> Array | None:
         b = np.abs(values[f"b{layer}"]).reshape(-1, 1)
         return np.abs(values[f"W{layer}"]) @ np.abs(values[below]).reshape(-1, 1) + b
     return None
+
+
+DIFFERENCE = 1e-7  # theirs vs the reference: off by more than this × the reference's largest |x|
+
+
+def differing(theirs: Array, reference: Array) -> Array:
+    """Which entries of ``theirs`` (a learner's value) differ from ``reference`` beyond
+    rounding: a bool mask of theirs' shape, every entry True when the shapes differ.
+
+    Finite entries differ where |theirs − reference| > DIFFERENCE · max|reference| (a learner
+    who sums in another order lands within ~n·ε of the reference, far inside that); a NaN or
+    an infinity differs unless the reference holds the same there (NaN for NaN, +∞ for +∞).
+    """
+    t, r = np.asarray(theirs), np.asarray(reference)
+    if t.shape != r.shape:
+        return np.ones(t.shape, dtype=bool)
+    t, r = t.astype(np.float64, copy=False), r.astype(np.float64, copy=False)
+    finite = np.isfinite(t) & np.isfinite(r)
+    kept = np.abs(r[np.isfinite(r)])
+    peak = float(kept.max()) if kept.size else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        off = np.abs(t - r) > DIFFERENCE * peak
+    same_special = (np.isnan(t) & np.isnan(r)) | (t == r)
+    return np.where(finite, off, ~same_special)

@@ -51,7 +51,7 @@ OLD_FORMS = (
 def test_the_forms_are_the_registrys_examples_and_each_reads_back_as_itself():
     forms = FORMS.split(" · ")
     assert forms == [kind.example for kind in KINDS if kind.listed]
-    assert FORMS == OLD_FORMS  # what the learner is shown did not change
+    assert FORMS == OLD_FORMS + " · differs"  # the old forms unchanged; issue 13 added one
     for kind, form in zip([k for k in KINDS if k.listed], forms, strict=True):
         bp = parse_breakpoint(form, layers=3)
         assert bp.kind == kind.name and parse_breakpoint(bp.text, layers=3) == bp
@@ -69,6 +69,7 @@ LOOSE = {
     "acc": ("acc > 90%", "acc >= 90%"),
     "test-acc": ("Test  ACC>=85.5%", "test acc >= 85.5%"),
     "flip": ("FLIP X017", "flip x17"),
+    "differs": ("  Differ ", "differs"),
 }
 
 
@@ -94,8 +95,12 @@ def test_conditions_saved_in_old_traces_still_read_and_are_saved_again_the_same(
 
 def test_each_kind_says_where_it_is_checked_and_only_op_kinds_fire_at_an_op():
     scopes = {kind.name: kind.scope for kind in KINDS}
-    assert scopes == dict.fromkeys(LOOSE, "epoch") | {"nonfinite": "both", "sat": "both"}
-    assert OP_KINDS == ("nonfinite", "sat")
+    assert scopes == dict.fromkeys(LOOSE, "epoch") | {
+        "nonfinite": "both",
+        "sat": "both",
+        "differs": "op",
+    }
+    assert OP_KINDS == ("nonfinite", "sat", "differs")
     op = SimpleNamespace(phase="fwd", name="A", layer=1, outputs={"A1": np.array([0.5, np.nan])})
     fired = {k.name for k in KINDS if check_op(parse_breakpoint(k.example, layers=3), op, 1.0)}
     assert fired == {"nonfinite", "sat"}

@@ -147,3 +147,17 @@ class TestReplayScreens:
         footer's computing keys dimmed; 'replay (read-only)' in the run line."""
         keys = ["G", "less_than_sign", "right_square_bracket"]
         assert snap_compare(replay_app, press=keys, terminal_size=SIZE)
+
+
+def test_check_trace_diff_view(snap_compare, tmp_path, monkeypatch):
+    """A check trace replayed at 120×40 opens at its first difference, dZ2: the verdict (1 of
+    16 entries differ), theirs, the reference and the difference in three columns, entry 3
+    marked ◆; the differs breakpoint's hit above it."""
+    from test_check_replay import write_check_trace
+
+    from netviz.session.replay import Replay
+
+    monkeypatch.chdir(tmp_path)
+    write_check_trace("check.nvtrace")
+    with Replay("check.nvtrace") as replay:
+        assert snap_compare(create_app(replay), terminal_size=SIZE)

@@ -12,14 +12,13 @@ mistake that reproduces it, if one does; so does the K-th update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..core.activations import Activation
 from . import bulk
 from .mistakes import Mistake, Update, diagnose
 from .names import split
+from .outcome import CheckFailed, Difference, Summary, rerun
 from .reference import (
     HIDDEN,
     Pass,
@@ -39,41 +38,6 @@ PER_PASS = ("Z", "A", "y", "yhat", "dZ", "dA", "dW", "db")
 FULL = 8  # passes of each epoch checked op by op; the rest are kept and checked in bulk
 
 
-@dataclass(frozen=True)
-class Difference:
-    """The first value that parts from the rule: where (netviz's address), which of the
-    learner's variables and the line that assigned it, both values, the rule, and the mistake
-    that reproduces theirs (None when no catalogued mistake does)."""
-
-    address: str
-    variable: str
-    line: int
-    got: Array
-    expected: Array
-    rule: str
-    mistake: Mistake | None = None
-    worked: tuple[str, ...] = ()  # the rule's numbers for the most different entry
-
-
-@dataclass
-class Summary:
-    """What was compared, for the report."""
-
-    epochs: int = 0  # updates checked
-    examples: int = 0  # training passes' examples in the first epoch
-    ops: int = 0  # values checked
-    largest: float = 0.0  # the largest relative difference among them
-    mode: str = ""  # "example" (one example per pass) or "batch"
-    layout: str = ""  # "col" (one column per example) or "row"
-    hidden: str = ""  # the hidden activation their A matched
-    ignored: int = 0  # values of another data set (an accuracy check on test data, say)
-    notes: list[str] = field(default_factory=list)
-
-
-class CheckFailed(Exception):
-    """The script gave nothing to check against; the message says what was missing."""
-
-
 class Checker:
     """Feed it every recognised assignment with :meth:`see`; it raises StopScript when it has
     checked ``epochs`` updates or found the first difference (:attr:`difference`)."""
@@ -91,6 +55,7 @@ class Checker:
         self._columns_at: dict[bytes, int] | None = None
         self.labels: Array | None = None
         self.alpha: float | None = None
+        self.alphas: list[float] = []  # each epoch's α, as its update used it
         self.m: int | None = None
         self.index: int | None = None  # the loop index, as last assigned
         self.hidden: list[Activation] = list(HIDDEN)  # those their A agreed with so far
@@ -137,6 +102,10 @@ class Checker:
             return  # a number or a cube under a layer's name: not one of its arrays
         if kind == "W" and value.ndim != 2:
             return
+        if kind in ("Z", "A", "yhat", "dZ", "dA") and not value.any():
+            return  # a placeholder (np.zeros) before the value is made
+        if kind == "y" and value.size and not np.isin(value, (0.0, 1.0)).all():
+            kind, a.name = "yhat", "yhat"  # y written for the prediction: not one-hot
         if kind in ("W", "b"):
             self._weight(a, kind, l, value)
         elif kind == "X" and value.ndim == 2:
@@ -231,20 +200,16 @@ class Checker:
         if grad not in self.sums:
             raise CheckFailed(f"{a.variable} changed at line {a.line} before any gradient was made")
         X = self._data()
-        m = self.m or (
-            self.width
-            if self.summary.mode == "batch"
-            else X.shape[1]
-            if X is not None
-            else self.passes
-        )
+        m = self.width if self.summary.mode == "batch" else self.passes  # the examples summed
+        size = self.m or (X.shape[1] if X is not None else m)  # what the epoch's loop covers
+        size = size if self.summary.mode == "example" else 1  # one batch pass an epoch
         total = self.sums[grad]
         alpha = self.alpha if self.alpha is not None else self._infer_alpha(before, after, total, m)
-        update = Update(before, total, self.last.get(grad, total), alpha, m, self.passes)
-        rule = f"{a.name} ← {a.name} − α·Σ{grad}/m, α = {alpha:g}, m = {m:,}"
-        if self.summary.mode == "example" and self.passes < m:
-            rule += f", once, after all {m:,} examples: it changed after {self.passes:,}"
-            self._found(a, f"e{self.epoch + 1}", after, before, rule, update)
+        last = self.last.get(grad, total)
+        update = Update(before, total, last, alpha, m, self.m, self.passes, size)
+        rule = f"{a.name} ← {a.name} − α·Σ{grad}/m, α = {alpha:g}, m = {m:,} examples summed"
+        if self.summary.mode == "example" and self.passes < size:
+            rule += f" (it changed after {m:,} of the loop's {size:,})"
         self._check(a, f"e{self.epoch + 1}", after, before - alpha * total / m, None, rule, update)
         self.weights[a.name] = after
         self.updated.add(a.name)
@@ -288,6 +253,8 @@ class Checker:
 
     def flush(self) -> None:
         """Check what is kept (the script ended or crashed mid-epoch)."""
+        if self.difference is not None or self.failure is not None:
+            return
         try:
             self._close_pass()
             self._check_kept()
@@ -303,6 +270,7 @@ class Checker:
         return alpha
 
     def _next_epoch(self) -> None:
+        self.alphas.append(self.alpha)
         self.before = dict(self.accumulated)
         self.epoch += 1
         self.summary.epochs = self.epoch
@@ -373,8 +341,15 @@ class Checker:
             self.summary.mode = "example" if Z1.shape[1] == 1 else "batch"
             self.summary.layout = self.layout or "col"
         X = self._data()
-        if self.summary.mode == "example":
-            x, example = self._example_input(Z1, X)
+        if self.summary.mode == "example" and Z1.shape[1] == 1:
+            found = self._example_input(Z1, X)
+            if found is None:  # an example not in X (a test set's): other data
+                self.current = None
+                return
+            x, example = found
+        elif self.summary.mode == "example":
+            self.current = None  # a whole-set forward pass (an accuracy check): other data
+            return
         elif X is not None and X.shape[1] == Z1.shape[1]:
             x, example = X, 0
         else:
@@ -408,10 +383,13 @@ class Checker:
             self._check(a, self._address("y", 0), y, expected, None, "y = one-hot(label)", None)
         p.keep("y", y)
 
-    def _example_input(self, Z1: Array, X: Array | None) -> tuple[Array, int]:
+    def _example_input(self, Z1: Array, X: Array | None) -> tuple[Array, int] | None:
+        """The pass's example (x, its index in X); None when x is not one of X's columns."""
         x = self.pending.pop("x", (None,))[0]
         if x is not None:
             found = self._column_of(x)
+            if found is None and X is not None:
+                return None
             return x, self.passes if found is None else found
         if X is None:
             raise CheckFailed("neither x (one example's pixels) nor X (every example) was found")
@@ -423,8 +401,10 @@ class Checker:
                 W1 @ column, Z1
             ):
                 return column, i
-        i = options[0] if options else 0
-        return X[:, i : i + 1], i
+        raise CheckFailed(
+            "which example Z1 was made from is not clear: keep it in a variable x, or name the "
+            "loop's index with --names (e.g. --names col=index)"
+        )
 
     def _close_pass(self) -> None:
         """Add a finished training pass's gradients (the rule's) to the epoch's sums."""
@@ -501,17 +481,10 @@ class Checker:
         X = self._data()
         if not self.epoch or X is None or self.labels is None or self.difference:
             return None
-        from ..core.epoch import batch_gradients
-        from ..core.network import Params, update
-
         columns = sorted(self.examples) if self.summary.mode == "example" else range(self.width)
         X_used, labels = X[:, columns], self.labels[list(columns)]
-        params = Params.from_named(self.initial)
-        m = self.m or X_used.shape[1]
-        for _ in range(self.epoch):
-            g = batch_gradients(params, X_used, labels, self.hidden[0])
-            params = update(params, g.dW, g.db, self.alpha, m)
-        return max(relative(self.weights[k], v) for k, v in params.named().items())
+        final = rerun(self.initial, X_used, labels, self.hidden[0], self.alphas)
+        return max(relative(self.weights[k], v) for k, v in final.items())
 
     # --- comparing ---------------------------------------------------------------------------
     def _check(self, a, address, got, expected, scale, rule, update: Update | None) -> None:

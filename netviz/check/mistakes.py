@@ -24,14 +24,18 @@ Array = np.ndarray
 class Update:
     """What an update of one parameter is checked against: their weights before it, the rule's
     gradient sum over the epoch's passes so far (``total``; the whole epoch at a proper update),
-    the last pass's own gradient (``last``), their α and m, and how many passes it followed."""
+    the last pass's own gradient (``last``), their α, ``m`` the examples summed, their own m
+    (a variable; None if they keep none), the passes it followed and the examples the epoch's
+    loop runs over (``epoch_size``: X's columns, or their m)."""
 
     before: Array
     total: Array
     last: Array
     alpha: float
     m: int
+    their_m: int | None
     passes: int
+    epoch_size: int
 
 
 @dataclass(frozen=True)
@@ -212,8 +216,19 @@ UPDATES: tuple[Mistake, ...] = (
         "full-batch descent sums every example's gradient and updates once, after the loop",
         ("update",),
         lambda u: (
-            [u.before - u.alpha * g for g in (u.total / u.m, u.last / u.m, u.total, u.last)]
-            if u.passes < u.m
+            [u.before - u.alpha * u.last / k for k in {u.their_m or u.epoch_size, u.epoch_size, 1}]
+            if u.passes < u.epoch_size
+            else []
+        ),
+    ),
+    Mistake(
+        "wrong_m",
+        "m is not the number of examples summed",
+        "ΣdW/m is the mean gradient only when m counts the examples in the sum",
+        ("update",),
+        lambda u: (
+            [u.before - u.alpha * u.total / u.their_m]
+            if u.their_m and u.their_m != u.m and u.m > 1
             else []
         ),
     ),

@@ -74,7 +74,11 @@ def _assigns(node: ast.stmt) -> list[str]:
 
 
 def _binds(node: ast.stmt) -> list[str]:
-    """The names a ``for`` or ``with`` binds at the top of its body."""
+    """The names a ``for``, a ``with`` or a function's parameters bind at the top of its body
+    (``def train(X, Y, alpha)`` called with 0.1 tells α)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = node.args
+        return [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
     if isinstance(node, (ast.For, ast.AsyncFor)):
         return _targets(node.target)
     if isinstance(node, (ast.With, ast.AsyncWith)):

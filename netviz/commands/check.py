@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..check.checker import Checker, Difference
+from ..check.checker import Checker
 from ..check.names import WHAT, NamesError, canonical, parse_names
+from ..check.outcome import Difference
 from ..check.reference import tolerance
 from ..check.script import assigned_names, run_script
 from ..errors import NetvizError
@@ -19,6 +20,7 @@ from ..safe import literal
 
 EXIT_MATCHES, EXIT_DIFFERS, EXIT_BAD = 0, 1, 2
 SHOWN = 5  # entries of the most different
+FINAL_AGREES = 1e-9  # the whole run again by the trainer: rounding over epochs stays far below
 
 
 def check(
@@ -81,6 +83,14 @@ def check(
         print(_nothing(path.name), file=sys.stderr)
         return EXIT_BAD
     final = checker.finish()
+    if final is not None and final > FINAL_AGREES:
+        print(
+            f"netviz check: {path.name}: every value matched its rule, but netviz's own trainer, "
+            f"from your initial weights for {checker.epoch} epochs, ends at other weights "
+            f"(largest relative difference {final:.1e}): your epochs are not the same full-batch "
+            "descent (their examples, α or m change from epoch to epoch?)"
+        )
+        return EXIT_DIFFERS
     print(f"netviz check: {path.name} matches the reference.")
     form = (
         "one example per pass, gradients summed over the loop"

@@ -8,6 +8,8 @@
                          tanh: 1−A² < 0.04, relu: Z ≤ 0; the activation's saturation_label)
     acc >= 90%           training accuracy reached 90 % (``test acc >= 85%`` for the test set)
     flip x17             example 17's prediction changed
+    differs              a check trace's op where the learner's value differs from the
+                         reference's beyond rounding (``netviz check --trace``)
 
 Each kind is one :class:`Kind` entry of :data:`KINDS`: its pattern, how the match becomes a
 :class:`Breakpoint`, how that is written back, its example form and its checks sit side by side,
@@ -17,8 +19,9 @@ shown (:data:`FORMS`) and checking (:func:`check`, :func:`check_op`) are all dri
 Each is checked after every epoch against :class:`EpochFacts`; ``nan`` and ``sat`` are also
 checked at the ops of example passes (:func:`check_op`), on their numbers when the cursor comes
 to them or ``c`` looks through them, so a condition added after a pass was computed still fires
-on it. A hit says which condition fired and with what numbers. Numpy and the standard library
-only.
+on it; ``differs`` is checked at ops only, those of a check trace, whose ops carry the
+learner's values (``op.theirs``). A hit says which condition fired and with what numbers.
+Numpy and the standard library only.
 """
 
 from __future__ import annotations
@@ -250,6 +253,24 @@ def _saturated_op(bp: Breakpoint, op, saturated: float | None) -> str | None:
     return None
 
 
+def _differs_op(bp: Breakpoint, op, saturated: float | None) -> str | None:
+    """The learner's value of an output (``op.theirs``, a check trace's) differs from the
+    reference's beyond rounding (:func:`netviz.numbers.differing`)."""
+    from ..numbers import differing
+
+    theirs = getattr(op, "theirs", None) or {}
+    for name, reference in op.outputs.items():
+        if name in theirs:
+            mask = differing(theirs[name], reference)
+            if mask.any():
+                if theirs[name].shape != reference.shape:
+                    return (
+                        f"theirs {name} is {theirs[name].shape}, the reference's {reference.shape}"
+                    )
+                return f"theirs {name} ≠ the reference in {int(mask.sum())} of {mask.size} entries"
+    return None
+
+
 # ---- the registry: adding a kind is one entry here ----------------------------------------
 
 KINDS: tuple[Kind, ...] = (
@@ -320,6 +341,14 @@ KINDS: tuple[Kind, ...] = (
         example="flip x17",
         epoch=_flipped,
     ),
+    Kind(
+        name="differs",
+        pattern=r"differs?",
+        read=_nothing,
+        write=lambda bp: "differs",
+        example="differs",
+        op=_differs_op,
+    ),
 )
 _BY_NAME = {kind.name: kind for kind in KINDS}
 FORMS = " · ".join(kind.example for kind in KINDS if kind.listed)
@@ -350,7 +379,9 @@ def check(bp: Breakpoint, facts: EpochFacts, previous: EpochFacts | None) -> str
 def check_op(bp: Breakpoint, op, saturated: float | None = None) -> str | None:
     """Why ``bp`` fires at one op of an example's pass, or None: ``nan`` when an output holds a
     NaN or an infinity; ``sat Ll`` at layer l's activation op when more than the threshold of
-    its neurons are saturated (``saturated``: that share, computed by the caller)."""
+    its neurons are saturated (``saturated``: that share, computed by the caller); ``differs``
+    when the learner's value of an output (``op.theirs``, in a check trace) is not the
+    reference's."""
     at_op = _BY_NAME[bp.kind].op
     return at_op(bp, op, saturated) if bp.enabled and at_op else None
 

@@ -7,6 +7,11 @@ watched example at that epoch (``]`` / ``[`` choose which), from the Z, A and dZ
 recorded. Breakpoints are seeks: ``c`` / ``C`` move to the next or previous step where a
 condition holds. Nothing is computed, so nothing new is recorded; :meth:`Replay.refresh` picks up
 what a run still writing the trace has committed since.
+
+A check trace (``netviz check --trace``) holds, beside each reference op, the learner's own value
+of its outputs: its ops are :class:`~netviz.session.snapshot.CheckedOp` and the snapshot carries
+them (``theirs``). Its replay starts with the ``differs`` breakpoint on and at the first
+difference the check found, so ``c`` / ``C`` go from one differing op to the next.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -29,9 +35,12 @@ from ..debug.breakpoints import (
 )
 from ..safe import literal
 from ..trace import TraceError, TraceReader
+from ..trace.schema import parse_address
 from . import epochs
 from .history import History
-from .snapshot import Hit, Item, Pass, Snapshot
+from .snapshot import NOTHING, CheckedOp, Hit, Item, Pass, Snapshot
+
+DIFFERS = "differs"  # the breakpoint a check trace's replay starts with
 
 
 class Replay(History):
@@ -51,6 +60,11 @@ class Replay(History):
             self.reader.close()
             raise TraceError(f"{path}: its metadata does not describe a network ({e})") from None
         self._meta = meta
+        try:
+            self.check = _check_meta(meta.get("check"))
+        except ValueError as e:
+            self.reader.close()
+            raise TraceError(f"{path}: damaged metadata: {e}") from None
         self._epoch, self._seen, self._watch_index, self._good = 0, 0, 0, 0
         self._examples: dict[int, tuple[np.ndarray, int]] = {}
         self._rows: dict[int, dict] = {}  # epoch → its metrics row
@@ -65,6 +79,26 @@ class Replay(History):
         if not self._items:
             self.reader.close()
             raise TraceError(f"{path}: nothing recorded yet (no epoch or example pass)")
+        if self.check is not None:
+            try:
+                self._start_check()
+            except TraceError:
+                self.reader.close()
+                raise
+
+    def _start_check(self) -> None:
+        """A check trace opens with ``differs`` on and the cursor at the first difference: the
+        address the check reported, else (an epoch's update, not in the trace) the first op
+        that differs; at the first step when the script matched."""
+        if not any(b.kind == DIFFERS for b in self.breakpoints):
+            self.breakpoints.append(parse_breakpoint(DIFFERS))
+        first = self.check.get("first_difference")
+        if first is None:
+            return
+        try:
+            self.goto(first)
+        except ValueError:
+            self._seek(range(len(self._items)))
 
     @property
     def trace_path(self) -> Path:
@@ -119,8 +153,18 @@ class Replay(History):
         if not p.ops:
             read = self.reader.pass_ops(p.epoch, p.example)
             ops = tuple(
-                Op(s.phase, s.layer, s.op, s.equation or "", inputs, outputs)
-                for s, inputs, outputs in read
+                CheckedOp(
+                    s.phase,
+                    s.layer,
+                    s.op,
+                    s.equation or "",
+                    inputs,
+                    outputs,
+                    MappingProxyType(theirs),
+                )
+                if self.check is not None
+                else Op(s.phase, s.layer, s.op, s.equation or "", inputs, outputs)
+                for s, inputs, outputs, theirs in read
             )
             p = self._passes[pid] = replace(p, ops=ops)
         return p
@@ -160,7 +204,10 @@ class Replay(History):
             self._cursor = self._good
             raise
         self._good = self._cursor
-        return snapshot
+        if self.check is None:
+            return snapshot
+        theirs = getattr(snapshot.op, "theirs", NOTHING)
+        return replace(snapshot, checked=True, theirs=theirs)
 
     # --- moving -------------------------------------------------------------------------------
 
@@ -205,6 +252,8 @@ class Replay(History):
         if bp.kind == "flip" and bp.example not in self._watched:
             watched = ", ".join(f"x{i}" for i in self._watched) or "none"
             return f"a replay knows the predictions of watched examples only ({watched})"
+        if bp.kind == DIFFERS and self.check is None:
+            return "only a check trace (netviz check --trace) holds a learner's values"
         return None
 
     def next_hit(self) -> Hit | None:
@@ -265,6 +314,20 @@ class Replay(History):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _check_meta(check) -> dict | None:
+    """A check trace's ``check`` metadata ({"script", "first_difference", "epochs"}), or None
+    when the trace is no check's. A first difference that is not an address is dropped (the
+    replay then starts at the first step)."""
+    if check is None:
+        return None
+    if not isinstance(check, dict):
+        raise ValueError(f"'check' is a {type(check).__name__}, not a record")
+    first = check.get("first_difference")
+    if not isinstance(first, str) or parse_address(first) is None:
+        first = None
+    return {**check, "first_difference": first}
 
 
 def _saved(entry, layers: int) -> Breakpoint | None:

@@ -5,7 +5,8 @@ and how the values the widgets paint are derived from one example's arrays (:fun
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -28,6 +29,18 @@ class Pass:
     ops: tuple[Op, ...]
     label: int
     pixels: Array  # (784,) uint8
+
+
+NOTHING: Mapping[str, Array] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class CheckedOp(Op):
+    """An op of a check trace (``netviz check --trace``): the reference's op, computed at the
+    learner's own weights and example, and ``theirs``, the learner's own value of each output
+    their script kept, by the output's name (a name is missing where it kept none)."""
+
+    theirs: Mapping[str, Array] = field(default_factory=lambda: NOTHING)
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,9 @@ class Snapshot:
     train_size: int
     hidden: str = "sigmoid"  # the hidden layers' activation (netviz.core.activations name)
     live: bool = True  # False in a replay: moving past the end stops, nothing is computed
+    checked: bool = False  # a check trace: the learner's values beside the reference's
+    # the learner's own value of each of the op's outputs that their script kept (check traces)
+    theirs: Mapping[str, Array] = field(default_factory=lambda: NOTHING)
 
     @property
     def activation(self) -> Activation:

@@ -27,6 +27,7 @@ from .checks import (
 from .schema import ARRAY_COLUMNS, FORMAT, SCHEMA_VERSION, Step, decode, parse_address
 
 ONE_COLUMN = re.compile(r"(?:x|y|ŷ|d?[ZA][0-9]+)")  # an example's vectors in a pass
+THEIRS = "theirs/"  # a check trace: the learner's own value of an op's output, by its name
 
 if TYPE_CHECKING:
     from ..core.epoch import Figures
@@ -184,9 +185,11 @@ class TraceReader:
         )
         return [self._step(r) for r in rows]
 
-    def pass_ops(self, epoch: int, example: int) -> list[tuple[Step, dict, dict]]:
+    def pass_ops(self, epoch: int, example: int) -> list[tuple[Step, dict, dict, dict]]:
         """Every op of example ``example``'s pass at epoch ``epoch``, in order, as (step,
-        inputs, outputs): what :meth:`op_arrays` gives for each op, read in one query."""
+        inputs, outputs, theirs): what :meth:`op_arrays` gives for each op, read in one query,
+        and, in a check trace, the learner's own value of each output they kept (stored as
+        ``theirs/NAME``; empty otherwise)."""
         steps = self.pass_steps(epoch, example)
         rows = self._query(
             f"SELECT t.step, t.name, {', '.join('t.' + c for c in ARRAY_COLUMNS.split(', '))} "
@@ -219,9 +222,27 @@ class TraceReader:
                 )
                 if value is not None:
                     inputs[name] = value
-            out.append((step, inputs, {name: stored[name] for name in step.outputs}))
+            outputs = {name: stored[name] for name in step.outputs}
+            out.append((step, inputs, outputs, self._theirs(step, stored)))
             known.update(stored)
         return out
+
+    def _theirs(self, step: Step, stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The learner's values stored with an op (``theirs/NAME`` for an output NAME), by
+        output name. Any shape (a mistake may give one), but floating point and at most 2-D;
+        a ``theirs/`` name that is no output of the op is not theirs of anything: left out."""
+        theirs = {}
+        for name in step.outputs:
+            a = stored.get(THEIRS + name)
+            if a is None:
+                continue
+            if a.dtype.kind != "f" or a.ndim > 2:
+                raise self._damaged(
+                    f"{step.address}'s {THEIRS}{name} is a {a.ndim}-D {a.dtype} array, not the "
+                    "values of a learner's vector or matrix"
+                )
+            theirs[name] = a
+        return theirs
 
     def metric_rows(self, after: int = -1) -> list[dict]:
         """The metrics rows of the epochs after ``after``, as dicts (no pandas: fast to open);

@@ -1,10 +1,12 @@
 """An op's arrays as text: vectors with bars, matrices in a window of rows and columns with their
-indices, the cost's y and ŷ[label]; the inspector's NumbersView shows them. Pure: no widgets."""
+indices, the cost's y and ŷ[label], and, in a check trace, an output beside the learner's own
+value of it (theirs, the reference, the difference, differing entries marked ◆); the
+inspector's NumbersView shows them. Pure: no widgets."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -12,7 +14,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ..core.steps import YHAT, Op
-from ..numbers import cell_width, fmt, magnitude, shape_text, stats_line
+from ..numbers import cell_width, differing, fmt, magnitude, shape_text, stats_line
 from ..session.snapshot import Snapshot
 from .keys import MATRIX_KEYS
 
@@ -21,6 +23,8 @@ BAR_WIDTH = 12
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 MATRIX_ROWS = 10  # rows of a matrix shown at least; more when the view is taller
 LONG_VECTOR = 64  # longer vectors (the 784 inputs) print several entries a line, without bars
+DIFFERS = "◆"  # an entry where theirs differs from the reference: readable without colour
+NAMED = 4  # differing entries named in a diff's second line (the largest differences first)
 
 
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:
@@ -52,6 +56,7 @@ class Block:
     # Notes after a vector's entries, by index (the cost's y and ŷ: "the label").
     marks: Mapping[int, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # lines under the heading (the cost's check by hand)
+    theirs: np.ndarray | None = None  # a check trace: the learner's value, of array's shape
 
 
 @dataclass(frozen=True)
@@ -74,17 +79,27 @@ class Span:
     label: int  # characters of the row label ("row 15")
 
     @staticmethod
-    def of(a: np.ndarray, window: Window) -> Span:
+    def of(a: np.ndarray, window: Window, cell: int | None = None) -> Span:
         """The window's rows and columns of matrix ``a``, moved back where it would pass the
-        last row or column, with as many columns as the width holds."""
+        last row or column, with as many columns of ``cell`` characters (default: what a's
+        values need) as the width holds."""
         n_rows, n_columns = a.shape
-        cell = cell_width(a)
+        cell = cell or cell_width(a)
         label = 4 + len(str(n_rows - 1))
         fit = max(1, (window.width - label) // (cell + 1))
         shown = max(1, min(window.rows, n_rows))
         r0 = max(0, min(window.row, n_rows - shown))
         c0 = max(0, min(window.column, n_columns - fit))
         return Span(range(r0, r0 + shown), range(c0, min(n_columns, c0 + fit)), cell, label)
+
+
+def span_of(block: Block, window: Window) -> Span:
+    """The window's rows and columns of a matrix block: a diff's three grids (theirs, the
+    reference, the difference) share one, a third as tall, in the width the widest needs."""
+    if block.theirs is None:
+        return Span.of(block.array, window)
+    cell = max(cell_width(a) for a in (block.array, *compared(block)[:2]))
+    return Span.of(block.array, replace(window, rows=max(4, window.rows // 3)), cell)
 
 
 def block_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Text:
@@ -94,6 +109,8 @@ def block_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Tex
     |value| / max|value| coloured by sign (a long one several entries a line); a matrix as the
     ``window`` of it, with row and column indices. The block's selected entry is marked.
     """
+    if block.theirs is not None:
+        return diff_text(block, window, styles)
     a, name = block.array, block.heading
     text = Text(no_wrap=True, end="")
     shape = shape_text(a.shape) if a.ndim else f"({shape_text(a.shape)})"
@@ -140,10 +157,13 @@ def matrix_text(
     window: Window,
     styles: Mapping[str, Style],
     selected: tuple[int, ...] | None = None,
+    marked: np.ndarray | None = None,
+    span: Span | None = None,
 ) -> Text:
     """The window of a matrix: which rows and columns, a line of column indices, then each row
-    with its index, every value right-aligned in one width so the columns stay in line."""
-    span = Span.of(a, window)
+    with its index, every value right-aligned in one width so the columns stay in line.
+    ``marked`` (a bool mask of a's shape): entries shown with ◆ before them, styled."""
+    span = span or Span.of(a, window)
     rows, columns, cell = span.rows, span.columns, span.cell
     text = Text(no_wrap=True, end="")
     where = (
@@ -156,12 +176,16 @@ def matrix_text(
     text.append(where + "\n", styles["stats"])
     text.append(f"{'col':>{span.label}}", styles["stats"])
     text.append("".join(f" {c:>{cell}}" for c in columns) + "\n", styles["stats"])
-    digits = span.label - 4
+    digits, differs = span.label - 4, styles.get("differs", styles["result"])
     for r in rows:
         text.append(f"row {r:>{digits}}", styles["stats"])
         for c, x in zip(columns, a[r, columns.start : columns.stop].tolist(), strict=True):
-            text.append(" ")
-            text.append(f"{fmt(x):>{cell}}", styles["selected"] if selected == (r, c) else "")
+            style = styles["selected"] if selected == (r, c) else ""
+            if marked is not None and marked[r, c]:  # ◆ in the value's padding or the gap
+                text.append(f"{DIFFERS + fmt(x):>{cell + 1}}", style or differs)
+            else:
+                text.append(" ")
+                text.append(f"{fmt(x):>{cell}}", style)
         text.append("\n")
     return text
 
@@ -175,6 +199,108 @@ def long_vector(v: np.ndarray, width: int, styles: Mapping[str, Style]) -> Text:
     for start in range(0, len(values), per_line):
         text.append(f"{start:>5}", styles["stats"])
         text.append(" " + " ".join(values[start : start + per_line]) + "\n")
+    return text
+
+
+def compared(block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(theirs, the difference as shown, the mask of differing entries) of a diff block: the
+    difference theirs − reference where an entry differs, 0 where it is the same to rounding."""
+    theirs, reference = np.asarray(block.theirs), np.asarray(block.array)
+    mask = differing(theirs, reference)
+    with np.errstate(over="ignore", invalid="ignore"):
+        shown = np.where(mask, theirs - reference, 0.0)
+    return theirs, shown, mask
+
+
+def verdict(mask: np.ndarray) -> str:
+    """``theirs vs the reference: K of N entries differ``, or that they are the same."""
+    k = int(mask.sum())
+    if not k:
+        return "theirs vs the reference: the same, to rounding"
+    entries = "entry" if mask.size == 1 else "entries"
+    return f"theirs vs the reference: {k} of {mask.size} {entries} differ"
+
+
+def largest_first(difference: np.ndarray, mask: np.ndarray) -> list[tuple[int, ...]]:
+    """The indices of the differing entries, the largest |difference| first (a NaN or an
+    infinity counts as the largest), ties in index order."""
+    where = np.argwhere(mask)
+    size = np.abs(difference[mask])
+    order = np.argsort(-np.where(np.isfinite(size), size, np.inf), kind="stable")
+    return [tuple(int(i) for i in where[k]) for k in order]
+
+
+def largest_difference(block: Block) -> tuple[int, ...] | None:
+    """Where a diff block's largest difference is (the window opens on it), or None."""
+    if block.theirs is None or np.shape(block.theirs) != np.shape(block.array):
+        return None
+    _, difference, mask = compared(block)
+    first = largest_first(difference, mask)[:1]
+    return first[0] if first else None
+
+
+def differing_entries(name: str, difference: np.ndarray, mask: np.ndarray, width: int) -> str:
+    """``◆ dW2[2, 5], dW2[0, 1] and 3 more``: the differing entries, largest difference first,
+    as many as fit ``width`` (at least one, at most NAMED); a vector's by one index."""
+    where = largest_first(difference, mask)
+    vector = difference.ndim == 2 and difference.shape[1] == 1
+    names = [f"{name}[{', '.join(map(str, i[:1] if vector else i))}]" if i else name for i in where]
+    for n in range(min(NAMED, len(names)), 0, -1):
+        more = len(names) - n
+        line = f"{DIFFERS} {', '.join(names[:n])}" + (f" and {more} more" if more else "")
+        if len(line) <= width or n == 1:
+            return line
+    return DIFFERS
+
+
+def diff_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Text:
+    """An output beside the learner's value of it: the verdict, the differing entries named,
+    then theirs, the reference and theirs − reference: three numbers for a scalar, three
+    columns for a vector, three grids for a matrix (one window, so they scroll together).
+    Each differing entry has ◆ before it and the ``differs`` style."""
+    reference, (theirs, difference, mask) = block.array, compared(block)
+    name = block.heading.removeprefix("result ")
+    differs, stats = styles.get("differs", styles["result"]), styles["stats"]
+    text = Text(no_wrap=True, end="")
+    said = verdict(mask)
+    if len(said) > window.width:  # a narrow inspector: the verdict on two lines
+        said = said.replace(": ", ":\n  ", 1)
+    text.append(said + "\n", differs if mask.any() else stats)
+    if mask.any():
+        text.append(differing_entries(name, difference, mask, window.width) + "\n", differs)
+    if is_matrix(reference):
+        span, shape = span_of(block, window), shape_text(reference.shape)
+        grids = (
+            (f"theirs {name} {shape}", theirs, mask),
+            (f"the reference {name}", reference, None),
+            ("theirs − the reference", difference, mask),
+        )
+        for k, (title, a, marked) in enumerate(grids):
+            text.append(("\n" if k else "") + title + "\n", styles["name"])
+            text.append_text(matrix_text(a, window, styles, block.selected, marked, span))
+        return text
+    text.append(f"{block.heading} {shape_text(reference.shape)}\n", styles["name"])
+    for note in block.notes:
+        text.append(f"  {note}\n", stats)
+    columns = [theirs.ravel(), reference.ravel(), difference.ravel()]
+    cell = max(cell_width(a) for a in columns)
+    titles = ("theirs", "reference", "difference")
+    if reference.ndim == 0:
+        for title, a in zip(titles, columns, strict=True):
+            mark = bool(mask) and title != "reference"
+            text.append(f"  {DIFFERS if mark else ' '} {title:<10} ", differs if mark else stats)
+            text.append(f"{fmt(a[0]):>{cell}}\n", differs if mark else "")
+        return text
+    text.append(f"{'i':>5}   " + "  ".join(f"{t:>{cell}}" for t in titles) + "\n", stats)
+    for i, marked in enumerate(mask.ravel().tolist()):
+        style = differs if marked else ""
+        chosen = block.selected is not None and block.selected[0] == i
+        text.append(f"{i:>5} ", stats)
+        text.append(f"{DIFFERS if marked else ' '} ", differs)
+        t, r, d = (f"{fmt(a[i]):>{cell}}" for a in columns)
+        text.append(t, styles["selected"] if chosen else style)
+        text.append(f"  {r}  ")
+        text.append(d + "\n", style)
     return text
 
 
@@ -201,15 +327,19 @@ def op_blocks(op: Op, snapshot: Snapshot, selected: tuple[int, ...] | None = Non
     marks = NO_MARKS if label is None else MappingProxyType({label: "the label"})
     blocks = []
     for k, (name, a) in enumerate(op.outputs.items()):
-        blocks.append(
-            Block(
-                f"result {name}",
-                np.asarray(a),
-                magnitude(name, values, L),
-                selected if k == 0 else None,
-                notes=notes,
+        theirs, also, kept = snapshot.theirs.get(name), (), notes
+        if snapshot.checked and theirs is None:
+            kept = (*notes, f"theirs: none recorded for {name}")
+        elif theirs is not None and np.shape(theirs) != np.shape(a):
+            shapes = (
+                f"theirs is {shape_text(np.shape(theirs))}, the reference {shape_text(a.shape)}"
             )
-        )
+            kept = (*notes, f"{DIFFERS} theirs vs the reference: the shapes differ: {shapes}")
+            also, theirs = (Block(f"theirs {name}", np.asarray(theirs)),), None
+        scale = magnitude(name, values, L)
+        chosen = selected if k == 0 else None
+        blocks += [Block(f"result {name}", np.asarray(a), scale, chosen, notes=kept, theirs=theirs),
+                   *also]  # fmt: skip
     for name, a in op.inputs.items():
         before = " (before)" if name in op.outputs else ""  # an update's W, as it was
         scale = None if before else magnitude(name, values, L)

@@ -24,6 +24,7 @@ from ..session.snapshot import Metrics, Snapshot
 
 TICKS = "▁▂▃▄▅▆▇█"
 EMPTY = "no epochs yet — press e"
+EMPTY_REPLAY = "no epochs in this trace"  # a replay cannot run one
 HEADING = "at each epoch's starting weights"  # when the cost and accuracy were measured
 SHORT_HEADING = "before each epoch's update"  # the same, where the long one does not fit
 X_LABEL = "epoch"
@@ -171,7 +172,8 @@ class Charts(Widget):
     def render(self) -> Text:
         snapshot = self.snapshot
         if snapshot is None or not snapshot.metrics:
-            return Text(EMPTY, self._style("muted"))
+            empty = EMPTY if snapshot is None or snapshot.live else EMPTY_REPLAY
+            return Text(empty, self._style("muted"))
         return self.draw(snapshot.metrics, self.content_size.width, self.content_size.height)
 
     def draw(self, m: Sequence[Metrics], width: int, height: int) -> Text:

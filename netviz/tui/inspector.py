@@ -21,7 +21,17 @@ from ..core.steps import Op
 from ..debug.chain import ChainCard
 from ..numbers import fmt
 from ..session.snapshot import Metrics, Snapshot, WatchValue
-from .arrays import MATRIX_ROWS, Block, Span, Window, block_text, is_matrix, op_blocks
+from .arrays import (
+    MATRIX_ROWS,
+    Block,
+    Span,
+    Window,
+    block_text,
+    is_matrix,
+    largest_difference,
+    op_blocks,
+    span_of,
+)
 from .chain import chain_text
 from .charts import percent
 
@@ -86,10 +96,11 @@ class NumbersView(Widget, can_focus=False):
         """Show arrays; a new ``place`` (another op) starts at the first line and at row and
         column 0, the same place keeps where the view was and moves the matrices' window just
         enough to show the first block's selected entry."""
-        if place != self._place:
+        moved = place != self._place
+        if moved:
             self.origin, self.top = (0, 0), 0
         self.blocks, self._styles, self._place = tuple(blocks), styles, place
-        self._follow_selection()
+        self._follow_selection(moved)
         self._render_blocks()
 
     @property
@@ -102,16 +113,16 @@ class NumbersView(Widget, can_focus=False):
     def spans(self) -> list[Span]:
         """The rows and columns shown of each matrix, in the order of the blocks."""
         window = self.window
-        return [Span.of(b.array, window) for b in self.blocks if is_matrix(b.array)]
+        return [span_of(b, window) for b in self.blocks if is_matrix(b.array)]
 
     def scroll_matrix(self, rows: int, columns: int) -> None:
         """Move the matrices' window ``rows`` rows down and ``columns`` columns right (up and
         left when negative), stopping where the largest matrix's last row or column shows."""
-        matrices = [b.array for b in self.blocks if is_matrix(b.array)]
+        matrices = [b for b in self.blocks if is_matrix(b.array)]
         if not matrices:
             return
         window, far = self.window, 1 << 30
-        last = [Span.of(a, replace(window, row=far, column=far)) for a in matrices]
+        last = [span_of(b, replace(window, row=far, column=far)) for b in matrices]
         row = max(0, min(max(s.rows.start for s in last), self.origin[0] + rows))
         column = max(0, min(max(s.columns.start for s in last), self.origin[1] + columns))
         if (row, column) != self.origin:
@@ -124,12 +135,16 @@ class NumbersView(Widget, can_focus=False):
         if spans:
             self.scroll_matrix(0, pages * len(spans[0].columns))
 
-    def _follow_selection(self) -> None:
-        """Keep the first block's selected entry inside the window (the chain-rule card's)."""
+    def _follow_selection(self, moved: bool = False) -> None:
+        """Keep the first block's selected entry inside the window (the chain-rule card's);
+        on arriving at an op whose output differs from theirs, open on the largest difference."""
         first = self.blocks[0] if self.blocks else None
-        if first is None or first.selected is None or not is_matrix(first.array):
+        if first is None or not is_matrix(first.array):
             return
-        (r, c), span = first.selected[:2], Span.of(first.array, self.window)
+        entry = first.selected or (largest_difference(first) if moved else None)
+        if entry is None:
+            return
+        (r, c), span = entry[:2], span_of(first, self.window)
         row, column = span.rows.start, span.columns.start
         if r not in span.rows:
             row = r if r < span.rows.start else r - len(span.rows) + 1
@@ -234,7 +249,9 @@ class Inspector(Widget):
         "inspector--selected",
         "inspector--muted",
         "inspector--result",
+        "inspector--differs",
     }
+    # The learner's entries that differ from the reference (a check trace's diff view).
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
     """The state to show; set by the app."""
@@ -320,6 +337,7 @@ class Inspector(Widget):
             "equation": get("inspector--name"),
             "value": Style(),
             "result": get("inspector--result"),
+            "differs": get("inspector--differs"),
         }
 
 
