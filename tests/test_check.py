@@ -210,12 +210,15 @@ def test_a_checker_fed_nothing_has_nothing_to_report():
     assert checker.finish() is None and checker.difference is None
 
 
-def _variant(tmp_path: Path, old: str, new: str) -> str:
-    """walkthrough.py with one line changed, written beside the learner scripts' copies."""
+def _variant(tmp_path: Path, old: str, new: str, *more: str) -> str:
+    """walkthrough.py with ``old`` made ``new`` (and further old, new pairs), in ``tmp_path``."""
     source = (LEARNER / "walkthrough.py").read_text()
-    assert old in source
+    pairs = [(old, new), *zip(more[::2], more[1::2], strict=True)]
+    for before, after in pairs:
+        assert before in source, before
+        source = source.replace(before, after)
     path = tmp_path / "variant.py"
-    path.write_text(source.replace(old, new))
+    path.write_text(source)
     return str(path)
 
 
@@ -274,3 +277,39 @@ def test_trace_holds_their_values_beside_the_reference(folder, tmp_path):
     again = netviz_check(folder, "mistake_no_slope", "--trace", str(trace))
     assert again.returncode == 2 and "already exists" in again.stderr
     assert "running" not in again.stdout  # refused before their script ran
+
+
+EPOCH_END = '    print(f"epoch {epoch}: accuracy {correct / m:.4f}")\n'
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "    Z1 = W1 @ X.values + B1\n    A1 = sigmoid(Z1)\n",  # the whole set at once
+        "    x = X[0].values.reshape(-1, 1) * 0.5\n    y = np.zeros((10, 1))\n    y[3] = 1\n"
+        "    Z1 = W1 @ x + B1\n",  # an example that is not a training column
+    ],
+    ids=["whole-set", "test-example"],
+)
+def test_an_accuracy_pass_over_other_data_is_not_a_training_pass(folder, tmp_path, extra):
+    script = _variant(tmp_path, EPOCH_END, extra + EPOCH_END)
+    done = netviz_check(folder, script)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_y_written_for_the_prediction_is_the_prediction(folder, tmp_path):
+    script = _variant(
+        tmp_path, "        A3 = softmax(Z3)\n", "        A3 = softmax(Z3)\n        yhat = A3\n"
+    )
+    done = netviz_check(folder, script)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_running_sum_wrong_on_a_later_example_is_reported_not_a_traceback(folder, tmp_path):
+    script = _variant(
+        tmp_path, "dw3 += dz3 @ A2.T", "dw3 += dz3 @ A2.T if i != 57 else 2 * dz3 @ A2.T"
+    )
+    done = netviz_check(folder, script)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "parts from the reference at e0/" in done.stdout and "/bwd/L3/dW" in done.stdout

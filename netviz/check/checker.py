@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core.activations import Activation
 from . import bulk
+from .data import LearnerData
 from .mistakes import Mistake, Update, diagnose
 from .names import split
 from .outcome import CheckFailed, Difference, Summary, rerun
@@ -50,10 +51,7 @@ class Checker:
         self.failure: str | None = None
         self.weights: dict[str, Array] = {}  # theirs, as they are now
         self.initial: dict[str, Array] = {}  # theirs, before the first pass
-        self.X: Array | None = None  # (inputs, m), once W1 tells the layout
-        self._X_raw: Array | None = None
-        self._columns_at: dict[bytes, int] | None = None
-        self.labels: Array | None = None
+        self.data = LearnerData()  # their X, labels and layout
         self.alpha: float | None = None
         self.alphas: list[float] = []  # each epoch's α, as its update used it
         self.m: int | None = None
@@ -64,7 +62,6 @@ class Checker:
         self.passes = 0  # training passes closed in this epoch
         self.current: Pass | None = None
         self.pending: dict[str, tuple[Array, Assigned]] = {}  # x, y, label before the pass's Z1
-        self._layout: str | None = None
         self.width = 1  # examples in the current pass
         self.sums: dict[str, Array] = {}  # the rule's ΣdW and Σdb over the epoch's passes
         self.last: dict[str, Array] = {}  # the last closed pass's own dW and db
@@ -109,9 +106,9 @@ class Checker:
         if kind in ("W", "b"):
             self._weight(a, kind, l, value)
         elif kind == "X" and value.ndim == 2:
-            self._X_raw, self.X = value, None
+            self.data.set_X(value)
         elif kind in ("labels", "y") and all_examples(value):
-            self._labels(value)
+            self.data.set_labels(value)
         elif kind == "labels" and value.ndim == 0 and float(value).is_integer():
             self.pending["label"] = (value, a)  # one example's digit
         elif kind == "alpha" and value.ndim == 0:
@@ -121,7 +118,7 @@ class Checker:
         elif kind == "index" and value.ndim == 0 and float(value).is_integer():
             self.index = int(value)
         elif kind == "x" or (kind == "y" and (self.current is None or self.current.trained)):
-            self.pending[kind] = (self._columns(kind, value), a)  # for the next pass
+            self.pending[kind] = (self.data.columns(kind, value), a)  # for the next pass
         elif kind in PER_PASS:
             self._op(a, kind, l, value)
 
@@ -139,55 +136,15 @@ class Checker:
         )
 
     # --- layout and data ---------------------------------------------------------------------
-    @property
-    def layout(self) -> str | None:
-        """ "col" (W1 is (16, 784)) or "row" (W1 is (784, 16)), once W1 is known."""
-        return self._layout
-
-    def _columns(self, kind: str, value: Array) -> Array:
-        """``value`` in netviz's layout: one column per example, b and db as (n,)."""
-        if self.layout == "row" and value.ndim == 2:
-            value = value.T
-        if kind in ("b", "db"):
-            return value.ravel() if value.ndim == 2 and 1 in value.shape else value
-        if kind in ("Z", "A", "yhat", "dZ", "dA", "x", "y") and value.ndim == 1:
-            return value.reshape(-1, 1)
-        return value
-
-    def _labels(self, value: Array) -> None:
-        if value.ndim == 1:
-            if np.all(value == np.round(value)):
-                self.labels = value.astype(int)
-            return
-        Y = value if value.shape[0] == 10 else value.T
-        if np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=0) == 1):
-            self.labels = Y.argmax(axis=0)
-
-    def _data(self) -> Array | None:
-        """X (inputs, m), oriented by W1's input size."""
-        if self.X is None and self._X_raw is not None and "W1" in self.initial:
-            raw, inputs = self._X_raw, self.initial["W1"].shape[1]
-            self.X = raw if raw.shape[0] == inputs else raw.T if raw.shape[1] == inputs else None
-            self._columns_at = None
-        return self.X
-
-    def _column_of(self, x: Array) -> int | None:
-        X = self._data()
-        if X is None:
-            return None
-        if self._columns_at is None:
-            self._columns_at = {np.ascontiguousarray(c).tobytes(): i for i, c in enumerate(X.T)}
-        return self._columns_at.get(np.ascontiguousarray(x.ravel()).tobytes())
-
     # --- weights and updates -----------------------------------------------------------------
     def _weight(self, a: Assigned, kind: str, l: int, value: Array) -> None:
         if not self.summary.ops and self.current is None:  # before the first pass: the start
             if kind == "W" and l == 1 and value.ndim == 2:
-                self._layout = "row" if value.shape[0] > value.shape[1] else "col"
-            value = self._columns(kind, value)
+                self.data.first_weights(value)
+            value = self.data.columns(kind, value)
             self.weights[a.name] = self.initial[a.name] = value
             return
-        value = self._columns(kind, value)
+        value = self.data.columns(kind, value)
         before = self.weights.get(a.name)
         if before is None or before.shape != value.shape:
             raise CheckFailed(f"{a.variable} (line {a.line}) changed shape to {value.shape}")
@@ -199,7 +156,7 @@ class Checker:
         grad = f"d{kind}{l}"
         if grad not in self.sums:
             raise CheckFailed(f"{a.variable} changed at line {a.line} before any gradient was made")
-        X = self._data()
+        X = self.data.X
         m = self.width if self.summary.mode == "batch" else self.passes  # the examples summed
         size = self.m or (X.shape[1] if X is not None else m)  # what the epoch's loop covers
         size = size if self.summary.mode == "example" else 1  # one batch pass an epoch
@@ -284,7 +241,7 @@ class Checker:
         L = sum(1 for w in self.weights if w.startswith("W"))
         if kind == "yhat":
             kind, l = "A", L
-        value = self._columns(kind, value)
+        value = self.data.columns(kind, value)
         if kind == "Z" and l == 1:
             self._open_pass(value, L)
         p = self.current
@@ -339,8 +296,8 @@ class Checker:
             raise CheckFailed("no weights (W1 …) were assigned before the first Z1")
         if not self.summary.mode:
             self.summary.mode = "example" if Z1.shape[1] == 1 else "batch"
-            self.summary.layout = self.layout or "col"
-        X = self._data()
+            self.summary.layout = self.data.layout or "col"
+        X = self.data.X
         if self.summary.mode == "example" and Z1.shape[1] == 1:
             found = self._example_input(Z1, X)
             if found is None:  # an example not in X (a test set's): other data
@@ -355,7 +312,9 @@ class Checker:
         else:
             self.current = None  # a forward pass over other data: not checked
             return
-        labels = None if self.labels is None else self.labels[example : example + x.shape[1]]
+        labels = (
+            None if self.data.labels is None else self.data.labels[example : example + x.shape[1]]
+        )
         label = self.pending.pop("label", None)
         if labels is None and label is not None and x.shape[1] == 1:
             labels = np.array([int(label[0])])
@@ -387,7 +346,7 @@ class Checker:
         """The pass's example (x, its index in X); None when x is not one of X's columns."""
         x = self.pending.pop("x", (None,))[0]
         if x is not None:
-            found = self._column_of(x)
+            found = self.data.column_of(x)
             if found is None and X is not None:
                 return None
             return x, self.passes if found is None else found
@@ -478,11 +437,11 @@ class Checker:
         for as many epochs as were checked; the largest relative difference from their final
         weights, or None when there is nothing to compare (no update, or no X)."""
         self.flush()
-        X = self._data()
-        if not self.epoch or X is None or self.labels is None or self.difference:
+        X = self.data.X
+        if not self.epoch or X is None or self.data.labels is None or self.difference:
             return None
         columns = sorted(self.examples) if self.summary.mode == "example" else range(self.width)
-        X_used, labels = X[:, columns], self.labels[list(columns)]
+        X_used, labels = X[:, columns], self.data.labels[list(columns)]
         final = rerun(self.initial, X_used, labels, self.hidden[0], self.alphas)
         return max(relative(self.weights[k], v) for k, v in final.items())
 

@@ -47,7 +47,7 @@ def write_trace(path: str | Path, checker: Checker, script: str) -> int:
         "seed": 0,
         "dtype": "float64",
         "scale_pixels": scaled,
-        "train_size": int(checker.X.shape[1]) if checker.X is not None else 0,
+        "train_size": int(checker.data.X.shape[1]) if checker.data.X is not None else 0,
         "record": "check",
         "watch": [],
         "check": {
