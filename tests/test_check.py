@@ -313,3 +313,31 @@ def test_a_running_sum_wrong_on_a_later_example_is_reported_not_a_traceback(fold
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert "parts from the reference at e0/" in done.stdout and "/bwd/L3/dW" in done.stdout
+
+
+OWN = [
+    "    dw3 = np.zeros_like(W3)",
+    "    sum_w3 = np.zeros_like(W3)",
+    "dw3 += dz3 @ A2.T",
+    "dw3 = dz3 @ A2.T\n        sum_w3 += dw3",
+    "W3 = W3 - alpha * dw3 / m",
+    "W3 = W3 - alpha * sum_w3 / m",
+]
+
+
+def test_each_examples_own_gradient_summed_under_another_name_matches(folder, tmp_path):
+    done = netviz_check(folder, _variant(tmp_path, *OWN))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_wrong_own_gradient_on_a_later_example_is_found_in_its_epoch(folder, tmp_path):
+    wrong = ["dw3 = dz3 @ A2.T\n", "dw3 = dz3 @ A2.T if i != 57 else dz3 @ A1.T\n"]
+    done = netviz_check(folder, _variant(tmp_path, *OWN, *wrong))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "/bwd/L3/dW" in done.stdout
+
+
+def test_a_script_that_never_updates_is_stopped_and_told(folder):
+    done = netviz_check(folder, "mistake_no_update")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "W1 never changed" in done.stdout

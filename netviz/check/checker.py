@@ -73,6 +73,9 @@ class Checker:
         self._magnitudes: dict[str, tuple[Array, Array]] = {}  # |W|, kept across passes
         self.kept = bulk.Kept()
         self.kept_sums: dict[str, Array] = {}  # their running sums, as last seen in kept passes
+        self.kept_own: dict[str, tuple[Array, Assigned]] = {}  # Σ of their own, in kept passes
+        self.forms: dict[str, int] = {}  # each gradient's form: 0 its own, 1 a running sum
+        self.assigned: dict[str, tuple[str, int]] = {}  # each weight's last (variable, line)
 
     # --- feeding -----------------------------------------------------------------------------
     def see(self, a: Assigned) -> None:
@@ -138,6 +141,7 @@ class Checker:
     # --- layout and data ---------------------------------------------------------------------
     # --- weights and updates -----------------------------------------------------------------
     def _weight(self, a: Assigned, kind: str, l: int, value: Array) -> None:
+        self.assigned[a.name] = (a.variable, a.line)
         if not self.summary.ops and self.current is None:  # before the first pass: the start
             if kind == "W" and l == 1 and value.ndim == 2:
                 self.data.first_weights(value)
@@ -185,7 +189,8 @@ class Checker:
         )
         self.summary.ops += checked
         if found is not None:
-            alone, (variable, line) = found.alone, kept.where[found.name]
+            alone = found.alone
+            variable, line = alone.lines.get(found.name, kept.where[found.name])
             got = alone.theirs[found.name]
             for name in [n for n in alone.theirs if kept.order[n] >= kept.order[found.name]]:
                 del alone.theirs[name]  # their inputs to the op, not what came after
@@ -197,6 +202,13 @@ class Checker:
             self._found(
                 a, self._address(kind, l), got, expected, rule_text(found.name, alone), None
             )
+        for name, (total, a) in self.kept_own.items():  # their own gradients, summed
+            if not agrees(np.asarray(total), sums[name], sums["|" + name], self.dtype):
+                self.current = kept.passes[-1]
+                rule = f"Σ {name} over the epoch's later {len(kept.passes):,} examples"
+                kind, l = split(name)
+                self._found(a, self._address(kind, l), total, sums[name], rule, None)
+        self.kept_own = {}
         for g, total in sums.items():
             self.sums[g] = self.sums[g] + total if g in self.sums else total
         for name, (value, a) in self.kept_sums.items():  # their running sums, at the end
@@ -207,6 +219,19 @@ class Checker:
                 self._found(a, self._address(kind, l), value, self.sums[name], rule, None)
             self.accumulated[name] = value
         self.kept_sums = {}
+
+    def _never_updated(self, size: int) -> None:
+        """More examples went by than X holds, and no W changed: the update is missing."""
+        variable, line = self.assigned.get("W1", ("W1", 0))
+        W1, total = self.weights["W1"], self.sums["dW1"]
+        alpha = self.alpha or 0.0
+        expected = W1 - alpha * total / self.passes
+        update = Update(W1, total, total, alpha, self.passes, self.m, self.passes, size)
+        rule = f"W1 ← W1 − α·ΣdW1/m once an epoch: {self.passes:,} examples went by (X has "
+        rule += f"{size:,}) and W1 never changed"
+        self.current = None
+        a = Assigned("W1", variable, W1, line)
+        self._found(a, f"e{self.epoch + 1}", W1, expected, rule, update)
 
     def flush(self) -> None:
         """Check what is kept (the script ended or crashed mid-epoch)."""
@@ -260,8 +285,9 @@ class Checker:
         if kind in ("dW", "db"):
             self._gradient(a, name, value)
             return
-        if kind == "A" and l < L:
-            self._choose_hidden(value, p.get(f"Z{l}"))
+        if kind == "A" and l < L and not self._choose_hidden(value, p.get(f"Z{l}")):
+            rule = f"A{l} = f(Z{l}) with f one of σ(Z), σ(Z − 1e−5), tanh, relu: none gives yours"
+            self._check(a, self._address(kind, l), value, p.expected(name)[0], None, rule, None)
         try:
             expected, scale = p.expected(name)
         except LookupError as missing:
@@ -283,10 +309,15 @@ class Checker:
     def _keep(self, a: Assigned, p: Pass, kind: str, name: str, value: Array) -> None:
         """A value of a kept pass: stored, checked with the epoch's other kept passes."""
         if kind in ("dW", "db"):
-            self.kept_sums[name] = (value, a)
             p.trained = True
+            if self.forms.get(name) == 0:  # each pass's own: their sum is checked at the end
+                total = self.kept_own.get(name, (0.0, a))[0]
+                self.kept_own[name] = (total + value, a)
+            else:
+                self.kept_sums[name] = (value, a)
             return
         p.theirs[name] = value
+        p.lines[name] = (a.variable, a.line)
         self.kept.note(name, a.variable, a.line)
         p.trained |= kind in ("dZ", "dA")
 
@@ -382,6 +413,11 @@ class Checker:
                 for key, value in ((g, own), ("|" + g, scale)):  # Σ, and Σ of magnitudes
                     self.sums[key] = self.sums[key] + value if key in self.sums else value
         self.passes += 1
+        if len(self.kept.passes) >= bulk.CHUNK:  # memory stays bounded: check these now
+            self._check_kept()
+        X = self.data.X
+        if self.summary.mode == "example" and X is not None and self.passes > X.shape[1]:
+            self._never_updated(X.shape[1])
         if self.epoch == 0:
             self.examples.append(p.example)
             self.summary.examples = len(self.examples) * p.width
@@ -410,16 +446,19 @@ class Checker:
                 self.accumulated[name] = value
             if k == 0:  # the pass's own gradient: comparable in a trace
                 p.own[name] = value
+            self.forms[name] = k
             return
         self._check(a, self._address(*split(name)), value, own, scale, rule_text(name, p), None)
 
-    def _choose_hidden(self, A: Array, Z: Array) -> None:
+    def _choose_hidden(self, A: Array, Z: Array) -> bool:
+        """Keep the activations whose rule gives their A; False when none does."""
         with np.errstate(over="ignore", invalid="ignore"):
             fits = [h for h in self.hidden if agrees(A, h.forward(Z), None, self.dtype)]
         if fits:
             self.hidden = fits
             self.current.hidden = fits[0]
-            self.summary.hidden = fits[0].name
+            self.summary.hidden = " or ".join(h.name for h in fits)  # float32 may not tell
+        return bool(fits)
 
     def _address(self, kind: str, l: int) -> str:
         p = self.current

@@ -233,6 +233,13 @@ UPDATES: tuple[Mistake, ...] = (
         ),
     ),
     Mistake(
+        "no_update",
+        "the weights are never updated",
+        "gradient descent changes W once an epoch: W ← W − α·ΣdW/m; without it nothing learns",
+        ("update",),
+        lambda u: [u.before],
+    ),
+    Mistake(
         "not_divided",
         "update not divided by m",
         "W ← W − α·ΣdW/m: the step uses the mean gradient; without /m it is m times too large",

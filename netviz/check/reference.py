@@ -96,6 +96,7 @@ class Pass:
     trained: bool = False  # a backward value was seen: the pass counts toward the epoch's sums
     kept: bool = False  # checked later, with the epoch's other kept passes (.bulk)
     own: dict[str, Array] = field(default_factory=dict)  # their dW, db of this pass alone
+    lines: dict[str, tuple[str, int]] = field(default_factory=dict)  # name: (variable, line)
     magnitudes: dict[str, tuple[Array, Array]] = field(default_factory=dict)  # |W|, shared
     _rule: dict[str, Array] = field(default_factory=dict)
     _expected: dict[str, tuple[Array, Array | None]] = field(default_factory=dict)
