@@ -73,7 +73,7 @@ def test_a_correct_script_matches(folder, case):
     assert "matches the reference" in done.stdout
     agree = re.search(r"your final weights agree to ([0-9.e+-]+)", done.stdout)
     assert agree and float(agree.group(1)) < 1e-9  # netviz's own trainer, from their weights
-    assert "2 epochs" in done.stdout
+    assert "2 epochs checked" in done.stdout
 
 
 @pytest.mark.parametrize("case", MISTAKES)
@@ -184,7 +184,7 @@ def test_the_checker_stops_the_script_after_k_epochs(folder):
     done = netviz_check(folder, "walkthrough.py", "--epochs", "1")
     assert done.returncode == 0
     assert done.stdout.count("epoch 0: accuracy") == 0  # stopped at the first update's end
-    assert "1 epoch," in done.stdout
+    assert "1 epoch checked," in done.stdout
 
 
 def test_rounding_is_not_a_difference_but_a_mistake_in_one_entry_is():

@@ -448,6 +448,8 @@ class Checker:
                 p.own[name] = value
             self.forms[name] = k
             return
+        if self.forms.get(name) == 1:  # a running sum until now: its rule is the running sum
+            own, scale = running, running_scale
         self._check(a, self._address(*split(name)), value, own, scale, rule_text(name, p), None)
 
     def _choose_hidden(self, A: Array, Z: Array) -> bool:

@@ -126,7 +126,7 @@ def _nothing(name: str) -> str:
 def _progress(checker: Checker) -> str:
     s = checker.summary
     epochs = f"{checker.epoch} epoch{'s' if checker.epoch != 1 else ''}"
-    return f"{epochs}, {s.examples:,} examples in the first"
+    return f"{epochs} checked, {s.examples:,} examples in the first epoch"
 
 
 def _difference(name: str, d: Difference, lines: list[str]) -> None:
@@ -149,13 +149,14 @@ def _difference(name: str, d: Difference, lines: list[str]) -> None:
         count = int(np.count_nonzero(far))
         shape = _shape(got)
         print(f"  shape {shape}; {count:,} of {got.size:,} entries differ; the most different:")
-        for k in order:
-            where = np.unravel_index(k, got.shape)
-            index = ", ".join(str(i) for i in where)
-            print(
-                f"    [{index}]  expected {fmt(float(expected[where])):>11}  "
-                f"got {fmt(float(got[where])):>11}"
-            )
+        entries = [np.unravel_index(k, got.shape) for k in order]
+        labels = ["[" + ", ".join(str(i) for i in where) + "]" for where in entries]
+        width = max(map(len, labels), default=0)
+        for where, label in zip(entries, labels, strict=True):
+            e, g = float(expected[where]), float(got[where])
+            gap = fmt(g - e) if np.isfinite(g - e) else "—"
+            row = f"expected {fmt(e):>11}  got {fmt(g):>11}  difference {gap:>11}"
+            print(f"    {label:<{width}}  {row}")
     m = d.mistake
     if m is not None:
         print(f"  likely mistake: {m.title}: {m.why}.")
