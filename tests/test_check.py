@@ -341,3 +341,20 @@ def test_a_script_that_never_updates_is_stopped_and_told(folder):
     done = netviz_check(folder, "mistake_no_update")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "W1 never changed" in done.stdout
+
+
+def test_mini_batches_are_not_passed_off_as_full_batch_descent(folder, tmp_path):
+    source = (LEARNER / "vectorised.py").read_text()
+    loop = "        Z1, A1, Z2, A2, Z3, A3 = forward(W1, b1, W2, b2, W3, b3, X)\n"
+    assert loop in source
+    batches = source.replace(
+        loop,
+        "        b = slice(50 * (epoch % 4), 50 * (epoch % 4) + 50)\n"
+        "        Xb, Yb = X[:, b], Y[:, b]\n" + loop.replace(", X)", ", Xb)"),
+    ).replace("= backward(A1, A2, A3, W2, W3, X, Y)", "= backward(A1, A2, A3, W2, W3, Xb, Yb)")
+    batches = batches.replace("np.argmax(Y, axis=0))", "np.argmax(Yb, axis=0))")
+    script = tmp_path / "batches.py"
+    script.write_text(batches)
+    done = netviz_check(folder, script)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "mini-batch descent" in done.stderr

@@ -76,6 +76,8 @@ class Checker:
         self.kept_own: dict[str, tuple[Array, Assigned]] = {}  # Σ of their own, in kept passes
         self.forms: dict[str, int] = {}  # each gradient's form: 0 its own, 1 a running sum
         self.assigned: dict[str, tuple[str, int]] = {}  # each weight's last (variable, line)
+        self.other_width = 0  # the columns of the last forward pass over other data
+        self.new_X = False  # X was given again, other examples, after training began
 
     # --- feeding -----------------------------------------------------------------------------
     def see(self, a: Assigned) -> None:
@@ -109,6 +111,8 @@ class Checker:
         if kind in ("W", "b"):
             self._weight(a, kind, l, value)
         elif kind == "X" and value.ndim == 2:
+            if self.summary.ops and self.data.X is not None:
+                self.new_X = True  # training began on another X: another set, or mini-batches
             self.data.set_X(value)
         elif kind in ("labels", "y") and all_examples(value):
             self.data.set_labels(value)
@@ -270,6 +274,13 @@ class Checker:
         if kind == "Z" and l == 1:
             self._open_pass(value, L)
         p = self.current
+        X = self.data.X
+        if kind == "dZ" and X is not None and (self.new_X or p is None and self.other_width):
+            raise CheckFailed(  # gradients of another X than the first epoch's: mini-batches
+                f"{a.variable} (line {a.line}) is a gradient over other examples than the first "
+                "epoch's X: mini-batch descent, or a new data set; netviz check follows a loop "
+                "over single examples or the whole batch at once, the same examples each epoch"
+            )
         if p is None and kind in ("dW", "db"):
             return  # a running sum set to 0 before the epoch's first pass
         if p is None or kind in ("Z", "A", "dZ", "dA", "y") and value.shape[-1] != p.width:
@@ -342,6 +353,7 @@ class Checker:
             x, example = X, 0
         else:
             self.current = None  # a forward pass over other data: not checked
+            self.other_width = Z1.shape[1]
             return
         labels = (
             None if self.data.labels is None else self.data.labels[example : example + x.shape[1]]
