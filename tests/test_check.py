@@ -84,7 +84,7 @@ def test_a_planted_mistake_is_found_where_it_is_and_named(folder, case):
     assert f"parts from the reference at {entry['address']}\n" in done.stdout
     assert f"your {entry['variable']}, line {entry['line']}:" in done.stdout
     title = next(m.title for m in (*CATALOGUE, *UPDATES) if m.id == entry["mistake"])
-    assert f"likely mistake: {title}:" in done.stdout
+    assert f"likely mistake: {title}\n" in done.stdout
 
 
 def test_names_given_with_names_are_followed(folder):
@@ -229,7 +229,7 @@ def test_a_mistake_on_a_later_example_is_found_at_that_example(folder, tmp_path)
     done = netviz_check(folder, script)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "parts from the reference at e0/x57/bwd/L3/dZ\n" in done.stdout
-    assert "likely mistake: ŷ − y with its sign reversed:" in done.stdout
+    assert "likely mistake: ŷ − y with its sign reversed\n" in done.stdout
 
 
 def test_values_may_be_lists(folder, tmp_path):

@@ -159,7 +159,8 @@ def _difference(name: str, d: Difference, lines: list[str]) -> None:
             print(f"    {label:<{width}}  {row}")
     m = d.mistake
     if m is not None:
-        print(f"  likely mistake: {m.title}: {m.why}.")
+        print(f"  likely mistake: {m.title}")
+        print(f"    {m.why}.")
         print(
             "  proven: that wrong rule, computed from your own inputs to this line, gives "
             "your values."
