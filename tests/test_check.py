@@ -255,14 +255,15 @@ def test_a_difference_no_mistake_explains_shows_the_rule_with_its_numbers(folder
     assert total and total.group(1) == first.group(2)
 
 
-def test_trace_holds_their_values_beside_the_reference(folder, tmp_path):
+@pytest.mark.parametrize("case", ["mistake_no_slope", "mistake_softmax_unnormalised"])
+def test_trace_holds_their_values_beside_the_reference(folder, tmp_path, case):
     """--trace: each checked op's reference output and theirs; they differ exactly at the first
     difference (and the trace says where it is), and agree before it."""
     from netviz.trace import TraceReader
 
-    entry = MANIFEST["mistake_no_slope"]
+    entry = MANIFEST[case]
     trace = tmp_path / "check.nvtrace"
-    done = netviz_check(folder, "mistake_no_slope", "--trace", str(trace))
+    done = netviz_check(folder, case, "--trace", str(trace))
     assert done.returncode == 1 and f"trace: {trace}, 1 pass," in done.stdout
     with TraceReader(trace) as reader:
         assert reader.meta["check"]["first_difference"] == entry["address"]
@@ -274,7 +275,7 @@ def test_trace_holds_their_values_beside_the_reference(folder, tmp_path):
                 if not agrees(theirs, reference, None, np.dtype(np.float64)):
                     differ.append(step.address)
         assert differ == [entry["address"]]
-    again = netviz_check(folder, "mistake_no_slope", "--trace", str(trace))
+    again = netviz_check(folder, case, "--trace", str(trace))
     assert again.returncode == 2 and "already exists" in again.stderr
     assert "running" not in again.stdout  # refused before their script ran
 

@@ -75,9 +75,11 @@ def _write_pass(writer: TraceWriter, epoch: int, p: Pass, c: int, scaled: bool) 
     pixels = np.clip(np.rint(x * 255 if scaled else x), 0, 255).astype(np.uint8)
     writer.add_examples([(example, None if label < 0 else label, pixels)])
     L = p.layers
-    theirs = {YHAT if k == f"A{L}" else k: v for k, v in p.theirs.items()}
-    if p.width == 1:  # a batch's dW and db are sums: not one example's
-        theirs.update(p.own)
+    theirs = dict(p.theirs)
+    for name, value in p.own.items():  # their dW, db of the pass, and the value that differs
+        if p.width == 1 or name[:2] not in ("dW", "db"):  # a batch's dW, db are sums
+            theirs[name] = value
+    theirs = {YHAT if k in (f"A{L}", "yhat") else k: v for k, v in theirs.items()}
     produced: set[str] = set()
     context: dict[str, np.ndarray] = {}
     for op in ops:
