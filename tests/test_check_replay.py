@@ -350,3 +350,15 @@ async def test_the_verdict_and_the_marked_entry_fit_every_size(traces, size):
             text = " ".join(" ".join(line.plain for line in shown).split())
             assert "theirs vs the reference: 1 of 16 entries differ" in text
             assert f"3 {DIFFERS} {fmt(2 * replay.snapshot().op.outputs['dZ2'][3, 0])}" in text
+
+
+def test_a_live_tour_refuses_differs_saying_why(tmp_path):
+    from netviz.core.presets import PRESETS
+    from netviz.debug.breakpoints import BreakpointError
+    from netviz.session.live import Session
+    from netviz.training.run import RunSpec
+
+    spec = RunSpec(PRESETS["seed"], train_size=60, test_size=20)
+    with Session(spec, trace=tmp_path / "t.nvtrace") as live:
+        with pytest.raises(BreakpointError, match="only a check trace"):
+            live.add_breakpoint("differs")

@@ -339,6 +339,10 @@ class History:
             bp = parse_breakpoint(text, layers=len(self._sizes) - 1)
             if bp.kind == "flip" and not 0 <= bp.example < train_size:
                 raise BreakpointError(f"{text!r}: examples are x0–x{train_size - 1}")
+            if bp.kind == "differs":  # a replay of a check trace answers it (Replay overrides)
+                raise BreakpointError(
+                    f"{text!r}: only a check trace (netviz check --trace) holds a learner's values"
+                )
             self.breakpoints.append(bp)
             self._save_breakpoints()
             return bp
