@@ -20,6 +20,7 @@ import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .names import canonical
 
@@ -51,49 +52,77 @@ class Crash:
     text: str  # "ValueError: shapes (16,784) and (785,1) not aligned"
 
 
-def _targets(node: ast.AST) -> list[str]:
-    """The plain names an assignment target binds or writes into (``W1[:]`` writes W1)."""
+class Target(NamedTuple):
+    """An assignment target: the name netviz recognises (``W1`` of ``self.W1`` or
+    ``params["W1"]``), the learner's text for it, and the expression that reads it back."""
+
+    key: str
+    shown: str
+    expr: ast.expr
+    node: ast.AST | None = None  # the target as written (its text is shown as the learner wrote it)
+
+
+def _load(node: ast.expr) -> ast.expr:
+    """A copy of a target expression that reads its value (``self.W1``, ``p["W1"]``)."""
+    return ast.parse(ast.unparse(node), mode="eval").body
+
+
+def _targets(node: ast.AST) -> list[Target]:
+    """What an assignment target binds or writes into: a name, an attribute (``self.W1``), a
+    string key (``params["W1"]``), or the array a subscript writes into (``W1[:]``, ``y[k]``)."""
     if isinstance(node, ast.Name):
-        return [node.id]
+        return [Target(node.id, node.id, ast.Name(node.id, ast.Load()))]
     if isinstance(node, (ast.Tuple, ast.List)):
-        return [n for e in node.elts for n in _targets(e)]
-    if isinstance(node, (ast.Subscript, ast.Attribute, ast.Starred)):
+        return [t for e in node.elts for t in _targets(e)]
+    if isinstance(node, ast.Attribute):
+        return [Target(node.attr, ast.unparse(node), _load(node), node)]
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        if (
+            isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+            and key.value.isidentifier()
+        ):
+            return [Target(key.value, ast.unparse(node), _load(node), node)]
+        return _targets(node.value)
+    if isinstance(node, ast.Starred):
         return _targets(node.value)
     return []
 
 
-def _assigns(node: ast.stmt) -> list[str]:
-    """The names a simple statement assigns (after it has run)."""
+def _assigns(node: ast.stmt) -> list[Target]:
+    """What a simple statement assigns (after it has run)."""
     if isinstance(node, ast.Assign):
-        return [n for t in node.targets for n in _targets(t)]
+        return [t for target in node.targets for t in _targets(target)]
     if isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
         return _targets(node.target)
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-        return [n for k in node.value.keywords if k.arg == "out" for n in _targets(k.value)]
+        return [t for k in node.value.keywords if k.arg == "out" for t in _targets(k.value)]
     return []
 
 
-def _binds(node: ast.stmt) -> list[str]:
-    """The names a ``for``, a ``with`` or a function's parameters bind at the top of its body
+def _binds(node: ast.stmt) -> list[Target]:
+    """What a ``for``, a ``with`` or a function's parameters bind at the top of its body
     (``def train(X, Y, alpha)`` called with 0.1 tells α)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         a = node.args
-        return [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
+        names = [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
+        return [Target(n, n, ast.Name(n, ast.Load())) for n in names]
     if isinstance(node, (ast.For, ast.AsyncFor)):
         return _targets(node.target)
     if isinstance(node, (ast.With, ast.AsyncWith)):
-        return [n for i in node.items if i.optional_vars for n in _targets(i.optional_vars)]
+        return [t for i in node.items if i.optional_vars for t in _targets(i.optional_vars)]
     return []
 
 
 def assigned_names(source: str, filename: str = "<script>") -> dict[int, tuple[str, ...]]:
-    """For each statement's first line, the plain names it assigns (targets of ``=``, ``+=``,
-    annotated assignments, ``for`` loops and ``with … as``; ``W1[:] = …`` assigns W1, and so
-    does a call's ``out=W1``)."""
+    """For each statement's first line, the names it assigns as netviz reads them (targets of
+    ``=``, ``+=``, ``for`` and ``with … as``; ``W1[:] = …`` assigns W1, ``self.W1 = …`` and
+    ``params["W1"] = …`` W1, and so does a call's ``out=W1``)."""
     found: dict[int, list[str]] = {}
     for node in ast.walk(ast.parse(source, filename)):
         if isinstance(node, ast.stmt):
-            names = _assigns(node) + _binds(node)
+            names = [t.key for t in _assigns(node) + _binds(node)]
             if names:
                 found.setdefault(node.lineno, []).extend(names)
     return {line: tuple(dict.fromkeys(names)) for line, names in found.items()}
@@ -102,23 +131,33 @@ def assigned_names(source: str, filename: str = "<script>") -> dict[int, tuple[s
 class _Instrument(ast.NodeTransformer):
     """Puts ``HOOK(line, ((variable, name, value), …))`` after each recognised assignment."""
 
-    def __init__(self, given: dict[str, str]) -> None:
-        self.given = given
+    def __init__(self, given: dict[str, str], source: str = "") -> None:
+        self.given, self.source = given, source
 
-    def _call(self, node: ast.stmt, names: list[str]) -> ast.stmt | None:
-        known = [(n, c) for n in dict.fromkeys(names) if (c := canonical(n, self.given))]
+    def _call(self, node: ast.stmt, targets: list[Target]) -> ast.stmt | None:
+        targets = [
+            t._replace(shown=ast.get_source_segment(self.source, t.node) or t.shown)
+            if t.node is not None
+            else t
+            for t in targets
+        ]
+        unique = {t.shown: t for t in targets}.values()
+        known = [(t, c) for t in unique if (c := canonical(t.key, self.given))]
         if not known:
             return None
         items = [
-            ast.Tuple([ast.Constant(n), ast.Constant(c), ast.Name(n, ast.Load())], ast.Load())
-            for n, c in known
+            ast.Tuple([ast.Constant(t.shown), ast.Constant(c), t.expr], ast.Load())
+            for t, c in known
         ]
         call = ast.Call(
             ast.Name(HOOK, ast.Load()),
             [ast.Constant(node.lineno), ast.Tuple(items, ast.Load())],
             [],
         )
-        return ast.copy_location(ast.Expr(call), node)
+        call = ast.Expr(call)
+        for part in ast.walk(call):  # the script's own line, for anything that would point here
+            ast.copy_location(part, node)
+        return call
 
     def _body(self, statements: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
@@ -147,7 +186,7 @@ class _Instrument(ast.NodeTransformer):
 
 def instrumented(source: str, filename: str, given: dict[str, str] | None = None):
     """The script compiled with the checker's calls in it."""
-    tree = _Instrument(given or {}).visit(ast.parse(source, filename))
+    tree = _Instrument(given or {}, source).visit(ast.parse(source, filename))
     return compile(ast.fix_missing_locations(tree), filename, "exec")
 
 
