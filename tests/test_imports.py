@@ -72,11 +72,23 @@ LAYERS: dict[str, set[str]] = {
     "trace": {"core"},
     "debug": {"core"},
     "check": {"core", "debug", "trace"},
+    "lessons": {"core", "trace"},
     "training": {"core", "data", "trace"},
     "export": {"core", "data", "trace", "debug"},
     "session": {"core", "data", "trace", "debug", "training", "export"},
     "tui": {"core", "debug", "session"},
-    "commands": {"core", "data", "trace", "debug", "check", "training", "export", "session", "tui"},
+    "commands": {
+        "core",
+        "data",
+        "trace",
+        "debug",
+        "check",
+        "lessons",
+        "training",
+        "export",
+        "session",
+        "tui",
+    },
 }
 PACKAGE = Path(__file__).parents[1] / "netviz"
 

@@ -403,6 +403,16 @@ class History:
                 kept.add((h.condition, h.address))
                 self.hits.append(h)
 
+    def arrays(self) -> Mapping[str, Array]:
+        """The arrays at the cursor by name (x, y, W1, Z1, ŷ, …, with yhat and alpha): what the
+        pass has computed up to this op, as a watch sees them; an epoch step's shown example's."""
+        with self._lock:
+            item = self._items[self._cursor]
+            if item.pass_id is None:
+                return self._epoch_view(item.index).values
+            _, index, ops = self._current_pass()
+            return op_tensors(ops, index)
+
     def predicted(self) -> int | None:
         """The digit the pass at the cursor predicts (its ŷ's largest entry), known as soon as
         the pass is computed, before the cursor reaches ŷ; None on an epoch step."""
