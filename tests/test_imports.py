@@ -76,7 +76,7 @@ LAYERS: dict[str, set[str]] = {
     "training": {"core", "data", "trace"},
     "export": {"core", "data", "trace", "debug"},
     "session": {"core", "data", "trace", "debug", "training", "export"},
-    "tui": {"core", "debug", "session"},
+    "tui": {"core", "debug", "lessons", "session"},
     "commands": {
         "core",
         "data",

@@ -173,6 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     own.set_defaults(command=_check)
 
+    lesson = sub.add_parser(
+        "lesson",
+        help="walk a lesson in the tour: it asks before it shows",
+        description="Walk a lesson of the shipped course (or your own TOML file) in the tour: "
+        "at each stop a short text, and at some a question answered before the value is shown. "
+        "Your answers are kept in the trace.",
+    )
+    lesson.add_argument("name", nargs="?", metavar="NAME|FILE.toml", help="a lesson (see --list)")
+    lesson.add_argument("--list", action="store_true", help="list the course's lessons")
+    lesson.add_argument("--data", help="the data set (default: the shipped sample)")
+    lesson.add_argument(
+        "--trace", metavar="FILE", help="trace file (default: a new one in traces/)"
+    )
+    lesson.set_defaults(command=_lesson)
+
     predict = sub.add_parser("predict", help="predict digits with saved weights")
     predict.add_argument("--weights", required=True, metavar="FILE.npz")
     predict.add_argument("--data", required=True, help="CSV (labelled or not) or IDX")
@@ -398,6 +413,14 @@ def _tour(args: argparse.Namespace) -> int:
     from .tour import tour
 
     return tour(_spec(args), trace=args.trace, record=_recording(args), goto=args.goto)
+
+
+def _lesson(args: argparse.Namespace) -> int:
+    from .lesson import lesson, list_lessons
+
+    if args.list or args.name is None:
+        return list_lessons()
+    return lesson(args.name, args.data, args.trace)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -55,6 +55,10 @@ def info(path: str) -> int:
         table.add_row(Text(literal(field)), Text(literal(value)))
 
     for key, value in meta.items():
+        if key == "answers" and isinstance(value, list):  # a lesson's: counted, not listed
+            right = sum(1 for a in value if isinstance(a, dict) and a.get("right") is True)
+            row("answers", f"{len(value)} ({right} right)")
+            continue
         row(key, _meta_text(value))
     table.add_section()
     row("size", _size(Path(path)))

@@ -202,6 +202,12 @@ class Session(History):
                 self.hits.append(Hit(result.epoch, bp.text, reason, bp.layer, f"e{result.epoch}"))
         self._facts = facts
 
+    def keep_answers(self, answers: list[dict]) -> None:
+        """A lesson's answers (stop, address, question, answer, right, seconds), in the trace's
+        metadata (``answers``), for ``netviz trace info`` and a teacher."""
+        if getattr(self, "_recorder", None):
+            self._recorder.writer.set_meta({"answers": answers})
+
     def set_alpha(self, alpha: float) -> Snapshot:
         """Change the learning rate for the epochs to come (recorded per epoch in the trace).
 

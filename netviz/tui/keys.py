@@ -323,3 +323,11 @@ PALETTE = [(key.palette, key.action, key.shown_key) for key in KEYS if key.palet
 # How the numbers view writes its matrix-scrolling keys ("⇧←→↑↓ scroll"), from their rows.
 _ARROWS = [key.shown_key.removeprefix("⇧") for key in KEYS if key.name == "scroll_matrix"]
 MATRIX_KEYS = "⇧" + "".join(sorted(_ARROWS, key="←→↑↓".index)) + " scroll"
+
+# A lesson's own keys (netviz lesson): on top of the tour's, in the lesson app only.
+LESSON_KEYS: tuple[Key, ...] = (
+    Key("l", "lesson(1)", "Next stop", "the lesson's next stop", palette="Go to the next stop"),
+    Key("L", "lesson(-1)", "Stop back", "the lesson's previous stop", show=False),
+    Key("a", "answer", "Answer", "type your answer to the stop's question", palette="Answer"),
+)
+LESSON_BINDINGS: list[Binding] = [key.binding() for key in LESSON_KEYS]

@@ -1,0 +1,61 @@
+"""``netviz lesson``: list the course, or walk a lesson in the tour (asking before it shows)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..safe import literal
+
+
+def list_lessons() -> int:
+    """One line per lesson of the shipped course: its name, title, stops and questions."""
+    from ..lessons.format import lessons, load
+
+    for path in lessons():
+        lesson = load(path)
+        asked = sum(1 for s in lesson.stops if s.question is not None)
+        order = path.stem.partition("-")[0]
+        print(f"{order}  {lesson.name:<18} {lesson.title}  ({len(lesson.stops)} stops, {asked} "
+              f"question{'s' if asked != 1 else ''})")  # fmt: skip
+    return 0
+
+
+def lesson(name: str, data: str | None, trace: str | None) -> int:
+    """Walk the lesson ``name`` (a course lesson or a TOML file) on a live run of its preset:
+    the file and every question are checked before the tour starts."""
+    from ..core.presets import PRESETS
+    from ..errors import NetvizError
+    from ..lessons.format import find, load
+    from ..lessons.questions import verify
+    from ..session.live import Session
+    from ..training.run import RunSpec
+
+    chosen = load(find(name))
+    spec = RunSpec(PRESETS[chosen.preset], **({"data": data} if data else {}))
+    with tempfile.TemporaryDirectory() as scratch, Session(spec, trace=Path(scratch) / "t") as dry:
+
+        def values_at(address: str):  # a run of its own, thrown away: the lesson's starts fresh
+            epoch = int(address[1:].split("/")[0])
+            while dry.snapshot().epoch < epoch:
+                dry.run_epoch(follow=False)
+            dry.goto(address)
+            return dry.arrays()
+
+        try:
+            verify(chosen, values_at)
+        except ValueError as e:
+            raise NetvizError(str(e)) from None
+    session = Session(spec, trace=trace)
+    try:
+        from ..tui.lesson import run_lesson
+
+        answers = run_lesson(session, chosen)
+        session.keep_answers(answers)
+    finally:
+        session.close()
+    right = sum(1 for a in answers if a["right"])
+    print(f"answers: {len(answers)} ({right} right)")
+    for path in session.traces:
+        print(f"trace: {literal(path)}")
+    return 0

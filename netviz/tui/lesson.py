@@ -1,0 +1,164 @@
+"""``netviz lesson``: the tour, walking a lesson's stops, asking before it shows.
+
+At each stop the tour goes to the stop's address and the lesson panel shows its text. A stop
+with a question about the value its op makes asks *before* that op: the cursor waits one op
+earlier, where the value is "not computed yet", and moves on when the learner has answered
+(Enter) or asked to see it (Enter on an empty answer). The right answer is computed from the
+run (:mod:`netviz.lessons.questions`); each answer is kept in the trace.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from ..lessons.format import Lesson, Stop
+from ..lessons.questions import Right, right_answer, score
+from ..session.history import History
+from .app import NetvizApp
+from .keys import LESSON_BINDINGS
+
+
+class LessonPanel(Vertical):
+    """The lesson's text, the question and the feedback, under the tour."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="lesson-head", markup=False)
+        yield Static(id="lesson-text", markup=False)
+        yield Input(
+            id="lesson-answer", placeholder="your answer, then Enter (Enter alone: show me)"
+        )
+        yield Static(id="lesson-feedback", markup=False)
+
+
+class LessonApp(NetvizApp):
+    """The tour with a lesson panel; ``l`` / ``L`` move between stops, ``a`` answers."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*NetvizApp.BINDINGS, *LESSON_BINDINGS]
+
+    def __init__(self, session: History, lesson: Lesson, close_session: bool = False) -> None:
+        super().__init__(session, close_session)
+        self.lesson, self.stop_index = lesson, 0
+        self.panel = LessonPanel(id="lesson")
+        self.pending: tuple[Stop, Right, float] | None = None  # asked, its answer, when
+        self.answers: list[dict] = []
+        self._cost_before: float | None = None  # an up-or-down stop's cost, before its epoch
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if widget is self.timeline:  # the panel above the timeline and the keys
+                yield self.panel
+            yield widget
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.go(0)
+
+    # --- stops ---------------------------------------------------------------------------------
+    def go(self, index: int) -> None:
+        """Move to stop ``index``: there, or one op before it when it asks about its value."""
+        self.stop_index = index = max(0, min(len(self.lesson.stops) - 1, index))
+        stop = self.lesson.stops[index]
+        self._reach(stop.at)
+        question, right = stop.question, None
+        if question is not None and question.kind != "updown":
+            right = right_answer(question, self.session.arrays())
+            here = self.session.snapshot()
+            if here.op is not None and question.name in here.op.outputs:
+                # ask before the value is made: one op back, or one step back on the timeline
+                # when the op is a pass's first (its value is then nowhere on screen)
+                if here.op_index:
+                    self.session.step(-1)
+                elif here.cursor:
+                    self.session.move(-1)
+        elif question is not None:  # up or down: the next epoch tells
+            before = self.session.snapshot().epoch_metrics
+            self.pending = (stop, Right("?", "?"), time.monotonic())
+            self._cost_before = None if before is None else before.cost
+        self.snapshot = self.session.snapshot()
+        if right is not None:
+            self.pending = (stop, right, time.monotonic())
+        elif question is None:
+            self.pending = None
+        self._show(stop)
+
+    def _reach(self, address: str) -> None:
+        """Run the epochs the address needs, then go there."""
+        epoch = int(address[1:].split("/")[0])
+        while self.session.snapshot().epoch < epoch:
+            self.session.run_epoch(follow=False)
+        self.session.goto(address)
+
+    def _show(self, stop: Stop, feedback: str = "") -> None:
+        n, lesson = len(self.lesson.stops), self.lesson
+        head = f"lesson · {lesson.title} · stop {self.stop_index + 1} of {n} · l next · L back"
+        self.query_one("#lesson-head", Static).update(head)
+        asked = self.pending is not None and self.pending[0] is stop
+        text = stop.text + (f"\n\n{stop.question.text}" if asked and stop.question else "")
+        self.query_one("#lesson-text", Static).update(text)
+        self.query_one("#lesson-feedback", Static).update(feedback)
+        answer = self.query_one("#lesson-answer", Input)
+        answer.display = asked
+        if asked:
+            answer.value = ""
+            answer.focus()
+        self.panel.refresh(layout=True)  # its height follows what it now holds
+
+    def action_lesson(self, delta: int) -> None:
+        if self.pending is not None:
+            self.notify("Answer first (Enter alone shows the answer).", markup=False)
+            return
+        if 0 <= self.stop_index + delta < len(self.lesson.stops):
+            self.go(self.stop_index + delta)
+        elif delta > 0:
+            self.notify("That was the lesson's last stop.", markup=False)
+
+    def action_answer(self) -> None:
+        if self.pending is not None:
+            self.query_one("#lesson-answer", Input).focus()
+
+    # --- answers -------------------------------------------------------------------------------
+    @on(Input.Submitted, "#lesson-answer")
+    def _answered(self, event: Input.Submitted) -> None:
+        stop, right, asked_at = self.pending
+        question = stop.question
+        typed = event.value.strip()
+        if typed:
+            try:  # an answer that cannot be read is not scored: type again
+                score(question, typed, right if question.kind != "updown" else Right("up", ""))
+            except ValueError as e:
+                self.query_one("#lesson-feedback", Static).update(str(e))
+                return
+        if question.kind == "updown":  # the next epoch tells
+            self.session.run_epoch(follow=False)
+            after = self.session.snapshot().metrics[-1].cost
+            costs = (self._cost_before if self._cost_before is not None else after, after)
+            right = right_answer(question, {}, costs)
+        if typed:
+            verdict = score(question, typed, right)
+            ok, feedback = verdict.right, verdict.feedback
+        else:
+            ok, feedback = None, f"Shown, not scored: {right.shown}."
+        self.answers.append({"stop": self.stop_index + 1, "at": stop.at,
+                             "question": question.asked, "answer": typed, "right": ok,
+                             "seconds": round(time.monotonic() - asked_at, 1)})  # fmt: skip
+        self.session.goto(stop.at)  # now see it
+        self.snapshot = self.session.snapshot()
+        self.pending = None
+        self.set_focus(None)
+        self._show(stop, feedback + "  (l: next stop)")
+
+
+def run_lesson(session: History, lesson: Lesson) -> list[dict]:
+    """Run the lesson until the learner quits; its answers."""
+    app = LessonApp(session, lesson)
+    app.run()
+    with app.epoch_lock:
+        pass
+    return app.answers

@@ -1,0 +1,95 @@
+"""A lesson walked in the tour as a learner does, with Textual's Pilot: each stop's text, a
+question asked before its value is on screen, answered right, wrong, unreadably and with "show
+me", and the answers kept in the trace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import pilot_test, run_cli, screen_text
+from textual.widgets import Input
+
+from netviz.core.presets import PRESETS
+from netviz.lessons.format import find, load
+from netviz.numbers import fmt
+from netviz.session.live import Session
+from netviz.trace import TraceReader
+from netviz.training.run import RunSpec
+from netviz.tui.lesson import LessonApp
+
+SIZE = (120, 40)
+SPEC = RunSpec(PRESETS["seed"], train_size=300, test_size=100)
+
+
+@pytest.fixture
+def session(tmp_path):
+    with Session(SPEC, trace=tmp_path / "t.nvtrace") as s:
+        yield s
+
+
+async def answer(pilot, app, text: str) -> None:
+    app.query_one("#lesson-answer", Input).value = text
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+@pilot_test
+async def test_a_lesson_from_start_to_end(session):
+    lesson = load(find("layer-one"))
+    app = LessonApp(session, lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        text = screen_text(app)
+        assert "stop 1 of 3" in text and "What shape is W1?" in text
+        await answer(pilot, app, "(16, 784)")
+        assert "Right: (16, 784)" in screen_text(app)
+        await pilot.press("l")  # stop 2 asks about Z1[7] of example 1: asked before it is made
+        stop = lesson.stops[1]
+        assert session.snapshot().address != stop.at
+        assert "Guess Z1[7]" in screen_text(app)
+        await answer(pilot, app, "lots")  # cannot be read: not scored, asked again
+        assert "type a number" in screen_text(app) and len(app.answers) == 1
+        await answer(pilot, app, "5")
+        assert session.snapshot().address == stop.at  # now shown
+        z = session.arrays()["Z1"][7, 0]
+        assert f"Not quite: Z1[7] = {fmt(float(z))}" in screen_text(app)
+        await pilot.press("l")
+        assert "stop 3 of 3" in screen_text(app)
+        assert not app.query_one("#lesson-answer", Input).display  # no question here
+        await pilot.press("l")  # past the last stop: said, nothing moves
+        assert session.snapshot().address == lesson.stops[2].at
+    rights = [a["right"] for a in app.answers]
+    assert rights == [True, False]
+    assert app.answers[1]["answer"] == "5" and np.isfinite(app.answers[1]["seconds"])
+
+
+@pilot_test
+async def test_enter_alone_shows_the_answer_without_scoring_it(session):
+    lesson = load(find("digit"))
+    app = LessonApp(session, lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")  # a question is waiting: the stop does not change
+        assert "stop 1 of 3" in screen_text(app)
+        await answer(pilot, app, "")
+        assert "Shown, not scored: (784, 1)" in screen_text(app)
+    assert app.answers[0]["right"] is None
+
+
+def test_netviz_lesson_lists_the_course_and_refuses_a_bad_file(capsys, tmp_path):
+    status, out, _ = run_cli(capsys, "lesson", "--list")
+    assert status == 0 and len(out.splitlines()) >= 11 and "layer-one" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "t"\n[[stop]]\nat = "e9"\ntext = "x"\n')
+    status, _, err = run_cli(capsys, "lesson", str(bad))
+    assert status == 2 and f"{bad}:2: at = 'e9'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_answers_are_kept_in_the_trace_and_counted_by_trace_info(capsys, session):
+    path = session.trace_path
+    kept = [{"stop": 1, "question": "x", "answer": "784", "right": True},
+            {"stop": 2, "question": "x[0]", "answer": "", "right": None}]  # fmt: skip
+    session.keep_answers(kept)
+    session.close()
+    with TraceReader(path) as reader:
+        assert [a["right"] for a in reader.meta["answers"]] == [True, None]
+    status, out, _ = run_cli(capsys, "trace", "info", str(path))
+    assert status == 0 and "2 (1 right)" in out
