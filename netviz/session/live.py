@@ -202,6 +202,16 @@ class Session(History):
                 self.hits.append(Hit(result.epoch, bp.text, reason, bp.layer, f"e{result.epoch}"))
         self._facts = facts
 
+    def reach(self, address: str) -> Snapshot:
+        """Go to ``address``, running the full-batch epochs it needs first (``e2/x0/…`` is at
+        the weights after 2 epochs): how a lesson gets to its stops."""
+        where = parse_address(address)
+        if where is None:
+            raise ValueError(f"{literal(address)}: not an address")
+        while self.snapshot().epoch < where["epoch"]:
+            self.run_epoch(follow=False)
+        return self.goto(address)
+
     def keep_answers(self, answers: list[dict]) -> None:
         """A lesson's answers (stop, address, question, answer, right, seconds), in the trace's
         metadata (``answers``), for ``netviz trace info`` and a teacher."""

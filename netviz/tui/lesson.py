@@ -65,7 +65,7 @@ class LessonApp(NetvizApp):
         """Move to stop ``index``: there, or one op before it when it asks about its value."""
         self.stop_index = index = max(0, min(len(self.lesson.stops) - 1, index))
         stop = self.lesson.stops[index]
-        self._reach(stop.at)
+        self.session.reach(stop.at)
         question, right = stop.question, None
         if question is not None and question.kind != "updown":
             right = right_answer(question, self.session.arrays())
@@ -87,13 +87,6 @@ class LessonApp(NetvizApp):
         elif question is None:
             self.pending = None
         self._show(stop)
-
-    def _reach(self, address: str) -> None:
-        """Run the epochs the address needs, then go there."""
-        epoch = int(address[1:].split("/")[0])
-        while self.session.snapshot().epoch < epoch:
-            self.session.run_epoch(follow=False)
-        self.session.goto(address)
 
     def _show(self, stop: Stop, feedback: str = "") -> None:
         n, lesson = len(self.lesson.stops), self.lesson
