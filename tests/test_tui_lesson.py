@@ -93,3 +93,30 @@ def test_answers_are_kept_in_the_trace_and_counted_by_trace_info(capsys, session
         assert [a["right"] for a in reader.meta["answers"]] == [True, None]
     status, out, _ = run_cli(capsys, "trace", "info", str(path))
     assert status == 0 and "2 (1 right)" in out
+
+
+def test_trace_answers_gives_a_teacher_a_table(capsys, session, tmp_path):
+    import csv
+
+    path = session.trace_path
+    kept = [{"lesson": "digit", "stop": 1, "at": "e0/x0/fwd/L1/Z", "question": "x",
+             "answer": "(784, 1)", "right": True, "seconds": 4.2},
+            {"lesson": "digit", "stop": 2, "at": "e0/x0/fwd/L1/Z", "question": "x[0]",
+             "answer": "", "right": None, "seconds": 1.0}]  # fmt: skip
+    session.keep_answers(kept)
+    session.close()
+    out = tmp_path / "answers.csv"
+    status, said, _ = run_cli(capsys, "trace", "answers", str(path), "-o", str(out))
+    assert status == 0 and "wrote 2 answers (1 right)" in said
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["stop"], r["answer"], r["right"]) for r in rows] == [
+        ("1", "(784, 1)", "yes"),
+        ("2", "", "shown"),
+    ]
+
+
+def test_trace_answers_of_a_trace_without_any_is_one_line(capsys, session):
+    path = session.trace_path
+    session.close()
+    status, _, err = run_cli(capsys, "trace", "answers", str(path))
+    assert status == 2 and "no answers in this trace" in err and len(err.strip().splitlines()) == 1

@@ -203,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("file")
     metrics.add_argument("-o", "--out", metavar="FILE.csv", help="write here (default: print)")
     metrics.set_defaults(command=_trace_metrics)
+    answers = trace_sub.add_parser("answers", help="a lesson's answers, for a teacher (CSV)")
+    answers.add_argument("file")
+    answers.add_argument("-o", "--out", metavar="FILE.csv", help="write here (default: print)")
+    answers.set_defaults(command=_trace_answers)
     tensors = trace_sub.add_parser("tensors", help="print the arrays of one step")
     tensors.add_argument("file")
     tensors.add_argument(
@@ -445,6 +449,12 @@ def _trace_info(args: argparse.Namespace) -> int:
     from .trace import info
 
     return info(args.file)
+
+
+def _trace_answers(args: argparse.Namespace) -> int:
+    from .trace import answers
+
+    return answers(args.file, args.out)
 
 
 def _trace_metrics(args: argparse.Namespace) -> int:

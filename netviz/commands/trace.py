@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from ..errors import NetvizError
 from ..files import atomic_writer
 from ..safe import literal
 from ..trace import TraceError, TraceReader
@@ -127,6 +128,39 @@ def metrics(path: str, out: str | None) -> int:
     if (frame["weights"] == FINAL).any():
         what += " and the final weights' figures"
     print(f"wrote {what} to {literal(out)}")
+    return 0
+
+
+ANSWER_COLUMNS = ("lesson", "stop", "at", "question", "answer", "right", "seconds")
+
+
+def answers(path: str, out: str | None) -> int:
+    """A lesson's answers kept in the trace, as CSV for a teacher (``right``: yes, no, or
+    shown when the learner asked to see it), to ``out`` (atomically) or printed."""
+    import csv
+
+    with TraceReader(path) as reader:
+        kept = reader.meta.get("answers")
+    if not isinstance(kept, list) or not kept:
+        raise NetvizError(f"{literal(path)}: no answers in this trace (netviz lesson keeps them)")
+    words = {True: "yes", False: "no", None: "shown"}
+
+    def rows(f) -> None:
+        table = csv.writer(f, lineterminator="\n")
+        table.writerow(ANSWER_COLUMNS)
+        for a in kept:
+            a = a if isinstance(a, dict) else {}
+            cells = [a.get(c, "") for c in ANSWER_COLUMNS]
+            cells[5] = words.get(a.get("right"), "")
+            table.writerow([literal(c) for c in cells])
+
+    if out is None:
+        rows(sys.stdout)
+        return 0
+    with atomic_writer(out, "w") as f:
+        rows(f)
+    right = sum(1 for a in kept if isinstance(a, dict) and a.get("right") is True)
+    print(f"wrote {len(kept)} answers ({right} right) to {literal(out)}")
     return 0
 
 
