@@ -151,3 +151,43 @@ def test_the_shipped_course_loads_and_every_question_is_answerable(tmp_path):
 
             verify(lesson, values_at)
     assert find("02") == files[1] and find(files[1].stem.partition("-")[2]) == files[1]
+
+
+def test_review_asks_exactly_the_missed_stops_in_the_order_a_run_reaches_them():
+    from netviz.lessons.review import missed, review
+
+    answers = [
+        {"lesson": "layer-one", "stop": 2, "right": False},
+        {"lesson": "digit", "stop": 1, "right": True},
+        {"lesson": "digit", "stop": 2, "right": None},  # shown, not answered: missed
+        {"lesson": "layer-one", "stop": 1, "right": False},
+        {"lesson": "layer-one", "stop": 1, "right": True},  # right the second time
+        {"lesson": "update", "stop": 1, "right": False},
+        {"lesson": "scaling", "stop": 2, "right": False},  # another preset: its own review
+        {"lesson": "gone", "stop": 1, "right": False},  # no such lesson any more
+        "junk",
+        {"lesson": "digit", "stop": "2", "right": False},
+    ]
+    stops = missed(answers)
+    assert stops == [("layer-one", 2), ("digit", 2), ("update", 1), ("scaling", 2), ("gone", 1)]
+    again = review(stops)
+    expected = [
+        load(find("layer-one")).stops[1],
+        load(find("digit")).stops[1],
+        load(find("update")).stops[0],
+    ]
+    expected.sort(key=lambda s: int(s.at[1:].split("/")[0]))
+    assert [(s.at, s.text) for s in again.stops] == [(s.at, s.text) for s in expected]
+    assert again.title.startswith("Review: 3 questions")
+    assert again.stops[0].origin in {("layer-one", 2), ("digit", 2)}  # answers name the source
+    assert review([("gone", 1)]) is None
+
+
+def test_review_with_nothing_missed_says_so(capsys, tmp_path):
+    from helpers import run_cli
+
+    spec = RunSpec(PRESETS["seed"], train_size=60, test_size=20)
+    with Session(spec, trace=tmp_path / "a.nvtrace") as run:
+        run.keep_answers([{"lesson": "digit", "stop": 1, "right": True}])
+    status, out, _ = run_cli(capsys, "lesson", "--review", str(tmp_path))
+    assert status == 0 and "nothing to review" in out

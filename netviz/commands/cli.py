@@ -182,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lesson.add_argument("name", nargs="?", metavar="NAME|FILE.toml", help="a lesson (see --list)")
     lesson.add_argument("--list", action="store_true", help="list the course's lessons")
+    lesson.add_argument(
+        "--review",
+        metavar="FOLDER",
+        nargs="?",
+        const="traces",
+        help="ask again the questions missed in earlier lessons (their traces in FOLDER, "
+        "default traces/)",
+    )
     lesson.add_argument("--data", help="the data set (default: the shipped sample)")
     lesson.add_argument(
         "--trace", metavar="FILE", help="trace file (default: a new one in traces/)"
@@ -420,8 +428,10 @@ def _tour(args: argparse.Namespace) -> int:
 
 
 def _lesson(args: argparse.Namespace) -> int:
-    from .lesson import lesson, list_lessons
+    from .lesson import lesson, list_lessons, review
 
+    if args.review is not None:
+        return review(args.review, args.data, args.trace)
     if args.list or args.name is None:
         return list_lessons()
     return lesson(args.name, args.data, args.trace)

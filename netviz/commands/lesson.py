@@ -21,17 +21,37 @@ def list_lessons() -> int:
     return 0
 
 
-def lesson(name: str, data: str | None, trace: str | None) -> int:
-    """Walk the lesson ``name`` (a course lesson or a TOML file) on a live run of its preset:
-    the file and every question are checked before the tour starts."""
+def review(folder: str, data: str | None, trace: str | None) -> int:
+    """Ask again the questions missed in the lessons whose traces are in ``folder``."""
+    from ..lessons.review import missed, review
+    from ..trace import TraceError, TraceReader
+
+    answers = []
+    for path in sorted(Path(folder).glob("*.nvtrace")):
+        try:
+            with TraceReader(path) as reader:
+                kept = reader.meta.get("answers")
+        except TraceError:
+            continue  # not readable: nothing to review from it
+        answers += kept if isinstance(kept, list) else []
+    again = review(missed(answers))
+    if again is None:
+        print(f"nothing to review: no question was missed in the lessons of {literal(folder)}")
+        return 0
+    return lesson(again, data, trace)
+
+
+def lesson(name, data: str | None, trace: str | None) -> int:
+    """Walk the lesson ``name`` (a course lesson, a TOML file, or a Lesson) on a live run of
+    its preset: the file and every question are checked before the tour starts."""
     from ..core.presets import PRESETS
     from ..errors import NetvizError
-    from ..lessons.format import find, load
+    from ..lessons.format import Lesson, find, load
     from ..lessons.questions import verify
     from ..session.live import Session
     from ..training.run import RunSpec
 
-    chosen = load(find(name))
+    chosen = name if isinstance(name, Lesson) else load(find(name))
     spec = RunSpec(PRESETS[chosen.preset], **({"data": data} if data else {}))
     with tempfile.TemporaryDirectory() as scratch, Session(spec, trace=Path(scratch) / "t") as dry:
 

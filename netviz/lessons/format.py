@@ -59,6 +59,7 @@ class Stop:
     text: str
     question: Question | None
     line: int  # of its [[stop]] header, for messages
+    origin: tuple[str, int] | None = None  # a review's stop: the (lesson, stop) it comes from
 
 
 @dataclass(frozen=True)

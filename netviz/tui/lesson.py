@@ -138,7 +138,8 @@ class LessonApp(NetvizApp):
             ok, feedback = verdict.right, verdict.feedback
         else:
             ok, feedback = None, f"Shown, not scored: {right.shown}."
-        self.answers.append({"lesson": self.lesson.name, "stop": self.stop_index + 1, "at": stop.at,
+        lesson, number = stop.origin or (self.lesson.name, self.stop_index + 1)
+        self.answers.append({"lesson": lesson, "stop": number, "at": stop.at,
                              "question": question.asked, "answer": typed, "right": ok,
                              "seconds": round(time.monotonic() - asked_at, 1)})  # fmt: skip
         self.session.goto(stop.at)  # now see it
