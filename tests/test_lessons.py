@@ -102,6 +102,8 @@ def test_answers_are_scored_with_the_real_numbers():
     right = Right(-500.0, "Z1[7] = -500")
     assert score(number, "-490", right).right and not score(number, "-400", right).right
     assert "20.0 % off" in score(number, "-400", right).feedback
+    tiny = Right(3e-95, "A1(1−A1)[2] = 3e-95")  # a saturated neuron: 0 is right, 1e-3 is not
+    assert score(number, "0", tiny).right and not score(number, "0.001", tiny).right
     with pytest.raises(ValueError, match="type a number"):
         score(number, "lots", right)
     sign = Question("sign", "Z1", (7,), "?")

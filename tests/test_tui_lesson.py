@@ -120,3 +120,13 @@ def test_trace_answers_of_a_trace_without_any_is_one_line(capsys, session):
     session.close()
     status, _, err = run_cli(capsys, "trace", "answers", str(path))
     assert status == 2 and "no answers in this trace" in err and len(err.strip().splitlines()) == 1
+
+
+@pilot_test
+async def test_the_help_lists_the_lessons_keys(session):
+    app = LessonApp(session, load(find("digit")))
+    async with app.run_test(size=SIZE) as pilot:
+        await answer(pilot, app, "")
+        await pilot.press("question_mark")
+        text = screen_text(app)
+        assert "the lesson's next stop" in text and "type your answer" in text

@@ -102,7 +102,8 @@ def score(q: Question, answer: str, right: Right) -> Verdict:
             raise ValueError("type a finite number")
         want = float(right.value)
         off = abs(given - want)
-        ok = off <= q.tolerance * abs(want) if want else off <= q.tolerance
+        # relative, with a floor: 0 for a value like 1e-95 (a saturated neuron's slope) is right
+        ok = off <= max(q.tolerance * abs(want), 1e-12)
         rel = f"{100 * off / abs(want):.1f} % off" if want else f"{fmt(off)} off"
         verdict = "Right" if ok else "Not quite"
         return Verdict(ok, f"{verdict}: {right.shown}; yours, {fmt(given)}, is {rel} (within "

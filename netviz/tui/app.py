@@ -364,8 +364,12 @@ class NetvizApp(App[int]):
 
     def key_help(self) -> list[tuple[str, str]]:
         """Every key of the table as (keys, what they do); a key and its reverse share a line."""
+        return self.help_rows(KEYS)
+
+    def help_rows(self, table) -> list[tuple[str, str]]:
+        """The help lines of key rows ``table``: (keys, what they do), by action."""
         rows: dict[str, tuple[list[str], list[str]]] = {}
-        for key in KEYS:
+        for key in table:
             keys, texts = rows.setdefault(key.name, ([], []))
             keys.append(self.get_key_display(key.binding()))
             if key.tip not in texts:

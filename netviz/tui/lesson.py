@@ -22,7 +22,7 @@ from ..lessons.format import Lesson, Stop
 from ..lessons.questions import Right, right_answer, score
 from ..session.history import History
 from .app import NetvizApp
-from .keys import LESSON_BINDINGS
+from .keys import LESSON_BINDINGS, LESSON_KEYS
 
 
 class LessonPanel(Vertical):
@@ -59,6 +59,10 @@ class LessonApp(NetvizApp):
     def on_mount(self) -> None:
         super().on_mount()
         self.go(0)
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """The tour's keys, then the lesson's (``l`` / ``L``, ``a``)."""
+        return [*super().key_help(), *self.help_rows(LESSON_KEYS)]
 
     # --- stops ---------------------------------------------------------------------------------
     def go(self, index: int) -> None:
