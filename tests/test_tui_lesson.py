@@ -130,3 +130,16 @@ async def test_the_help_lists_the_lessons_keys(session):
         await pilot.press("question_mark")
         text = screen_text(app)
         assert "the lesson's next stop" in text and "type your answer" in text
+
+
+@pilot_test
+async def test_a_stop_without_a_question_leaves_the_keys_to_the_tour(session):
+    lesson = load(find("chain-rule"))
+    assert lesson.stops[0].question is None
+    app = LessonApp(session, lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        assert not app.query_one("#lesson-answer", Input).has_focus
+        at = session.snapshot().address
+        await pilot.press("a", "enter")  # nothing is asked: no answer is taken, nothing breaks
+        await pilot.press("s")
+        assert session.snapshot().address != at and app.answers == []

@@ -41,6 +41,7 @@ class LessonApp(NetvizApp):
     """The tour with a lesson panel; ``l`` / ``L`` move between stops, ``a`` answers."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*NetvizApp.BINDINGS, *LESSON_BINDINGS]
+    AUTO_FOCUS = None  # the answer box takes focus only when a question waits
 
     def __init__(self, session: History, lesson: Lesson, close_session: bool = False) -> None:
         super().__init__(session, close_session)
@@ -105,6 +106,8 @@ class LessonApp(NetvizApp):
         if asked:
             answer.value = ""
             answer.focus()
+        elif answer.has_focus:  # no question here: the tour's keys are the learner's again
+            self.set_focus(None)
         self.panel.refresh(layout=True)  # its height follows what it now holds
 
     def action_lesson(self, delta: int) -> None:
@@ -123,6 +126,8 @@ class LessonApp(NetvizApp):
     # --- answers -------------------------------------------------------------------------------
     @on(Input.Submitted, "#lesson-answer")
     def _answered(self, event: Input.Submitted) -> None:
+        if self.pending is None:
+            return  # nothing is asked
         stop, right, asked_at = self.pending
         question = stop.question
         typed = event.value.strip()
