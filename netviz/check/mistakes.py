@@ -263,11 +263,6 @@ UPDATES: tuple[Mistake, ...] = (
 )
 
 
-def by_id(mistake_id: str) -> Mistake:
-    """The catalogue entry ``mistake_id``."""
-    return next(m for m in (*CATALOGUE, *UPDATES) if m.id == mistake_id)
-
-
 def diagnose(
     name: str,
     got: Array,
