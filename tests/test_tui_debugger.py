@@ -459,13 +459,46 @@ async def test_v_checks_the_layers_gradients_and_gives_a_verdict(session):
 
 
 @pilot_test
-async def test_k_outside_backprop_says_where_the_chain_rule_applies(session):
+async def test_k_where_no_entry_has_a_card_says_where_cards_are(session):
     posted = []
     app = create_app(session)
     async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("colon")
+        await answer(pilot, "e0/x0/cost")
         await pilot.press("k")
         await pilot.pause()
-        assert not app.selecting and "gradient" in notes(posted)[-1].message
+        assert app.snapshot.address == "e0/x0/cost"  # a scalar: nothing to compute by hand
+        assert not app.selecting and "Z, A or ŷ" in notes(posted)[-1].message
+
+
+@pilot_test
+async def test_k_on_a_forward_op_computes_the_entry_by_hand(session):
+    """Z1[2] as on paper: the largest terms W1[2, i]·x[i], the black pixels' terms counted and
+    left out, the bias, and a sum that is the recorded Z1[2]; then A1[2] = σ(Z1[2])."""
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.snapshot.address == "e0/x0/fwd/L1/Z"
+        await pilot.press("k", "down", "down")
+        await pilot.pause()
+        shown = static(app, "#card")
+        op = app.snapshot.op
+        W1, x, b1 = (np.asarray(op.inputs[n]) for n in ("W1", "x", "b1"))
+        x = x.reshape(-1)
+        terms = W1[2] * x
+        by_hand = sum(float(t) for t in terms) + float(b1.reshape(-1)[2])  # a plain loop
+        assert by_hand == pytest.approx(float(op.outputs["Z1"][2, 0]), rel=1e-9)
+        assert "by hand: Z1[2]" in shown and "Z1[2] = Σ_i W1[2, i]·x[i] + b1[2]" in shown
+        largest = int(np.argmax(np.abs(terms)))
+        assert f"i = {largest}" in shown and fmt(float(terms[largest])) in shown
+        assert f"{W1[2, largest]:.3g}·{x[largest]:.3g}" in shown  # the two numbers it multiplies
+        assert f"{int(np.sum(x == 0))} terms are 0 (black pixels)" in shown
+        assert "b1[2]" in shown and fmt(by_hand) in shown and "✓ the recorded entry" in shown
+        await pilot.press("s")  # A1 = σ(Z1): the same neuron, then its Z one step down
+        await pilot.pause()
+        shown = static(app, "#card")
+        assert "by hand: A1[2]" in shown and "A1[2] = σ(Z1[2]" in shown
+        assert fmt(float(app.snapshot.op.outputs["A1"][2, 0])) in shown
+        assert "one step down: Z1[2] = Σ_i" in shown
 
 
 @pilot_test
@@ -557,7 +590,7 @@ def test_every_debugger_key_is_in_the_palette_and_the_help(session):
         "Go to an address, example or epoch…",
         "Go to the next misclassified example",
         "Verify gradients numerically",
-        "Select a gradient entry (chain rule)",
+        "Select an entry: its hand calculation or chain rule",
         "Toggle the local-slope overlay",
     }
     keys = " ".join(k for k, _ in app.key_help())

@@ -63,31 +63,9 @@ def worked(name: str, p: Pass | None, index: tuple[int, ...], update: Update | N
     kind, l = split(name)
     c = index[1] if len(index) == 2 and kind != "dW" else 0
     j = index[0] if index else 0
-    if kind == "Z":
-        W, A, b = p.get(f"W{l}"), p.get(f"A{l - 1}")[:, c], p.get(f"b{l}")
-        terms = W[j] * A
-        largest = np.argsort(np.abs(terms))[::-1][:TERMS]
-        prev = "x" if l == 1 else f"A{l - 1}"
-        shown = [f"W{l}[{j}, {i}]·{prev}[{i}] = {fmt(terms[i])}" for i in largest]
-        zeros = int(np.count_nonzero(A == 0))
-        sign = "−" if b[j] < 0 else "+"
-        return [
-            f"Z{l}[{j}] = Σᵢ W{l}[{j}, i]·{prev}[i] + b{l}[{j}]",
-            f"  Σ of {A.size} terms ({zeros} of them 0) = {fmt(terms.sum())}; the largest:",
-            *(f"    {t}" for t in shown),
-            f"  {fmt(terms.sum())} {sign} {abs(b[j]):.4g} = {fmt(terms.sum() + b[j])}",
-        ]
-    if kind == "A":
-        Z = p.get(f"Z{l}")[:, c]
-        if l == p.layers:
-            e = np.exp(Z - Z.max())
-            return [
-                f"{YHAT}[{j}] = exp(Z{l}[{j}]) / Σₖ exp(Z{l}[k])",
-                f"  = {fmt(e[j] / e.sum())} (Z{l}[{j}] = {fmt(Z[j])}, max Z{l} = {fmt(Z.max())})",
-            ]
-        with np.errstate(over="ignore", invalid="ignore"):
-            value = p.hidden.forward(Z[j : j + 1])[0]
-        return [f"{p.hidden.equation(f'A{l}[{j}]', f'Z{l}[{j}]')} = {fmt(value)}"]
+    if kind in ("Z", "A"):  # the hand calculation netviz's own card shows
+        entry = YHAT if kind == "A" and l == p.layers else name
+        return _card_lines(card(_Column(p, c), p.hidden, entry, (j,), p.layers))
     if kind == "y":
         label = None if p.labels is None else int(p.labels[c])
         return [f"y = one-hot({label}): a single 1, in row {label}"]
@@ -100,12 +78,21 @@ def worked(name: str, p: Pass | None, index: tuple[int, ...], update: Update | N
 def _card_lines(found: ChainCard) -> list[str]:
     """A chain-rule card as text: the equation, each factor, and what they combine to."""
     lines = [found.equation]
-    factors = list(found.factors)
+    factors, last = list(found.factors), []
+    if found.forward and found.combine == "sum":  # a Z card: its bias comes last
+        factors, last = factors[:-1], factors[-1:]
     if found.combine == "sum":  # the largest terms of a long sum
         factors = sorted(factors, key=lambda f: -abs(f.value))[:TERMS]
     lines += [f"  {f.name} = {fmt(f.value)}" for f in factors]
-    if found.combine == "sum" and len(found.factors) > TERMS:
-        lines.append(f"  … {len(found.factors) - TERMS} more terms")
-    word = "sum" if found.combine == "sum" else "product"
+    more = len(found.factors) - len(factors) - len(last)
+    if more:
+        lines.append(f"  … {more} more terms")
+    lines += [f"  {f.name} = {fmt(f.value)}" for f in last]
+    if found.zeros:
+        lines.append(f"  ({found.zeros} terms are 0: {found.inputs}[i] = 0)")
+    word = {"sum": "sum", "product": "product"}.get(found.combine, "gives")
     lines.append(f"  {word}: {fmt(found.result)}")
+    if found.combine == "apply" and found.expansion is not None:
+        lines += ["  where " + found.expansion.equation.split(" = ")[0] + ":"]
+        lines += ["  " + line for line in _card_lines(found.expansion)]
     return lines

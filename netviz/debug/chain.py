@@ -1,6 +1,7 @@
-"""The chain-rule card: how one gradient entry (dW, db, dZ or dA) was built from the values of
-one example's pass, as factors whose product (or sum) is the entry, each expandable one step
-further down the chain. Numpy and netviz.core only.
+"""The cards of one entry of an example's pass: how a gradient entry (dW, db, dZ or dA) was
+built, as factors whose product (or sum) is the entry, each expandable one step further down the
+chain; and the hand calculation of a forward entry (Z, A, ŷ), as a learner does it on paper.
+Numpy and netviz.core only.
 """
 
 from __future__ import annotations
@@ -21,18 +22,24 @@ Array = np.ndarray
 class Factor:
     """One factor of a chain-rule product: its name as written, its value, and the neuron it
     comes from, (layer, index), for the network view to highlight (layer 0 is the input; index
-    −1 means the whole layer, for a factor that sums over it)."""
+    −1 means the whole layer, for a factor that sums over it). ``parts``: the two numbers a
+    term W[j, i]·x[i] multiplies, for a hand calculation to show."""
 
     name: str
     value: float
     source: tuple[int, int] | None = None
+    parts: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
 class ChainCard:
-    """How a gradient entry was built: ``value`` = the ``factors`` multiplied (or, where
-    ``combine`` is "sum", added: dZL = ŷ − y, dA = Σ W·dZ); ``expansion`` writes the first factor
-    out one step further down the chain (None where there is no further step)."""
+    """How an entry was built: ``value`` = the ``factors`` multiplied (or, where ``combine`` is
+    "sum", added: dZL = ŷ − y, dA = Σ W·dZ, Z = Σ W·x + b; or, where it is "apply", put through
+    the function the equation names, whose result is ``applied``: A = σ(Z)); ``expansion``
+    writes the first factor out one step further down the chain (None where there is none).
+    ``zeros`` counts a Z card's terms left out because their input (``inputs``: x or A1) is
+    exactly 0 (W1[j, i]·0 for a black pixel): they change nothing, and a card of 784 terms
+    would hide the ones that matter."""
 
     entry: str
     value: float
@@ -40,12 +47,22 @@ class ChainCard:
     factors: tuple[Factor, ...]
     combine: str = "product"
     expansion: ChainCard | None = None
+    zeros: int = 0
+    inputs: str = ""
+    applied: float | None = None
 
     @property
     def result(self) -> float:
         """The factors combined: equals ``value`` up to rounding (that is the point)."""
+        if self.combine == "apply":
+            return float(self.applied)
         values = [f.value for f in self.factors]
         return float(np.sum(values) if self.combine == "sum" else np.prod(values))
+
+    @property
+    def forward(self) -> bool:
+        """A forward entry's hand calculation (Z, A, ŷ), not a gradient's chain rule."""
+        return not self.entry.startswith("d")
 
 
 def chain_rule(
@@ -65,10 +82,13 @@ def card(
     v: Mapping[str, Array], hidden: Activation, name: str, index: tuple[int, ...], L: int
 ) -> ChainCard:
     """:func:`chain_rule` from one example's arrays by name (x, y, W1, Z1, A1, ŷ, dZ1, dA1,
-    …; column vectors), for a network of ``L`` weight layers."""
+    …; column vectors), for a network of ``L`` weight layers. A forward entry (Z, A or ŷ) gets
+    its hand calculation instead: :func:`forward_card`."""
+    if name == YHAT or name[:1] in ("Z", "A"):
+        return forward_card(v, hidden, name, index[0], L)
     kind, layer = name[:2], int(name[2:]) if name[2:].isdigit() else 0
     if kind not in ("dW", "db", "dZ", "dA") or not 1 <= layer <= L or name not in v:
-        raise ValueError(f"{name} is not a gradient of this pass")
+        raise ValueError(f"{name} is neither a gradient nor a forward value of this pass")
     value = v[name][index].item()  # (16, 1) vectors take one index
     prev = "x" if layer == 1 else f"A{layer - 1}"
     if kind == "dW":
@@ -127,3 +147,72 @@ def _da_card(v, layer: int, i: int) -> ChainCard:
     up = layer + 1
     equation = f"dA{layer}[{i}] = (W{up}ᵀ·dZ{up})[{i}] = Σ_k W{up}[k, {i}]·dZ{up}[k]"
     return ChainCard(f"dA{layer}[{i}]", float(v[f"dA{layer}"][i, 0]), equation, factors, "sum")
+
+
+def forward_card(
+    v: Mapping[str, Array], hidden: Activation, name: str, j: int, L: int
+) -> ChainCard:
+    """The hand calculation of forward entry ``name[j]`` (Zl, Al or ŷ), from one example's
+    arrays by name, as on paper::
+
+        Zl[j] = Σ_i Wl[j, i]·A(l−1)[i] + bl[j]    the terms that are not 0, largest first, then b
+        Al[j] = σ(Zl[j])                           the activation applied; expands into Zl[j]
+        ŷ[j] = exp(ZL[j] − m) / Σ_k exp(ZL[k] − m)  m = max ZL, as the softmax computes it
+    """
+    layer = L if name == YHAT else int(name[1:]) if name[1:].isdigit() else 0
+    if not 1 <= layer <= L or name not in v or name == f"A{L}":
+        raise ValueError(f"{name} is not a forward value of this pass")
+    if name.startswith("Z"):
+        return _z_card(v, layer, j)
+    Z = np.asarray(v[f"Z{layer}"], dtype=float).reshape(-1)
+    if name == YHAT:
+        m = Z.max()
+        e = np.exp(Z - m)
+        factors = (
+            Factor(f"exp(Z{L}[{j}] − m)", float(e[j]), (L, j)),
+            Factor(f"Σ_k exp(Z{L}[k] − m)", float(e.sum()), (L, -1)),
+            Factor(f"m = max Z{L}", float(m)),
+        )
+        equation = f"{YHAT}[{j}] = exp(Z{L}[{j}] − m) / Σ_k exp(Z{L}[k] − m)"  # m: a factor
+        return ChainCard(
+            f"{YHAT}[{j}]", _at(v, YHAT, j), equation, factors, "apply",
+            _z_card(v, L, j), applied=float(e[j] / e.sum()),
+        )  # fmt: skip
+    z = np.asarray(v[f"Z{layer}"]).reshape(-1)[j : j + 1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        applied = float(hidden.forward(z)[0])  # the very function the pass used
+    equation = hidden.equation(f"A{layer}[{j}]", f"Z{layer}[{j}]")
+    factors = (Factor(f"Z{layer}[{j}]", float(z[0]), (layer, j)),)
+    return ChainCard(
+        f"A{layer}[{j}]", _at(v, f"A{layer}", j), equation, factors, "apply",
+        _z_card(v, layer, j), applied=applied,
+    )  # fmt: skip
+
+
+def _z_card(v: Mapping[str, Array], layer: int, j: int) -> ChainCard:
+    """Zl[j] = Σ_i Wl[j, i]·A(l−1)[i] + bl[j]: the terms that are not 0, largest first, and the
+    bias last; how many terms were 0 (their input was 0: a black pixel, a neuron at relu's 0)."""
+    prev = "x" if layer == 1 else f"A{layer - 1}"
+    W, inputs = np.asarray(v[f"W{layer}"]), np.asarray(v[prev]).reshape(-1)
+    terms = W[j] * inputs
+    kept = np.flatnonzero(inputs != 0)
+    order = kept[np.argsort(-np.abs(terms[kept]), kind="stable")]
+    factors = tuple(
+        Factor(
+            f"W{layer}[{j}, {i}]·{prev}[{i}]",
+            float(terms[i]),
+            (layer - 1, int(i)),
+            (float(W[j, i]), float(inputs[i])),
+        )  # fmt: skip
+        for i in order
+    ) + (Factor(f"b{layer}[{j}]", _at(v, f"b{layer}", j), None),)
+    equation = f"Z{layer}[{j}] = Σ_i W{layer}[{j}, i]·{prev}[i] + b{layer}[{j}]"
+    return ChainCard(
+        f"Z{layer}[{j}]", _at(v, f"Z{layer}", j), equation, factors, "sum",
+        zeros=int(inputs.size - kept.size), inputs=prev,
+    )  # fmt: skip
+
+
+def _at(v: Mapping[str, Array], name: str, j: int) -> float:
+    """Entry ``j`` of a vector, stored as a column (16, 1) or flat (16,)."""
+    return float(np.asarray(v[name]).reshape(-1)[j])

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..safe import literal
 from ..session.history import History
 from ..session.snapshot import Hit, Snapshot
-from .chain import card_marks, clamp, entry_index, gradient_output
+from .chain import card_marks, card_output, clamp, entry_index
 from .charts import Charts
 from .digit import DigitView
 from .help import HelpScreen, KeyFooter
@@ -118,7 +118,7 @@ class NetvizApp(App[int]):
 
     def _card(self, snapshot: Snapshot | None):
         """The chain-rule card of the selected entry (and its index), in select mode."""
-        target = None if snapshot is None else gradient_output(snapshot.op)
+        target = None if snapshot is None else card_output(snapshot.op)
         if not self.selecting or target is None:
             return None, None
         name, shape = target
@@ -295,12 +295,13 @@ class NetvizApp(App[int]):
         self.push_screen(GradCheckScreen(checks, f"layer {layer} · {snapshot.address}"))
 
     def action_select_mode(self, on: bool | None) -> None:
-        """``k`` toggles select mode (a gradient entry and its chain-rule card); escape leaves."""
+        """``k`` toggles select mode (an entry and its card: a forward entry's hand calculation,
+        a gradient entry's chain rule); escape leaves."""
         on = not self.selecting if on is None else on
-        if on and gradient_output(self.session.snapshot().op) is None:
+        if on and card_output(self.session.snapshot().op) is None:
             self.notify(
-                "The chain rule is for a gradient (dZ, dW, db, dA): step into backprop first "
-                "(r finishes the forward pass).",
+                "A card is for an entry of Z, A or ŷ (by hand) or of a gradient (the chain "
+                "rule): step to one of their ops.",
                 severity="warning",
             )
             return

@@ -1,4 +1,5 @@
-"""The chain-rule card: how one selected gradient entry was built, factor by factor."""
+"""The card of one selected entry: how a gradient entry was built, factor by factor (the chain
+rule), or how a forward entry is computed by hand (Z1[j] = Σ W1[j, i]·x[i] + b1[j])."""
 
 from __future__ import annotations
 
@@ -14,16 +15,19 @@ from ..numbers import derived, fmt, product_bound, sum_bound
 
 GRADIENTS = ("dW", "db", "dZ", "dA")
 MAX_TERMS = 16  # a sum card's terms shown one a line (dA sums over the next layer's neurons)
+LARGEST = 8  # of a longer sum (Z1's hundred-odd pixel terms), the largest terms shown
+PARTS = 13  # the width of a term's two numbers, −0.491·255
 # Marks for the network view: layer → neurons to point at, or None for the whole layer.
 Marks = Mapping[int, frozenset[int] | None]
 
 
-def gradient_output(op: Op | None) -> tuple[str, tuple[int, ...]] | None:
-    """The name and shape of the op's gradient output (dW, db, dZ, dA), or None."""
-    if op is None or op.phase != "bwd":
+def card_output(op: Op | None) -> tuple[str, tuple[int, ...]] | None:
+    """The name and shape of the op's output that has a card: a gradient (dW, db, dZ, dA) in
+    backprop, a Z, A or ŷ in the forward pass; None for the cost and the update."""
+    if op is None or op.phase not in ("fwd", "bwd"):
         return None
     for name, a in op.outputs.items():
-        if name[:2] in GRADIENTS and name[2:].isdigit():
+        if op.phase == "fwd" or (name[:2] in GRADIENTS and name[2:].isdigit()):
             return name, np.shape(a)
     return None
 
@@ -62,6 +66,8 @@ def result_bound(card: ChainCard, dtype: np.dtype | type = np.float64) -> float:
     """The rounding bound of the card's result, from its factors' magnitudes: n·ε·Σ|term| for
     a sum (dZ3 = ŷ − y, dA = Σ W·dZ), k·ε·Π|factor| for a product (see netviz.numbers)."""
     values = [f.value for f in card.factors]
+    if card.combine == "apply":  # σ(Z) or a softmax entry: a few roundings of the value
+        return 8 * float(np.finfo(dtype).eps) * abs(card.result)
     if card.combine == "sum":
         return sum_bound(np.asarray(values, dtype=dtype))
     return product_bound(values, dtype)
@@ -72,26 +78,63 @@ def _terms(
 ) -> None:
     """One factor a line, each with its number, then the combined result: 0 where it is within
     rounding of 0, and checked against the recorded entry to within rounding."""
-    sign = "+" if card.combine == "sum" else "×"
-    width = max(len(f.name) for f in card.factors) if card.factors else 0
-    width = max(width, len(card.entry))
-    for k, factor in enumerate(card.factors[:MAX_TERMS]):
-        text.append(f"{sign if k else ' '} {factor.name:<{width}} ")
-        text.append(f"{fmt(factor.value):>11}", styles["value"])
-        if factor.source is not None:
-            layer, neuron = factor.source
-            where = "input" if layer == 0 else f"L{layer}"
-            text.append(f"  ← {where}" + ("" if neuron < 0 else f" #{neuron}"), styles["muted"])
-        text.append("\n")
-    if len(card.factors) > MAX_TERMS:
-        text.append(f"  … {len(card.factors) - MAX_TERMS} more terms\n", styles["muted"])
+    sign = {"sum": "+", "product": "×"}.get(card.combine, " ")
+    shown, hidden, last = list(card.factors), [], []
+    if card.forward and card.combine == "sum":  # a Z card: the largest terms, then the bias
+        shown, last = shown[:-1], shown[-1:]
+    if len(shown) + len(last) > MAX_TERMS:
+        limit = LARGEST if card.forward else MAX_TERMS
+        shown, hidden = shown[:limit], shown[limit:]
+    more = f"… {len(hidden)} more"
+    width = max([len(_label(f)) for f in shown + last] + [len(card.entry), len(more)])
+    pad = " " * PARTS if any(f.parts for f in card.factors) else ""  # values in one column
+    for k, factor in enumerate(shown):
+        _factor(text, factor, f"{sign if k else ' '} {_label(factor):<{width}} ", styles, pad)
+    if hidden:
+        rest = float(np.sum([f.value for f in hidden], dtype=np.float64))
+        text.append(f"+ {more:<{width}} ", styles["muted"])
+        text.append(f"{'together':>{PARTS}}{fmt(rest):>11}\n", styles["muted"])
+    for factor in last:
+        _factor(text, factor, f"{sign} {_label(factor):<{width}} ", styles, pad)
+    if card.zeros:
+        what = "black pixels" if card.inputs == "x" else f"{card.inputs}[i] = 0"
+        text.append(f"  {card.zeros} terms are 0 ({what})\n", styles["muted"])
     bound = result_bound(card, dtype)
-    text.append(f"= {card.entry:<{width}} ")
+    text.append(f"= {card.entry:<{width}} {pad}")
     text.append(f"{derived(card.result, bound):>11}", styles["result"])
     # Both the card's combination and the recorded entry are within ``bound`` of the exact one
     # (plus the dtype's smallest normal number, for a product that underflows in one of them).
     ok = abs(card.result - card.value) <= 2 * bound + float(np.finfo(dtype).tiny)
-    text.append("  ✓ the recorded entry" if ok else f"  ≠ recorded {derived(card.value, bound)}")
+    text.append("\n  " if pad else "  ")  # a hand calculation's lines are wide already
+    text.append("✓ the recorded entry" if ok else f"≠ recorded {derived(card.value, bound)}")
+    text.append("\n")
+
+
+def _label(factor) -> str:
+    """A factor's name as listed: a term of Σ_i W[j, i]·x[i] by its i (the equation above
+    names the rest; 80 columns hold no more), any other factor by its name."""
+    if factor.parts is not None and factor.source is not None:
+        return f"i = {factor.source[1]}"
+    return factor.name
+
+
+def _factor(text: Text, factor, label: str, styles: Mapping[str, Style], pad: str) -> None:
+    """One factor's line: its name, its number, and the neuron it comes from (or, for a term
+    of a hand calculation, the two numbers it multiplies; ``pad`` keeps the other lines'
+    numbers in their column)."""
+    text.append(label)
+    if factor.parts is None:
+        text.append(pad)
+    else:  # a term W[j, i]·x[i]: its two numbers, then their product
+        w, a = factor.parts
+        text.append(f"{f'{w:.3g}·{a:.3g}':>{PARTS}}", styles["muted"])
+        text.append(f"{fmt(factor.value):>11}\n", styles["value"])
+        return
+    text.append(f"{fmt(factor.value):>11}", styles["value"])
+    if factor.source is not None:
+        layer, neuron = factor.source
+        where = "input" if layer == 0 else f"L{layer}"
+        text.append(f"  ← {where}" + ("" if neuron < 0 else f" #{neuron}"), styles["muted"])
     text.append("\n")
 
 
@@ -102,7 +145,8 @@ def chain_text(
     first factor written out one step further down the chain. ``dtype``: the network's, whose
     machine epsilon the rounding bounds use."""
     text = Text(no_wrap=True, end="")
-    text.append(f"chain rule for {card.entry}\n", styles["title"])
+    title = "by hand:" if card.forward else "chain rule for"
+    text.append(f"{title} {card.entry}\n", styles["title"])
     text.append("↑↓←→ select an entry · k or escape leaves\n", styles["muted"])
     text.append(card.equation + "\n", styles["equation"])
     _terms(text, card, styles, dtype)

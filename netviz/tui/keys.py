@@ -137,9 +137,9 @@ KEYS: tuple[Key, ...] = (
     Key(
         "k",
         "select_mode(None)",
-        "Chain rule",
-        "chain-rule card of a gradient entry",
-        palette="Select a gradient entry (chain rule)",
+        "Card",
+        "an entry's card: Z, A by hand, a gradient's chain rule",
+        palette="Select an entry: its hand calculation or chain rule",
     ),
     # In select mode the arrows move the selected gradient entry (these come first; off
     # otherwise, so the same keys fall through to the timeline and the scrolling below).
