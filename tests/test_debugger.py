@@ -44,6 +44,37 @@ def test_the_chain_rule_cards_factors_give_the_recorded_gradient_entry(session, 
     assert snap.address.endswith("bwd/L1/db")
 
 
+FORWARD = [("Z1", (7,)), ("A1", (7,)), ("Z2", (3,)), ("A2", (3,)), ("Z3", (4,)), ("ŷ", (4,))]
+
+
+@pytest.mark.parametrize(("name", "index"), FORWARD, ids=[f"{n}{list(i)}" for n, i in FORWARD])
+def test_a_forward_cards_hand_calculation_gives_the_recorded_entry(session, name, index):
+    """Z by its terms (those left out are exactly the ones whose input is 0), A = f(Z) and
+    ŷ by the softmax's own ratio: each the recorded entry, within the sum's rounding bound."""
+    values = {k: v for op in session._passes[-1].ops for k, v in op.outputs.items()}
+    values.update({k: v for op in session._passes[-1].ops for k, v in op.inputs.items()})
+    card = session.chain_rule(name, index)
+    assert card.forward and card.value == values[name][index[0], 0]
+    z = card if name.startswith("Z") else card.expansion
+    layer = int(z.entry[1])
+    inputs = np.asarray(values["x" if layer == 1 else f"A{layer - 1}"]).reshape(-1)
+    W = np.asarray(values[f"W{layer}"])
+    j = int(z.entry.split("[")[1].rstrip("]"))
+    assert z.zeros == int(np.sum(inputs == 0)) and len(z.factors) == inputs.size - z.zeros + 1
+    terms = [f.value for f in z.factors]
+    loop = sum(W[j, i] * inputs[i] for i in range(inputs.size)) + float(values[f"b{layer}"][j])
+    bound = 4 * np.finfo(float).eps * (np.sum(np.abs(W[j] * inputs)) + abs(terms[-1]))
+    assert abs(z.result - loop) <= bound and abs(z.value - loop) <= bound
+    if card is not z:  # A = σ(Z) or ŷ = exp(Z − m) / Σ exp(Z − m), from the Z above
+        Z = np.asarray(values[f"Z{layer}"]).reshape(-1)
+        want = np.exp(Z[j] - Z.max()) / np.exp(Z - Z.max()).sum() if name == "ŷ" else None
+        if want is None:
+            want = 1 / (1 + np.exp(-Z[j]))
+            assert card.factors[0].value == Z[j]
+        assert card.result == pytest.approx(want, rel=1e-4)  # σ(Z − 1e−5) or tuned σ(Z)
+        assert card.result == pytest.approx(card.value, rel=1e-12, abs=1e-300)
+
+
 def test_the_chain_rule_card_reads_like_the_lesson(session):
     card = session.chain_rule("dW2", (3, 5))
     assert card.equation == "∂cost/∂W2[3, 5] = dZ2[3]·A1[5]"

@@ -72,7 +72,7 @@ LAYERS: dict[str, set[str]] = {
     "trace": {"core"},
     "debug": {"core"},
     "check": {"core", "debug", "trace"},
-    "lessons": {"core", "trace"},
+    "lessons": {"core", "debug", "trace"},
     "training": {"core", "data", "trace"},
     "export": {"core", "data", "trace", "debug"},
     "session": {"core", "data", "trace", "debug", "training", "export"},

@@ -54,6 +54,11 @@ def write(tmp_path, text: str, name: str = "lesson.toml"):
         (GOOD.replace('ask = "Z1[7]"', 'ask = "Z1[7"'), "ask = 'Z1[7':"),
         (GOOD.replace("}", ", answer = -3 }"), "unknown key 'answer' in a question"),
         (GOOD.replace('kind = "number"', 'kind = "updown"'), "updown question is asked at an"),
+        (GOOD.replace('"number", ask = "Z1[7]"', '"compute", ask = "W1[7, 0]"'), "of Z, A, ŷ or a"),
+        (
+            GOOD.replace('"number"', '"compute"').replace(", tolerance = 0.05", ""),
+            "a compute question needs a tolerance",
+        ),  # fmt: skip
     ],
 )
 def test_a_bad_lesson_file_is_refused_in_one_line_naming_it(tmp_path, text, message):
@@ -152,6 +157,13 @@ def test_the_shipped_course_loads_and_every_question_is_answerable(tmp_path):
                 return run.arrays()
 
             verify(lesson, values_at)
+            for stop in lesson.stops:  # a compute question's card is the right answer's entry
+                q = stop.question
+                if q is not None and q.kind == "compute":
+                    run.reach(stop.at)
+                    card = run.chain_rule(q.name, q.index)
+                    assert card.value == right_answer(q, run.arrays()).value, stop.at
+    assert any(s.question and s.question.kind == "compute" for c in course for s in c.stops)
     assert find("02") == files[1] and find(files[1].stem.partition("-")[2]) == files[1]
 
 

@@ -63,6 +63,28 @@ async def test_a_lesson_from_start_to_end(session):
 
 
 @pilot_test
+async def test_you_compute_it_sets_your_number_against_each_factor(session):
+    """Lesson chain-rule's dZ2[3], typed as dA2[3] alone (the slope forgotten): the feedback
+    lists each factor, what yours needs it to be, and names the slip."""
+    lesson = load(find("chain-rule"))
+    app = LessonApp(session, lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        assert "What is dZ2[3]" in screen_text(app)
+        asked = session.arrays()  # one op before dZ2: dA2 is made, dZ2 is not
+        assert "dZ2" not in asked
+        dA, A = float(asked["dA2"][3, 0]), float(asked["A2"][3, 0])
+        await answer(pilot, app, repr(dA))
+        text = screen_text(app)
+        assert "Not quite" in text and "dZ2[3] = A2[3](1−A2[3])·(W3ᵀ·dZ3)[3]" in text
+        assert (
+            f"yours needs {fmt(1.0)}" in text and f"yours needs {fmt(dA / (A * (1 - A)))}" in text
+        )
+        assert "Likely: A2[3](1−A2[3]) left out." in text
+    assert app.answers[0]["right"] is False
+
+
+@pilot_test
 async def test_enter_alone_shows_the_answer_without_scoring_it(session):
     lesson = load(find("digit"))
     app = LessonApp(session, lesson)

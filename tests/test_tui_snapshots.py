@@ -161,3 +161,49 @@ def test_check_trace_diff_view(snap_compare, tmp_path, monkeypatch):
     write_check_trace("check.nvtrace")
     with Replay("check.nvtrace") as replay:
         assert snap_compare(create_app(replay), terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_forward_card(snap_compare, app, size):
+    """k at Z1 = W1·x + b1, entry 2: its largest terms W1[2, i]·x[i] with the two numbers each
+    multiplies, the rest summed, the black pixels' terms counted, the bias, the sum ✓."""
+    assert snap_compare(app, press=["k", "down", "down"], terminal_size=size)
+
+
+@pytest.fixture
+def lesson_app(tmp_path, monkeypatch):
+    """Lesson chain-rule over the same run as the tour's snapshots."""
+    from netviz.lessons.format import find, load
+    from netviz.tui.lesson import LessonApp
+
+    monkeypatch.chdir(tmp_path)
+    with Session(RunSpec(PRESETS["seed"], train_size=300, test_size=100), trace="t.nvtrace") as s:
+        yield LessonApp(s, load(find("chain-rule")))
+
+
+class TestLesson:
+    """A lesson's question and its feedback, at 80×24 and 120×40."""
+
+    SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+    @SIZES
+    def test_question(self, snap_compare, lesson_app, size):
+        """Stop 2 asks dZ2[3] one op before it is made (at dA2), the numbers it needs given;
+        the answer box has the focus."""
+        assert snap_compare(lesson_app, press=["l"], terminal_size=size)
+
+    @SIZES
+    def test_feedback(self, snap_compare, lesson_app, size):
+        """dA2[3] typed for dZ2[3]: the feedback above the stop's text, each factor with what
+        yours needs it to be, and the slip named (the slope left out); the tour at dZ2."""
+
+        async def answer_without_the_slope(pilot) -> None:
+            from textual.widgets import Input
+
+            await pilot.press("l")
+            dA = float(pilot.app.session.arrays()["dA2"][3, 0])
+            pilot.app.query_one("#lesson-answer", Input).value = f"{dA:.4g}"
+            await pilot.press("enter")
+            await pilot.pause()
+
+        assert snap_compare(lesson_app, run_before=answer_without_the_slope, terminal_size=size)

@@ -25,7 +25,9 @@ from ..safe import literal, shown
 from ..trace.schema import parse_address
 
 COURSE = Path(__file__).parent / "course"
-KINDS = ("number", "sign", "shape", "index", "updown")
+KINDS = ("number", "compute", "sign", "shape", "index", "updown")
+# an entry with a card (netviz.debug.chain): a compute question's feedback sets it out
+CARDS = re.compile(r"(?:Z\d+|A\d+|ŷ|yhat|d[WbZA]\d+)")
 MAX_EPOCH = 3  # a lesson's stops reach at most the weights after 3 epochs (seconds of training)
 MAX_TITLE, MAX_TEXT = 70, 600
 ENTRY = re.compile(r"(?P<name>[A-Za-zŷ][A-Za-z0-9]*)(?:\[(?P<index>\d+(?:\s*,\s*\d+)?)\])?")
@@ -167,17 +169,21 @@ def _question(q: object, where: dict, line: int | None, fail) -> Question:
     if not isinstance(text, str) or not text.strip():
         raise fail("a question needs its text", line)
     index = tuple(int(i) for i in (match["index"] or "").replace(" ", "").split(",") if i)
-    needs_entry = kind in ("number", "sign") and match["name"] != "cost"
+    needs_entry = kind in ("number", "compute", "sign") and match["name"] != "cost"
     if needs_entry and not index:
         raise fail(f"a {kind} question asks about one entry, like Z1[7]", line)
+    if kind == "compute" and not CARDS.fullmatch(match["name"]):
+        raise fail("a compute question asks about an entry of Z, A, ŷ or a gradient, whose "
+                   "factors the feedback shows (Z1[7], dZ2[3], dW3[5, 2])", line)  # fmt: skip
     if kind in ("shape", "index") and index:
         raise fail(f"a {kind} question asks about a whole array, like ŷ", line)
     if kind == "updown" and (where["example"] is not None or match["name"] != "cost"):
         raise fail('an updown question is asked at an epoch (at = "e1") about the cost', line)
-    tolerance = q.get("tolerance", 0.0 if kind != "number" else None)
-    if kind == "number" and (
+    numeric = kind in ("number", "compute")
+    tolerance = q.get("tolerance", None if numeric else 0.0)
+    if numeric and (
         not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool)
         or not 0 < tolerance < 1
     ):  # fmt: skip
-        raise fail("a number question needs a tolerance between 0 and 1 (0.05: 5 %)", line)
+        raise fail(f"a {kind} question needs a tolerance between 0 and 1 (0.05: 5 %)", line)
     return Question(kind, match["name"], index, " ".join(text.split()), float(tolerance or 0))

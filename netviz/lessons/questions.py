@@ -89,17 +89,31 @@ def right_answer(
     return Right(value, f"{q.asked} = {fmt(value)}")
 
 
+NAMED = re.compile(r"(ŷ|[A-Za-z]+\d*)\[(\d+(?:,\s*\d+)?)\]")  # A2[3], dW3[5, 2] in a text
+
+
+def givens(q: Question, values: Mapping[str, Array]) -> list[tuple[str, float]]:
+    """The entries a number question's text names, other than the one asked, with their values
+    where the stop has them: the numbers to compute it from ("dZ2[3] = A2[3](1−A2[3])·dA2[3]"
+    gives A2[3] and dA2[3]), so the learner needs no other panel to answer."""
+    found: dict[str, float] = {}
+    for name, index in NAMED.findall(q.text):
+        other = Question("number", name, tuple(int(i) for i in index.split(",")), "", 0.0)
+        if other.asked == q.asked or other.asked in found:
+            continue
+        try:
+            found[other.asked] = entry(other, values)
+        except LookupError:
+            continue  # not computed yet at this stop, or not an array of the pass
+    return list(found.items())
+
+
 def score(q: Question, answer: str, right: Right) -> Verdict:
     """The learner's typed ``answer`` against ``right``. ValueError (with what to type) when
     the answer cannot be read: it is not scored, the learner types again."""
     text = answer.strip().lower()
-    if q.kind == "number":
-        try:
-            given = float(text.replace("−", "-").replace("_", ""))
-        except ValueError:
-            raise ValueError("type a number, like 0.25 or -1e3") from None
-        if not math.isfinite(given):
-            raise ValueError("type a finite number")
+    if q.kind in ("number", "compute"):
+        given = number(text)
         want = float(right.value)
         off = abs(given - want)
         # relative, with a floor: 0 for a value like 1e-95 (a saturated neuron's slope) is right
@@ -127,6 +141,17 @@ def score(q: Question, answer: str, right: Right) -> Verdict:
     if given is None:
         raise ValueError("type up or down")
     return _verdict(given == right.value, right)
+
+
+def number(answer: str) -> float:
+    """A typed number (−, _ allowed); ValueError saying what to type."""
+    try:
+        given = float(answer.strip().replace("−", "-").replace("_", ""))
+    except ValueError:
+        raise ValueError("type a number, like 0.25 or -1e3") from None
+    if not math.isfinite(given):
+        raise ValueError("type a finite number")
+    return given
 
 
 def _verdict(ok: bool, right: Right) -> Verdict:

@@ -18,8 +18,11 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from ..lessons.format import Lesson, Stop
-from ..lessons.questions import Right, right_answer, score
+from ..core.steps import YHAT
+from ..lessons.compute import against
+from ..lessons.format import Lesson, Question, Stop
+from ..lessons.questions import Right, givens, number, right_answer, score
+from ..numbers import fmt
 from ..session.history import History
 from .app import NetvizApp
 from .keys import LESSON_BINDINGS, LESSON_KEYS
@@ -30,11 +33,14 @@ class LessonPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="lesson-head", markup=False)
+        # the feedback first: at 80×24 the panel's last lines are cut, and by then the stop's
+        # text has been read
+        yield Static(id="lesson-feedback", markup=False)
         yield Static(id="lesson-text", markup=False)
         yield Input(
             id="lesson-answer", placeholder="your answer, then Enter (Enter alone: show me)"
         )
-        yield Static(id="lesson-feedback", markup=False)
+        yield Static(id="lesson-unread", markup=False)  # an answer that cannot be read
 
 
 class LessonApp(NetvizApp):
@@ -98,9 +104,16 @@ class LessonApp(NetvizApp):
         head = f"lesson · {lesson.title} · stop {self.stop_index + 1} of {n} · l next · L back"
         self.query_one("#lesson-head", Static).update(head)
         asked = self.pending is not None and self.pending[0] is stop
-        text = stop.text + (f"\n\n{stop.question.text}" if asked and stop.question else "")
+        text = stop.text + (f"\n▸ {stop.question.text}" if asked and stop.question else "")
+        if asked and stop.question.kind in ("number", "compute"):
+            given = givens(stop.question, self.session.arrays())
+            if given:
+                text += "\n  given: " + " · ".join(f"{n} = {fmt(v)}" for n, v in given)
         self.query_one("#lesson-text", Static).update(text)
-        self.query_one("#lesson-feedback", Static).update(feedback)
+        for name, said in (("#lesson-feedback", feedback), ("#lesson-unread", "")):
+            shown = self.query_one(name, Static)
+            shown.update(said)
+            shown.display = bool(said)
         answer = self.query_one("#lesson-answer", Input)
         answer.display = asked
         if asked:
@@ -135,7 +148,9 @@ class LessonApp(NetvizApp):
             try:  # an answer that cannot be read is not scored: type again
                 score(question, typed, right if question.kind != "updown" else Right("up", ""))
             except ValueError as e:
-                self.query_one("#lesson-feedback", Static).update(str(e))
+                shown = self.query_one("#lesson-unread", Static)
+                shown.update(str(e))
+                shown.display = True
                 return
         if question.kind == "updown":  # the next epoch tells
             self.session.run_epoch(follow=False)
@@ -147,15 +162,22 @@ class LessonApp(NetvizApp):
             ok, feedback = verdict.right, verdict.feedback
         else:
             ok, feedback = None, f"Shown, not scored: {right.shown}."
-        lesson, number = stop.origin or (self.lesson.name, self.stop_index + 1)
-        self.answers.append({"lesson": lesson, "stop": number, "at": stop.at,
+        lesson, place = stop.origin or (self.lesson.name, self.stop_index + 1)
+        self.answers.append({"lesson": lesson, "stop": place, "at": stop.at,
                              "question": question.asked, "answer": typed, "right": ok,
                              "seconds": round(time.monotonic() - asked_at, 1)})  # fmt: skip
         self.session.goto(stop.at)  # now see it
         self.snapshot = self.session.snapshot()
+        if question.kind == "compute" and typed:  # yours against each factor of the right one
+            feedback += "\n" + "\n".join(against(self._asked_card(question), number(typed)))
         self.pending = None
         self.set_focus(None)
         self._show(stop, feedback + "  (l: next stop)")
+
+    def _asked_card(self, question: Question):
+        """The card of the entry a compute question asks about, in the pass shown."""
+        name = YHAT if question.name in ("yhat", "y_hat") else question.name
+        return self.session.chain_rule(name, question.index)
 
 
 def run_lesson(session: History, lesson: Lesson) -> list[dict]:

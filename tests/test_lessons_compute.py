@@ -1,0 +1,87 @@
+""" "You compute it": a learner's number set against each factor of the right one. Each case
+makes a wrong number by a known slip from the pass's own arrays, and checks that the feedback
+says what each factor would have to be (computed here, independently) and names the slip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from netviz.core.presets import PRESETS
+from netviz.lessons.compute import against
+from netviz.numbers import fmt
+from netviz.session.live import Session
+from netviz.training.run import RunSpec
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    spec = RunSpec(PRESETS["tuned"], train_size=200, test_size=50)
+    with Session(spec, trace=tmp_path_factory.mktemp("compute") / "t.nvtrace") as s:
+        s.run_epoch()  # weights past their start
+        s.phase(True)
+        s.step(2)
+        s.phase(True)  # the end of backprop: every value of the pass reached
+        yield s
+
+
+def values(run) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v) for k, v in run.arrays().items()}
+
+
+def said(lines: list[str]) -> str:
+    return "\n".join(lines)
+
+
+def test_a_right_number_shows_the_factors_and_names_no_slip(run):
+    card = run.chain_rule("dZ2", (3,))
+    lines = against(card, card.result)
+    assert lines[0] == card.equation and not any("Likely" in line for line in lines)
+    for factor in card.factors:
+        assert any(factor.name in line and fmt(factor.value) in line for line in lines)
+
+
+def test_a_factor_left_out_of_a_product_is_named_and_each_factors_need_shown(run):
+    v = values(run)
+    slope, dA = v["A2"][3, 0] * (1 - v["A2"][3, 0]), v["dA2"][3, 0]
+    given = float(dA)  # dZ2[3] without the sigmoid's slope
+    text = said(against(run.chain_rule("dZ2", (3,)), given))
+    assert f"yours needs {fmt(given / dA)}" in text  # the slope would have to be 1
+    assert f"yours needs {fmt(given / slope)}" in text  # or dA2[3] what it is over the slope
+    assert "Likely: A2[3](1−A2[3]) left out." in text
+
+
+def test_a_wrong_factor_shows_as_the_value_it_would_need(run):
+    v = values(run)
+    given = float(v["dZ3"][5, 0] * v["A2"][3, 0])  # dW3[5, 2] with A2[3] for A2[2]
+    text = said(against(run.chain_rule("dW3", (5, 2)), given))
+    line = next(line for line in text.splitlines() if line.strip().startswith("A2[2]"))
+    assert f"yours needs {fmt(float(v['A2'][3, 0]))}" in line
+
+
+def test_a_flipped_sign_is_named(run):
+    card = run.chain_rule("dW3", (5, 2))
+    assert "Likely: the sign flipped." in said(against(card, -card.result))
+
+
+def test_the_bias_left_out_of_a_long_sum_is_named(run):
+    v = values(run)
+    card = run.chain_rule("Z2", (4,))
+    given = float(v["W2"][4] @ v["A1"][:, 0])  # without b2[4]
+    text = said(against(card, given))
+    assert "Likely: b2[4] left out." in text and "more terms" in text
+    assert f"yours needs {fmt(given - float(v['W2'][4] @ v['A1'][:, 0]))}" in text  # b2[4]: 0
+
+
+def test_the_label_left_out_of_the_output_error_is_named(run):
+    v = values(run)
+    label = int(np.argmax(v["y"][:, 0]))
+    given = float(v["ŷ"][label, 0])  # dZ3[label] = ŷ − y without the −1
+    assert f"Likely: −y[{label}] left out." in said(against(run.chain_rule("dZ3", (label,)), given))
+
+
+def test_an_activation_not_applied_is_named(run):
+    v = values(run)
+    given = float(v["Z1"][6, 0])  # A1[6] typed as Z1[6]
+    text = said(against(run.chain_rule("A1", (6,)), given))
+    assert "Likely: Z1[6] itself: the activation was not applied." in text
