@@ -42,15 +42,23 @@ async def test_a_lesson_from_start_to_end(session):
         assert "stop 1 of 3" in text and "What shape is W1?" in text
         await answer(pilot, app, "(16, 784)")
         assert "Right: (16, 784)" in screen_text(app)
-        await pilot.press("l")  # stop 2 asks about Z1[7] of example 1: asked before it is made
-        stop = lesson.stops[1]
-        assert session.snapshot().address != stop.at
-        assert "Guess Z1[7]" in screen_text(app)
+        await pilot.press("l")  # stop 2 asks about Z1[7] of example 1, its pass's first op:
+        stop = lesson.stops[1]  # shown there, with Z1's values hidden until the answer
+        assert session.snapshot().address == stop.at
+        text = screen_text(app)
+        assert "Guess Z1[7]" in text and "hidden until you answer" in text
+        assert "example 1 of" in text  # the digit asked about, not the one before it
+        z = session.arrays()["Z1"][7, 0]
+        assert fmt(float(z)) not in text
+        app.set_focus(None)
+        await pilot.press("k")  # the card would compute it: held too
+        assert not app.selecting
+        await pilot.press("a")
         await answer(pilot, app, "lots")  # cannot be read: not scored, asked again
         assert "type a number" in screen_text(app) and len(app.answers) == 1
         await answer(pilot, app, "5")
         assert session.snapshot().address == stop.at  # now shown
-        z = session.arrays()["Z1"][7, 0]
+        assert "hidden until you answer" not in screen_text(app)
         assert f"Not quite: Z1[7] = {fmt(float(z))}" in screen_text(app)
         await pilot.press("l")
         assert "stop 3 of 3" in screen_text(app)
@@ -74,6 +82,7 @@ async def test_you_compute_it_sets_your_number_against_each_factor(session):
         asked = session.arrays()  # one op before dZ2: dA2 is made, dZ2 is not
         assert "dZ2" not in asked
         dA, A = float(asked["dA2"][3, 0]), float(asked["A2"][3, 0])
+        assert f"given: A2[3] = {fmt(A)} · dA2[3] = {fmt(dA)}" in screen_text(app)
         await answer(pilot, app, repr(dA))
         text = screen_text(app)
         assert "Not quite" in text and "dZ2[3] = A2[3](1−A2[3])·(W3ᵀ·dZ3)[3]" in text
@@ -81,7 +90,32 @@ async def test_you_compute_it_sets_your_number_against_each_factor(session):
             f"yours needs {fmt(1.0)}" in text and f"yours needs {fmt(dA / (A * (1 - A)))}" in text
         )
         assert "Likely: A2[3](1−A2[3]) left out." in text
+        assert app.answers[0]["answer"] == repr(dA)
     assert app.answers[0]["right"] is False
+
+
+@pilot_test
+async def test_a_waiting_question_holds_the_tour_until_it_is_answered(session):
+    """With the focus off the answer box, the moving keys do not step to the value asked about;
+    they say to answer first. After the answer they move again."""
+    posted = []
+    app = LessonApp(session, load(find("chain-rule")))
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.press("l")
+        where = session.snapshot().address
+        app.set_focus(None)
+        for key in ("s", "r", "right_square_bracket", "e", "space", "G"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert session.snapshot().address == where, key
+        said = [m.notification.message for m in posted if hasattr(m, "notification")]
+        assert said and all(m.startswith("Answer first") for m in said)
+        assert session.snapshot().metrics == ()  # no epoch ran
+        await pilot.press("a")  # back to the answer box
+        await answer(pilot, app, "")
+        await pilot.press("s")
+        await pilot.pause()
+        assert session.snapshot().address != where
 
 
 @pilot_test

@@ -57,6 +57,7 @@ class Block:
     marks: Mapping[int, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # lines under the heading (the cost's check by hand)
     theirs: np.ndarray | None = None  # a check trace: the learner's value, of array's shape
+    masked: bool = False  # a lesson's question asks about it: its values wait for the answer
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ def block_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Tex
     text = Text(no_wrap=True, end="")
     shape = shape_text(a.shape) if a.ndim else f"({shape_text(a.shape)})"
     text.append(f"{name} {shape}", styles["name"])
+    if block.masked:
+        return text.append("\n  hidden until you answer the lesson's question\n", styles["muted"])
     if a.ndim == 0:
         text.append(f" = {fmt(float(a))}\n")
         for note in block.notes:
@@ -318,9 +321,15 @@ def cost_notes(op: Op) -> tuple[tuple[str, ...], int | None]:
     return (first, f"{YHAT}[{label}] = {fmt(p)}   −log {YHAT}[{label}] = {fmt(-np.log(p))}"), label
 
 
-def op_blocks(op: Op, snapshot: Snapshot, selected: tuple[int, ...] | None = None) -> list[Block]:
+def op_blocks(
+    op: Op,
+    snapshot: Snapshot,
+    selected: tuple[int, ...] | None = None,
+    masked: frozenset[str] = frozenset(),
+) -> list[Block]:
     """The op's outputs, then its inputs, each with the magnitude its mean's rounding bound
-    is taken from; ``selected``: an entry of the first output, marked."""
+    is taken from; ``selected``: an entry of the first output, marked; ``masked``: outputs
+    whose values are hidden (a lesson asks about them)."""
     values = known_values(op, snapshot)
     L = len(snapshot.layers) - 1
     notes, label = cost_notes(op) if op.name == "cost" else ((), None)
@@ -338,8 +347,8 @@ def op_blocks(op: Op, snapshot: Snapshot, selected: tuple[int, ...] | None = Non
             also, theirs = (Block(f"theirs {name}", np.asarray(theirs)),), None
         scale = magnitude(name, values, L)
         chosen = selected if k == 0 else None
-        blocks += [Block(f"result {name}", np.asarray(a), scale, chosen, notes=kept, theirs=theirs),
-                   *also]  # fmt: skip
+        blocks += [Block(f"result {name}", np.asarray(a), scale, chosen, notes=kept, theirs=theirs,
+                         masked=name in masked), *also]  # fmt: skip
     for name, a in op.inputs.items():
         before = " (before)" if name in op.outputs else ""  # an update's W, as it was
         scale = None if before else magnitude(name, values, L)

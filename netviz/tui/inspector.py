@@ -260,6 +260,8 @@ class Inspector(Widget):
         super().__init__()
         self.selected: tuple[ChainCard | None, tuple[int, ...] | None] = (None, None)
         """The selected gradient entry's chain-rule card and index; set by the app."""
+        self.masked: frozenset[str] = frozenset()
+        """Outputs whose values wait for a lesson's answer; set by the lesson app."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="op-title")
@@ -289,7 +291,8 @@ class Inspector(Widget):
         else:
             title, parts = op_title(snapshot, op), (op.equation, op.shapes)
             place = (snapshot.cursor, snapshot.address)
-            numbers.show_blocks(op_blocks(op, snapshot, index), self.styles_(), place)
+            blocks = op_blocks(op, snapshot, index, self.masked)
+            numbers.show_blocks(blocks, self.styles_(), place)
         explanation = self.query_one("#explanation", Static)
         explanation.set_class(bool(snapshot.hits), "-hit")
         if snapshot.hits:

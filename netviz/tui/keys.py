@@ -316,6 +316,12 @@ KEYS: tuple[Key, ...] = (
 BINDINGS: list[Binding] = [key.binding() for key in KEYS]
 # Actions that change what is shown: off while a help or question screen is on top.
 VIEW_ACTIONS = frozenset(key.name for key in KEYS if key.view)
+# Actions that move the cursor or compute on: a lesson's waiting question refuses them, or
+# the value asked about would show before the learner answers.
+MOVES = frozenset(
+    {"step", "layer", "phase", "example", "edge", "move", "scrub", "epoch", "play", "goto", "hit",
+     "misclassified"}
+)  # fmt: skip
 # What a replay says instead of computing, by action name.
 REPLAY_REFUSES = {key.name: key.replay_refuses for key in KEYS if key.replay_refuses}
 # The palette's key commands, in the table's order: (name, action, key as written).

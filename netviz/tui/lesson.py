@@ -25,7 +25,7 @@ from ..lessons.questions import Right, givens, number, right_answer, score
 from ..numbers import fmt
 from ..session.history import History
 from .app import NetvizApp
-from .keys import LESSON_BINDINGS, LESSON_KEYS
+from .keys import KEYS, LESSON_BINDINGS, LESSON_KEYS, MOVES
 
 
 class LessonPanel(Vertical):
@@ -71,6 +71,22 @@ class LessonApp(NetvizApp):
         """The tour's keys, then the lesson's (``l`` / ``L``, ``a``)."""
         return [*super().key_help(), *self.help_rows(LESSON_KEYS)]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.pending is not None and action in MOVES:
+            return None  # dimmed while a question waits; on_key says why
+        if self.inspector.masked and action == "select_mode":
+            return None  # the card would compute the hidden value
+        return super().check_action(action, parameters)
+
+    def on_key(self, event) -> None:
+        """A moving key while a question waits: the answer first, or the value would show."""
+        if self.pending is None or len(self.screen_stack) > 1:
+            return super().on_key(event)
+        held = MOVES | ({"select_mode"} if self.inspector.masked else set())
+        if any(event.key == key.key and key.name in held for key in KEYS):
+            self.notify("Answer first (Enter alone shows the answer; a to type it).",
+                        markup=False)  # fmt: skip
+
     # --- stops ---------------------------------------------------------------------------------
     def go(self, index: int) -> None:
         """Move to stop ``index``: there, or one op before it when it asks about its value."""
@@ -78,20 +94,22 @@ class LessonApp(NetvizApp):
         stop = self.lesson.stops[index]
         self.session.reach(stop.at)
         question, right = stop.question, None
+        masked: frozenset[str] = frozenset()
         if question is not None and question.kind != "updown":
             right = right_answer(question, self.session.arrays())
             here = self.session.snapshot()
             if here.op is not None and question.name in here.op.outputs:
-                # ask before the value is made: one op back, or one step back on the timeline
-                # when the op is a pass's first (its value is then nowhere on screen)
+                # ask before the value is made: one op back; at a pass's first op (Z1 of a new
+                # example) there is none in this pass, so the op shows with its value hidden
                 if here.op_index:
                     self.session.step(-1)
-                elif here.cursor:
-                    self.session.move(-1)
+                else:
+                    masked = frozenset({question.name})
         elif question is not None:  # up or down: the next epoch tells
             before = self.session.snapshot().epoch_metrics
             self.pending = (stop, Right("?", "?"), time.monotonic())
             self._cost_before = None if before is None else before.cost
+        self.inspector.masked = masked
         self.snapshot = self.session.snapshot()
         if right is not None:
             self.pending = (stop, right, time.monotonic())
@@ -167,6 +185,7 @@ class LessonApp(NetvizApp):
                              "question": question.asked, "answer": typed, "right": ok,
                              "seconds": round(time.monotonic() - asked_at, 1)})  # fmt: skip
         self.session.goto(stop.at)  # now see it
+        self.inspector.masked = frozenset()
         self.snapshot = self.session.snapshot()
         if question.kind == "compute" and typed:  # yours against each factor of the right one
             feedback += "\n" + "\n".join(against(self._asked_card(question), number(typed)))
