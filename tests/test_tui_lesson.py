@@ -199,3 +199,68 @@ async def test_a_stop_without_a_question_leaves_the_keys_to_the_tour(session):
         await pilot.press("a", "enter")  # nothing is asked: no answer is taken, nothing breaks
         await pilot.press("s")
         assert session.snapshot().address != at and app.answers == []
+
+
+# Every kind of question, answered right, wrong and with "show me": (stop, question, the right
+# answer as typed and a wrong one, from the values a twin run shows at the stop).
+def _typed(kind: str, v, costs) -> tuple[str, str]:
+    if kind == "number":
+        z = float(v["Z2"][3, 0])
+        return repr(z), repr(3 * z + 1)
+    if kind == "compute":
+        d = float(v["dZ3"][5, 0] * v["A2"][2, 0])  # dW3[5, 2] = dZ3[5]·A2[2]
+        return repr(d), repr(2 * d)
+    if kind == "sign":
+        z = float(v["Z2"][5, 0])
+        return ("+", "-") if z > 0 else ("-", "+")
+    if kind == "shape":
+        return "(16, 16)", "(16, 784)"
+    if kind == "index":
+        k = int(np.argmax(v["ŷ"][:, 0]))
+        return str(k), str((k + 1) % 10)
+    way = "down" if costs[1] < costs[0] else "up"
+    return way, {"down": "up", "up": "down"}[way]
+
+
+KIND_STOPS = {
+    "number": ("e0/x0/fwd/L2/Z", 'kind = "number", ask = "Z2[3]", tolerance = 0.01'),
+    "compute": ("e0/x0/bwd/L3/dW", 'kind = "compute", ask = "dW3[5, 2]", tolerance = 0.01'),
+    "sign": ("e0/x0/fwd/L2/Z", 'kind = "sign", ask = "Z2[5]"'),
+    "shape": ("e0/x0/fwd/L2/Z", 'kind = "shape", ask = "W2"'),
+    "index": ("e0/x0/fwd/L3/A", 'kind = "index", ask = "ŷ"'),
+    "updown": ("e1", 'kind = "updown", ask = "cost"'),
+}
+
+
+@pytest.mark.parametrize("how", ["right", "wrong", "show"])
+@pytest.mark.parametrize("kind", list(KIND_STOPS))
+@pilot_test
+async def test_each_kind_of_question_answered_right_wrong_and_shown(tmp_path, kind, how):
+    at, question = KIND_STOPS[kind]
+    path = tmp_path / "kinds.toml"
+    path.write_text(f'title = "kinds"\n\n[[stop]]\nat = "{at}"\ntext = "Look."\n'
+                    f'question = {{ {question}, text = "Your answer?" }}\n')  # fmt: skip
+    with Session(SPEC, trace=tmp_path / "twin.nvtrace") as twin:  # the same run, computed apart
+        twin.reach(at)
+        costs = None
+        if kind == "updown":
+            before = twin.snapshot().epoch_metrics.cost
+            twin.run_epoch()
+            costs = (before, twin.snapshot().metrics[-1].cost)
+        right, wrong = _typed(kind, twin.arrays(), costs)
+    with Session(SPEC, trace=tmp_path / "t.nvtrace") as session:
+        app = LessonApp(session, load(path))
+        async with app.run_test(size=SIZE) as pilot:
+            await answer(pilot, app, {"right": right, "wrong": wrong, "show": ""}[how])
+            text = screen_text(app)
+            said = {"right": "Right", "wrong": "Not quite", "show": "Shown, not scored"}[how]
+            assert said in text, text
+            if kind == "compute" and how != "show":
+                assert "yours needs" in text  # each factor set against the typed number
+            if kind != "updown":
+                assert session.snapshot().address == at  # now the value is on screen
+        want = {"right": True, "wrong": False, "show": None}[how]
+        assert [a["right"] for a in app.answers] == [want]
+        assert app.answers[0]["answer"] == (
+            "" if how == "show" else (right if how == "right" else wrong)
+        )
