@@ -480,7 +480,8 @@ class History:
                 f"weights after {p.epoch} epoch{'s' if p.epoch != 1 else ''} (no watched "
                 "examples were recorded for this epoch)."
             )
-            return View(p.example, p.label, p.pixels, op_tensors(ops, len(ops) - 1), note)
+            values = op_tensors(ops, len(ops) - 1)
+            return View(p.example, p.label, p.pixels, values, note, p.source, p.labelled)
         example = self._watched[0] if self._watched else 0
         pixels, label, _ = self._example_input(example)
         return View(example, label, pixels, {})
@@ -495,7 +496,9 @@ class History:
         else:
             pid, index, ops = self._current_pass()
             p, op, n = self._passes[pid], ops[index], len(ops)
-            view = View(p.example, p.label, p.pixels, op_tensors(ops, index))
+            view = View(
+                p.example, p.label, p.pixels, op_tensors(ops, index), "", p.source, p.labelled
+            )
             address = op_address(p.epoch, p.example, op.address)
             explanation = explain(op.phase, op.name, op.layer, L, self._hidden)
             weights_epoch, pending = p.epoch, "not computed yet"
@@ -529,6 +532,8 @@ class History:
             hits=tuple(hits),
             watches=self._watch_values(values, pending),
             live=self.live,
+            source=view.source,
+            labelled=view.labelled,
             **self._settings(),
         )
 

@@ -68,11 +68,42 @@ class Session(History):
             return self._open_pass(example, 0)
 
     def _past_last_pass(self, current: Pass, index: int) -> Snapshot:
-        return self._open_pass((current.example + 1) % len(self._run.train), index)
+        after = current.example + 1 if current.example in range(len(self._run.train)) else 0
+        return self._open_pass(after % len(self._run.train), index)
+
+    def own_digit(self, pixels: np.ndarray, label: int | None = None, source: str = "") -> Snapshot:
+        """Open a pass on the learner's own digit at the current weights: ``pixels`` (784,)
+        0–255, ink bright on black as the data set's; ``label`` the digit it is, or None: then
+        backprop (which needs one) uses the network's guess, and the snapshot says so. It is
+        numbered after the training examples (x300 for a run of 300), never trained on."""
+        pixels = np.clip(np.rint(np.asarray(pixels, dtype=float)), 0, 255).astype(np.uint8)
+        pixels = pixels.reshape(-1)
+        if pixels.size != self._sizes[0]:
+            raise ValueError(f"a digit of {pixels.size} pixels: the network takes {self._sizes[0]}")
+        classes = self._sizes[-1]
+        if label is not None and not 0 <= label < classes:
+            raise ValueError(f"label {label}: the network has outputs 0–{classes - 1}")
+        with self._lock:
+            example = len(self._run.train) + len(self._own)
+            x = self._as_input(pixels)
+            labelled = label is not None
+            if label is None:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    cache = forward(self._params, x[:, None], self._run.hidden)
+                label = int(np.argmax(cache[f"A{len(self._sizes) - 1}"][:, 0]))
+            self._own[example] = (pixels, label, labelled, source or "your digit")
+            return self._open_pass(example, 0)
+
+    def _as_input(self, pixels: np.ndarray) -> np.ndarray:
+        """x (784,) as the network is given its examples: raw or scaled, in its dtype."""
+        from ..core.network import as_inputs
+
+        spec = self._run.spec.preset
+        return np.asarray(as_inputs(pixels[None, :], self._params.dtype, spec.scale_pixels))[:, 0]
 
     def _missing_pass(self, epoch: int, example: int) -> int | None:
         """A pass at the current weights is computed on demand; earlier ones are gone."""
-        if epoch == self._epoch and 0 <= example < len(self._run.train):
+        if epoch == self._epoch and (0 <= example < len(self._run.train) or example in self._own):
             return self._compute_pass(example, 0)
         return None
 
@@ -282,6 +313,8 @@ class Session(History):
         self._watch_arrays: dict[int, dict[str, np.ndarray]] = {}  # epoch → watched_arrays
         self._facts: EpochFacts | None = None  # the last epoch's, for "went up" and "flipped"
         self._recorded: set[int] = set()  # passes written to the trace
+        # the learner's own digits by example number: (pixels, label, labelled, source)
+        self._own: dict[int, tuple[np.ndarray, int, bool, str]] = {}
         self._compute_pass(0, 0)
 
     def _stop(self) -> None:
@@ -312,10 +345,17 @@ class Session(History):
                 self._visited(pid)
             return pid
         run = self._run
-        x, label = run.X[:, example], int(run.y[example])
+        own = self._own.get(example)
+        if own is None:
+            x, label, pixels, labelled, source = (
+                run.X[:, example], int(run.y[example]), run.train.images[example], True, ""
+            )  # fmt: skip
+        else:
+            pixels, label, labelled, source = own
+            x = self._as_input(pixels)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged run shows its infs
             ops = example_ops(self._params, x, label, run.hidden, alpha=run.spec.preset.alpha)
-        p = Pass(self._epoch, example, ops, label, run.train.images[example])
+        p = Pass(self._epoch, example, ops, label, pixels, source, labelled)
         if self._passes:  # a pass opened after an epoch stays once another follows it
             self._record_pass(len(self._passes) - 1)
         pid = self._add_pass(p, len(ops))
@@ -329,8 +369,9 @@ class Session(History):
             return
         self._recorded.add(pid)
         p = self._passes[pid]
-        if self._recorder:
-            self._recorder.example_pass(p.epoch, p.example, p.ops, p.pixels, p.label)
+        if self._recorder:  # an own digit without a label is stored without one
+            label = p.label if p.labelled else None
+            self._recorder.example_pass(p.epoch, p.example, p.ops, p.pixels, label)
 
     def _drop_unvisited_pass(self) -> None:
         """Forget the newest pass if nobody moved in it (it was opened after an epoch)."""
@@ -362,6 +403,9 @@ class Session(History):
         return self._watch_arrays.get(epoch)
 
     def _example_input(self, example: int) -> tuple[np.ndarray, int, np.ndarray]:
+        own = self._own.get(example)
+        if own is not None:
+            return own[0], own[1], self._as_input(own[0])[:, None]
         run = self._run
         return run.train.images[example], int(run.y[example]), run.X[:, example : example + 1]
 

@@ -138,7 +138,9 @@ class Replay(History):
     def _add_head(self, epoch: int, example: int, ops: int) -> None:
         """A pass whose ops are read when the cursor first enters it."""
         pixels, label = self._example(example)
-        self._add_pass(Pass(epoch, example, (), label, pixels), ops)
+        own = example >= int(self.reader.meta.get("train_size", example + 1))
+        source = "a digit of the learner's own" if own else ""  # drawn, or an image
+        self._add_pass(Pass(epoch, example, (), label, pixels, source, label >= 0), ops)
 
     def _example(self, index: int) -> tuple[np.ndarray, int]:
         if index not in self._examples:

@@ -29,6 +29,8 @@ class Pass:
     ops: tuple[Op, ...]
     label: int
     pixels: Array  # (784,) uint8
+    source: str = ""  # "" for the data set's examples; a learner's own digit says what it is
+    labelled: bool = True  # False: no label was given, and backprop used the guess
 
 
 NOTHING: Mapping[str, Array] = MappingProxyType({})
@@ -130,6 +132,13 @@ class Snapshot:
     checked: bool = False  # a check trace: the learner's values beside the reference's
     # the learner's own value of each of the op's outputs that their script kept (check traces)
     theirs: Mapping[str, Array] = field(default_factory=lambda: NOTHING)
+    source: str = ""  # a learner's own digit: what it is ("your drawing", "my3.png")
+    labelled: bool = True  # False: no label was given; the label shown is the guess
+
+    @property
+    def label_text(self) -> str:
+        """``label 5``, or for an own digit without one ``label ?``: backprop used the guess."""
+        return f"label {self.label}" if self.labelled else "label ?"
 
     @property
     def activation(self) -> Activation:
@@ -148,6 +157,8 @@ class View:
     pixels: Array  # (784,) uint8
     values: Mapping[str, Array]
     note: str = ""  # what the view is, when it is not the obvious
+    source: str = ""  # as Pass.source
+    labelled: bool = True
 
 
 def layer_states(

@@ -44,11 +44,10 @@ def prediction_line(snapshot: Snapshot) -> tuple[str, str]:
     if snapshot.prediction is None:
         return "prediction: not computed yet", "-pending"
     confidence = f"{snapshot.confidence:.0%}".replace("%", " %")
-    right = snapshot.prediction == snapshot.label
-    return (
-        f"prediction {snapshot.prediction} ({confidence})",
-        "-right" if right else "-wrong",
-    )
+    line = f"prediction {snapshot.prediction} ({confidence})"
+    if not snapshot.labelled:  # nothing to be right or wrong against
+        return line + " · backprop uses it", "-pending"
+    return line, "-right" if snapshot.prediction == snapshot.label else "-wrong"
 
 
 class DigitView(Widget):
@@ -75,9 +74,11 @@ class DigitView(Widget):
         if self._pixels is None or not np.array_equal(self._pixels, snapshot.pixels):
             self._pixels = snapshot.pixels
             self.query_one("#pixels", Static).update(half_blocks(snapshot.pixels), layout=False)
+        where = f"example {snapshot.example} of {snapshot.train_size}"
+        if snapshot.source:
+            where = snapshot.source  # an own digit is none of the training examples
         self.query_one("#label", Static).update(
-            Text(f"label {snapshot.label}   example {snapshot.example} of {snapshot.train_size}"),
-            layout=False,
+            Text(f"{snapshot.label_text}   {where}"), layout=False
         )
         line, state = prediction_line(snapshot)
         prediction = self.query_one("#prediction", Static)

@@ -282,13 +282,13 @@ class NetworkView(Widget):
                 state,
                 base if column.index == last else mode,  # the output has no slope overlay
                 column.index == active,
-                snapshot.label,
+                snapshot.label if snapshot.labelled else None,  # no label: nothing to mark
                 snapshot.prediction,
                 marked or frozenset(),
                 act.peak_slope,
             )
         guess = "no guess yet" if snapshot.prediction is None else f"guess {snapshot.prediction}"
-        subtitle = f"label {snapshot.label} · {guess}"
+        subtitle = f"{snapshot.label_text} · {guess}"
         if self.border_subtitle != subtitle:
             self.border_subtitle = subtitle
         heading = {
