@@ -23,7 +23,8 @@ def modules_after(code: str) -> set[str]:
 def test_core_imports_numpy_and_the_standard_library_only():
     loaded = modules_after(
         "import netviz.core.activations, netviz.core.network, netviz.core.steps, "
-        "netviz.core.epoch, netviz.core.gradcheck, netviz.core.presets, netviz.core.walkthrough"
+        "netviz.core.epoch, netviz.core.gradcheck, netviz.core.presets, netviz.core.walkthrough, "
+        "netviz.core.saliency"
     )
     assert "numpy" in loaded
     at_start = modules_after("")  # site hooks, editable-install finders

@@ -242,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Layer 1 is drawn as one 28×28 tile per hidden neuron (its incoming "
         "weights); other layers as matrices. Colours are centred on zero. At an epoch: weight "
         "is W after that epoch, grad is ΣdW/m of that epoch, update is −α·ΣdW/m (the change "
-        "the epoch made). At an op address: the values of that example's pass.",
+        "the epoch made). At an op address: the values of that example's pass; input: "
+        "dC/dx = W1ᵀ·dZ1, how each pixel of that example moves its cost, over the digit.",
     )
     heatmap.add_argument("file")
     at = heatmap.add_mutually_exclusive_group()
@@ -253,7 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
     heatmap.add_argument(
         "--layer", type=arguments.positive, metavar="L", help="default: the op's own layer, else 1"
     )
-    heatmap.add_argument("--what", choices=["grad", "weight", "update"], default="grad")
+    heatmap.add_argument("--what", choices=["grad", "weight", "update", "input"], default="grad")
+    heatmap.add_argument(
+        "--output",
+        type=arguments.count,
+        metavar="K",
+        help="with --what input: the gradient of output K's score Z3[K] (before softmax) "
+        "instead of the cost",
+    )
     heatmap.add_argument(
         "-o", "--out", metavar="OUT", help=".png, .svg or .pdf (default: named by the address)"
     )
@@ -489,7 +497,7 @@ def _export_heatmap(args: argparse.Namespace) -> int:
     from .export import heatmap
 
     return heatmap(args.file, at=args.at, epoch=args.epoch, layer=args.layer, what=args.what,
-                   out=args.out)  # fmt: skip
+                   out=args.out, output=args.output)  # fmt: skip
 
 
 def _export_animation(args: argparse.Namespace) -> int:

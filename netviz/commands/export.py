@@ -18,16 +18,25 @@ FIGURE_SUFFIXES = [".png", ".svg", ".pdf"]
 
 
 def heatmap(
-    file: str, *, at: str | None, epoch: int | None, layer: int | None, what: str, out: str | None
+    file: str,
+    *,
+    at: str | None,
+    epoch: int | None,
+    layer: int | None,
+    what: str,
+    out: str | None,
+    output: int | None = None,
 ) -> int:
     """One layer's weights, gradient or update at an address or epoch (default: the last
-    epoch), to ``out`` or to ``<trace stem>_<address>_L<layer>_<what>.png`` here."""
+    epoch), to ``out`` or to ``<trace stem>_<address>_L<layer>_<what>.png`` here; or (``what``
+    input, at an op address) the example's input gradient dC/dx = W1ᵀ·dZ1, or with ``output``
+    = k that of digit k's score, to ``<trace stem>_<address>_input[_score<k>].png``."""
     from ..export import heatmap as draw
     from ..export.gather import heatmap_name, shown_at
 
     _check_out(out, FIGURE_SUFFIXES, "export heatmap")
     with TraceReader(file) as reader:
-        shown = shown_at(reader, at=at, epoch=epoch, layer=layer, what=what)
+        shown = shown_at(reader, at=at, epoch=epoch, layer=layer, what=what, output=output)
         _report(draw(reader, shown, out or heatmap_name(reader, shown)))
     return 0
 

@@ -121,10 +121,20 @@ def backward(params: Params, cache: dict[str, Array], labels: Array, hidden: Act
     The dZ and dA entries stay per example (n_l, m); dW and db are sums, as the full-batch update
     W ← W − α·ΣdW/m needs.
     """
+    AL = cache[f"A{len(params.W)}"]
+    return backward_from(params, cache, AL - one_hot(labels, AL.shape[0], AL.dtype), hidden)
+
+
+def backward_from(params: Params, cache: dict[str, Array], dZL: Array, hidden: Activation) -> dict:
+    """The backward pass of :func:`backward` from a given output error ``dZL`` (n_L, m).
+
+    ``backward`` starts it from dZL = ŷ − y, the gradient of the cost with respect to ZL; any
+    other quantity's gradient with respect to ZL flows back through the same rules (the input
+    gradient of one output's score starts from dZL = e_k, see :mod:`netviz.core.saliency`).
+    """
     L = len(params.W)
     grads: dict[str, Array] = {}
-    AL = cache[f"A{L}"]
-    dZ = AL - one_hot(labels, AL.shape[0], AL.dtype)
+    dZ = dZL
     for l in range(L, 0, -1):
         if l < L:
             dZ = hidden.slope(cache[f"A{l}"]) * grads[f"dA{l}"]
@@ -133,7 +143,7 @@ def backward(params: Params, cache: dict[str, Array], labels: Array, hidden: Act
         # faster for dW1 = dZ1·Xᵀ, the epoch's most expensive product (benchmarks/RESULTS.md).
         grads[f"dW{l}"] = (cache[f"A{l - 1}"] @ dZ.T).T
         grads[f"db{l}"] = dZ.sum(axis=1)
-        if l > 1:
+        if l > 1:  # dA0 = W1ᵀ·dZ1, the input gradient, is no step of training: see saliency
             grads[f"dA{l - 1}"] = params.W[l - 1].T @ dZ
     return grads
 

@@ -13,13 +13,14 @@ from pathlib import Path
 from ..core.steps import one_step
 from ..trace import TraceReader, parse_address
 from .card import card_at, card_name, write_card
-from .gather import Shown, epoch_matrix, heatmap_name, pass_matrix, shown_at
+from .gather import Shown, epoch_matrix, heatmap_name, input_at, pass_matrix, shown_at
 
-__all__ = ["Shown", "heatmap", "shown_at", "view"]
+__all__ = ["Shown", "heatmap", "input_at", "shown_at", "view"]
 
 
 def heatmap(reader: TraceReader, shown: Shown, path: str | Path) -> Path:
-    """Draw ``shown`` (see :func:`shown_at`) and write it to ``path`` (.png, .svg or .pdf)."""
+    """Draw ``shown`` (see :func:`shown_at`; an input gradient, see :func:`input_at`) and write
+    it to ``path`` (.png, .svg or .pdf)."""
     from .figures import save
     from .gather import heatmap_figure
 

@@ -248,6 +248,52 @@ def digit_panel(fig, pixels: np.ndarray, title: str) -> None:
     ax.set_title(title, fontsize=11, parse_math=False)
 
 
+INPUT_SIZE = (10.0, 5.9)  # inches: the digit and the map side by side, colorbar, title, caption
+
+
+def input_figure(
+    gradient: np.ndarray,
+    x: np.ndarray,
+    title: str,
+    limit: float | None = None,
+    *,
+    x_words: str = "",
+    bar_label: str = "",
+    caption: str = "",
+    dpi: int = DPI,
+):
+    """An input gradient (784,) or (784, 1) as a 28×28 map beside the digit ``x`` (same size)
+    it was taken at: the digit in grey on the left; on the right the gradient, on a diverging
+    scale centred on zero (±``limit``, default its largest |value|), under a thin outline of
+    the digit's ink, with a colorbar labelled ``bar_label``; ``title`` above, ``caption`` below;
+    ``x_words`` says what the digit is.
+    """
+    side = math.isqrt(gradient.size)
+    pixels = np.asarray(x, dtype=float).reshape(side, side)
+    fig = new_figure(INPUT_SIZE, dpi)
+    digit_ax, map_ax = fig.subplots(1, 2)
+    digit_ax.imshow(pixels, cmap="gray_r", interpolation="nearest")
+    digit_ax.set_title(x_words or "x: what the network was given", fontsize=11,
+                       parse_math=False)  # fmt: skip
+    values = np.asarray(gradient).reshape(side, side)
+    norm = centred_norm(symmetric_limit(values) if limit is None else limit)
+    image = map_ax.imshow(values, cmap=colormap(), norm=norm, interpolation="nearest")
+    if pixels.max() > 0:  # an all-black input has no ink to outline
+        map_ax.contour(pixels, levels=[pixels.max() / 2], colors="black", linewidths=0.8,
+                       alpha=0.55)  # fmt: skip
+    map_ax.set_title("the gradient, over the digit's outline", fontsize=11)
+    for ax in (digit_ax, map_ax):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    bar = fig.colorbar(image, ax=map_ax, shrink=0.85, pad=0.03)
+    bar.ax.tick_params(labelsize=9)
+    bar.set_label(bar_label, fontsize=10, parse_math=False)
+    fig.suptitle(title, fontsize=TITLE_SIZE - 1.5, parse_math=False)
+    if caption:
+        fig.supxlabel(caption, fontsize=10, color="#333333", parse_math=False)
+    return fig
+
+
 CURVES_XLABEL = "epochs trained (0: the first weights)"
 FINAL_MARKER = "D"  # the final weights' figures: a diamond after the curve's last point
 

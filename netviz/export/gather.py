@@ -13,7 +13,11 @@ At an op address ``e3/x17/bwd/L1/dW`` (one op of example 17's pass at the weight
   step on this example alone would make of W (shown, never applied: full-batch training updates
   once per epoch);
 - grad: the pass's dW, one example's gradient;
-- update: −α·dW, the single-example update (the pass must end in an update, with α).
+- update: −α·dW, the single-example update (the pass must end in an update, with α);
+- input (op addresses only): dC/dx = W1ᵀ·dZ1, how each pixel of the example moves its cost,
+  from the pass's recorded W1 and dZ1; or, with ``output`` = k, ∂ZL[k]/∂x, how each pixel
+  moves digit k's score (its dZ1 recomputed from the pass's recorded A and W, see
+  :mod:`netviz.core.saliency`).
 """
 
 from __future__ import annotations
@@ -23,17 +27,19 @@ from typing import Literal
 
 import numpy as np
 
-from ..core.steps import one_step
+from ..core.steps import YHAT, one_step
 from ..errors import NetvizError
 from ..safe import literal
 from ..trace import Step, TraceReader, parse_address
 
-What = Literal["grad", "weight", "update"]
+What = Literal["grad", "weight", "update", "input"]
 
 
 @dataclass(frozen=True)
 class Shown:
-    """One layer's matrix as a heatmap shows it: ``values`` (n_l, n_{l−1}) and its words."""
+    """One layer's matrix as a heatmap shows it: ``values`` (n_l, n_{l−1}) and its words; or,
+    for ``what`` = input, the input gradient ``values`` (784, 1) over the pass's ``x`` (784, 1)
+    (``layer`` 0: the input is A0)."""
 
     values: np.ndarray
     layer: int
@@ -41,6 +47,9 @@ class Shown:
     label: str  # what the matrix is: "∂C/∂W1 = ΣdW1/m in epoch 12"
     address: str  # where: "e12" or "e3/x17/bwd/L1/dW"
     detail: str = ""  # m and α, when they matter
+    x: np.ndarray | None = None  # the example an input gradient is drawn over
+    x_words: str = ""  # what that example is: "x: example 3, label 1, guessed 1 (97.2 %)"
+    output: int | None = None  # the output whose score an input gradient is of (None: the cost)
 
 
 # --- where -------------------------------------------------------------------------------------
@@ -93,7 +102,11 @@ def file_part(address: str) -> str:
 
 
 def heatmap_name(reader: TraceReader, shown: Shown, suffix: str = ".png") -> str:
-    """``<trace stem>_e12_L1_grad.png``: the run, the address, the layer and what is shown."""
+    """``<trace stem>_e12_L1_grad.png``: the run, the address, the layer and what is shown;
+    ``<stem>_e3-x17-bwd-L1-dZ_input.png`` (``…_input_score7.png``) for an input gradient."""
+    if shown.what == "input":
+        score = "" if shown.output is None else f"_score{shown.output}"
+        return f"{reader.path.stem}_{file_part(shown.address)}_input{score}{suffix}"
     return f"{reader.path.stem}_{file_part(shown.address)}_L{shown.layer}_{shown.what}{suffix}"
 
 
@@ -107,11 +120,17 @@ def shown_at(
     epoch: int | None = None,
     layer: int | None = None,
     what: What = "grad",
+    output: int | None = None,
 ) -> Shown:
     """The matrix a heatmap draws: at an address, at an epoch, or (neither) at the last epoch.
 
-    ``layer`` None means the layer of the op at ``at``, or 1.
+    ``layer`` None means the layer of the op at ``at``, or 1. ``what`` = input (with ``output``
+    for one output's score) needs an op address: see :func:`input_at`.
     """
+    if what == "input":
+        return input_at(reader, at, epoch=epoch, layer=layer, output=output)
+    if output is not None:
+        raise NetvizError(f"--output {output} goes with --what input (one output's score)")
     if at is not None:
         parts = parse_address(at)
         if parts is not None and parts["example"] is None:
@@ -221,6 +240,157 @@ def weight_at(
     return context[W], "pass"
 
 
+# --- the input gradient ------------------------------------------------------------------------
+
+NEEDS_AN_OP = (
+    "--what input needs --at with an example's op address (like e0/x0/bwd/L1/dZ): each example "
+    "has its own input gradient, and an epoch sums over all of them"
+)
+
+
+def input_at(
+    reader: TraceReader,
+    at: str | None,
+    *,
+    epoch: int | None = None,
+    layer: int | None = None,
+    output: int | None = None,
+) -> Shown:
+    """The input gradient of the example pass that holds op ``at`` (see :func:`pass_input`);
+    a NetvizError for an epoch, no address, or a ``layer`` (the pixels belong to none)."""
+    if layer is not None:
+        raise NetvizError(
+            "--what input is the gradient with respect to the pixels, which are no layer's "
+            "weights: leave out --layer"
+        )
+    parts = None if at is None else parse_address(at)
+    step = None if at is None or (parts and parts["example"] is None) else reader.step(at)
+    if step is None or step.kind == "epoch":
+        raise NetvizError(f"{reader.path}: {NEEDS_AN_OP}")
+    return pass_input(reader, step, output)
+
+
+def pass_input(reader: TraceReader, step: Step, output: int | None = None) -> Shown:
+    """dC/dx = W1ᵀ·dZ1 (784, 1) of the pass that holds ``step``, from its recorded W1 and dZ1;
+    with ``output`` = k, ∂ZL[k]/∂x, its dZ1 carried back from e_k through the recorded A and W."""
+    arrays = pass_arrays(reader, step)
+    d, x = input_symbol(reader, output), f"example {step.example}"
+    if output is None:
+        values = arrays["W1"].T @ arrays["dZ1"]  # (784, 1) = (784, 16)·(16, 1), as recorded
+        label = f"{d} = W1ᵀ·dZ1: how each pixel of {x} moves its cost"
+    else:
+        values = score_gradient(reader, arrays, output)
+        label = f"{d}: how each pixel of {x} moves digit {output}'s score (before softmax)"
+    values.setflags(write=False)
+    detail = input_detail(reader, arrays, values, output)
+    return Shown(
+        values, 0, "input", f"{label}, {weights_words(step.epoch)}", step.address, detail,
+        x=arrays["x"], x_words=digit_words(arrays, step.example), output=output,
+    )  # fmt: skip
+
+
+def input_symbol(reader: TraceReader, output: int | None) -> str:
+    """``∂C/∂x`` for the cost; ``∂Z3[7]/∂x`` for output 7's score (the logit ZL[k])."""
+    return "∂C/∂x" if output is None else f"∂Z{layer_count(reader)}[{output}]/∂x"
+
+
+def weights_words(epoch: int) -> str:
+    """At which weights a pass was measured: ``at the weights after 6 epochs``."""
+    if epoch == 0:
+        return "at the initial weights"
+    return f"at the weights after {epoch} epoch{'s' if epoch != 1 else ''}"
+
+
+def pass_arrays(reader: TraceReader, step: Step) -> dict[str, np.ndarray]:
+    """Every array of ``step``'s pass up to its dZ1 op, as the pass used it (x, y, W, b, Z, A,
+    ŷ, dZ, …: no update has touched W yet); a NetvizError when the pass holds no dZ1."""
+    arrays: dict[str, np.ndarray] = {}
+    ops = reader.pass_ops(step.epoch, step.example)
+    for _, inputs, outputs, _theirs in ops:
+        arrays.update(inputs)
+        arrays.update(outputs)
+        if "dZ1" in outputs:
+            lost = [name for name in ("x", "W1") if name not in arrays]
+            if lost:
+                raise NetvizError(f"{reader.path}: {step.address}: the pass holds no {lost[0]}")
+            return arrays
+    end = f"it ends at {ops[-1][0].address}" if ops else "it holds no ops"
+    raise NetvizError(
+        f"{reader.path}: {step.address}: the pass has not reached dZ1 ({end}), and the input "
+        "gradient W1ᵀ·dZ1 needs the backward pass through layer 1"
+    )
+
+
+def score_gradient(reader: TraceReader, arrays: dict[str, np.ndarray], output: int) -> np.ndarray:
+    """∂ZL[output]/∂x (784, 1): the backward pass from dZL = e_k through the pass's recorded
+    W and A (A's slope, as training takes it), then W1ᵀ·dZ1."""
+    from ..core.network import Params
+    from ..core.saliency import input_gradient_from
+
+    L = layer_count(reader)
+    names = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"] + [f"A{l}" for l in range(1, L)]
+    lost = [name for name in [*names, YHAT] if name not in arrays]
+    if lost:
+        raise NetvizError(f"{reader.path}: the pass holds no {lost[0]}, which the score needs")
+    classes = arrays[YHAT].shape[0]
+    if not 0 <= output < classes:
+        raise NetvizError(f"--output {output}: this network's outputs are 0–{classes - 1}")
+    params = Params.from_named({n: arrays[n] for n in names if n[0] in "Wb"})
+    cache = {"A0": arrays["x"], **{f"A{l}": arrays[f"A{l}"] for l in range(1, L)}}
+    cache[f"A{L}"] = arrays[YHAT]
+    return input_gradient_from(params, cache, trace_activation(reader), output=output)
+
+
+def trace_activation(reader: TraceReader):
+    """The hidden layers' :class:`~netviz.core.activations.Activation` the trace names."""
+    from ..core.activations import activation
+
+    name = reader.meta.get("activation")
+    try:
+        return activation(name)
+    except ValueError:
+        raise NetvizError(
+            f"{reader.path}: the trace does not name its activation, so a score's gradient "
+            "cannot be carried back through the hidden layers"
+        ) from None
+
+
+def input_detail(
+    reader: TraceReader, arrays: dict[str, np.ndarray], values: np.ndarray, output: int | None
+) -> str:
+    """``x = raw pixels 0–255 · largest |∂C/∂x| 0.00388 · 14 of 16 layer-1 neurons
+    saturated``: the unit, the scale and, where the trace names its activation, why it is
+    small."""
+    scaled = reader.meta.get("scale_pixels")
+    parts = {True: ["x = pixel/255"], False: ["x = raw pixels 0–255"]}.get(scaled, [])
+    d = input_symbol(reader, output)
+    finite = np.abs(values[np.isfinite(values)])
+    parts.append(f"largest |{d}| {finite.max():.3g}" if finite.size else f"{d} not finite")
+    try:
+        saturated = int(np.count_nonzero(trace_activation(reader).saturated(arrays["A1"])))
+    except (NetvizError, KeyError):
+        return " · ".join(parts)  # no activation named, or no A1: the count is left out
+    n = arrays["A1"].size
+    parts.append(
+        f"all {n} layer-1 neurons saturated: almost no gradient reaches x"
+        if saturated == n
+        else f"{saturated} of {n} layer-1 neurons saturated"
+    )
+    return " · ".join(parts)
+
+
+def digit_words(arrays: dict[str, np.ndarray], example: int) -> str:
+    """``x: example 3, label 1, guessed 1 (97.2 %)``: the digit under an input gradient."""
+    words = f"x: example {example}"
+    if "y" in arrays:
+        words += f", label {int(np.argmax(arrays['y']))}"
+    if YHAT in arrays:
+        yhat = arrays[YHAT].ravel()
+        guess = int(np.argmax(yhat))
+        words += f", guessed {guess} ({100 * float(yhat[guess]):.1f} %)"
+    return words
+
+
 # --- drawn -------------------------------------------------------------------------------------
 
 CAPTIONS = {  # what a tile is, under a layer-1 figure
@@ -231,8 +401,12 @@ CAPTIONS = {  # what a tile is, under a layer-1 figure
 
 
 def heatmap_figure(reader: TraceReader, shown: Shown, limit: float | None = None):
-    """The Figure of one ``Shown`` matrix: tiles or matrix, colorbar, a two-line title."""
+    """The Figure of one ``Shown`` matrix: tiles or matrix, colorbar, a two-line title (an
+    input gradient: its map beside the digit, see :func:`input_figure`)."""
     from .figures import is_image_layer, layer_figure
+
+    if shown.what == "input":
+        return input_figure(reader, shown, limit)
 
     return layer_figure(
         shown.values, shown.layer, heatmap_title(reader, shown), limit,
@@ -247,8 +421,25 @@ def rows_name(reader: TraceReader, layer: int) -> str:
     return f"neuron of layer {layer}" + (" (the digit)" if last else "")
 
 
+def input_figure(reader: TraceReader, shown: Shown, limit: float | None = None):
+    """An input gradient's Figure: the digit, and the gradient as a 28×28 map over its outline
+    (red: a brighter pixel raises the cost or score, blue: lowers it)."""
+    from .figures import input_figure as draw
+
+    of = "the cost" if shown.output is None else f"digit {shown.output}'s score"
+    d = input_symbol(reader, shown.output)
+    return draw(
+        shown.values, shown.x, heatmap_title(reader, shown), limit, x_words=shown.x_words,
+        bar_label=f"{d}: change of {of} per unit of x",
+        caption=f"red: brightening the pixel raises {of}; blue: lowers it; white: no effect. "
+        "Outline: the digit's ink (half its brightest pixel).",
+    )  # fmt: skip
+
+
 def heatmap_title(reader: TraceReader, shown: Shown) -> str:
     """``∂C/∂W1 = ΣdW1/m in epoch 12`` over ``run · e12 · layer 1 (16×784) · m = 3,000``."""
+    if shown.what == "input":  # the detail is long: a line of its own
+        return f"{shown.label}\n{run_name(reader)} · {shown.address}\n{shown.detail}"
     rows, cols = shown.values.shape
     where = [run_name(reader), shown.address, f"layer {shown.layer} ({rows}×{cols})"]
     return f"{shown.label}\n{' · '.join(where + ([shown.detail] if shown.detail else []))}"
