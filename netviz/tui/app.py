@@ -26,6 +26,7 @@ from ..session.history import History
 from ..session.snapshot import Hit, Snapshot
 from .chain import card_marks, card_output, clamp, entry_index
 from .charts import Charts
+from .debugging import DebuggerKeys
 from .digit import DigitView
 from .help import HelpScreen, KeyFooter
 from .inspector import Inspector, NumbersView
@@ -34,16 +35,15 @@ from .keys import KEYS, REPLAY_REFUSES, VIEW_ACTIONS
 from .messages import BreakpointHit, EpochDone, Exported, SessionChanged
 from .network import NetworkView
 from .notes import edge_note, hit_note
-from .palette import NetvizCommands, ask_breakpoint, ask_goto, ask_watch
-from .screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
-from .timeline import Scrubber, Timeline, epochs
+from .palette import NetvizCommands
+from .timeline import Scrubber, Timeline
 
 CONTINUE_MAX = 10_000  # epochs ``c`` runs at most before giving up on a breakpoint
 PAINT_EVERY = 0.25  # seconds between repaints while epochs run
 FOLLOW_EVERY = 0.5  # seconds between looks for new steps in a replayed trace
 
 
-class NetvizApp(App[int]):
+class NetvizApp(DebuggerKeys, App[int]):
     """The tour of one network: input digit, network, inspector, charts and timeline."""
 
     CSS_PATH = "netviz.tcss"
@@ -209,90 +209,10 @@ class NetvizApp(App[int]):
     def _numbers(self) -> NumbersView:
         return self.inspector.query_one(NumbersView)
 
-    # --- the debugger: breakpoints, watches, go to, checks, the chain rule ------------------
-
-    def action_breakpoints(self, add: bool) -> None:
-        if add:
-            ask_breakpoint(self)
-        else:
-            self.push_screen(BreakpointsScreen(self.session), lambda _: self._refresh())
-
-    def action_watches(self, add: bool) -> None:
-        if add:
-            ask_watch(self)
-        else:
-            self.push_screen(WatchesScreen(self.session), lambda _: self._refresh())
-
     def _refresh(self) -> None:
         self.snapshot = self.session.snapshot()
 
-    def action_hit(self, forward: bool) -> None:
-        """``c``: continue until a breakpoint fires; ``C``: back to the previous hit."""
-        if forward and not self.session.live:
-            self.seek_breakpoint()
-            return
-        if forward:
-            self.continue_to_breakpoint()
-            return
-        before = self.session.snapshot().cursor
-        if not self.show_move(self.session.previous_hit):
-            return
-        if self.snapshot.cursor == before:
-            if any(bp.enabled for bp in self.session.breakpoints):
-                said = "No breakpoint holds before this step."
-            else:
-                said = "No hits yet: no breakpoints are on (b adds one)."
-            self.notify(said, severity="warning")
-            return
-        self.notify(hit_note(self.snapshot), markup=False)
-
-    def seek_breakpoint(self) -> None:
-        """``c`` in a replay: the next recorded step where a condition holds."""
-        if not any(bp.enabled for bp in self.session.breakpoints):
-            self.notify("No breakpoints are on: b adds one, B lists them.", severity="warning")
-            return
-
-        def seek() -> Snapshot:
-            self.session.next_hit()
-            return self.session.snapshot()
-
-        before = self.session.snapshot().cursor
-        if not self.show_move(seek):
-            return
-        if self.snapshot.cursor == before:
-            self.notify("No breakpoint fires after this step in the recording.")
-            return
-        self.notify(hit_note(self.snapshot), title="breakpoint", severity="warning", markup=False)
-
-    def action_goto(self) -> None:
-        ask_goto(self)
-
-    def action_misclassified(self) -> None:
-        """``m``: open the next example the network gets wrong, and say what it got wrong."""
-        before = self.session.snapshot().example
-        self.snapshot = s = self.session.next_misclassified()
-        if s.example == before:
-            self.notify("No other misclassified example at these weights.")
-            return
-        self.notify(
-            f"Example {s.example}: label {s.label}, predicted {self.session.predicted()} "
-            f"(at the weights after {epochs(s.weights_epoch)}).",
-            title="misclassified",
-            markup=False,
-        )
-
-    def action_verify(self) -> None:
-        """A gradient check of the current op's layer (≤ 40 ms: W1 samples 40 entries)."""
-        from ..errors import NetvizError
-
-        snapshot = self.session.snapshot()
-        try:
-            checks = self.session.check_gradients()  # the session picks the op's layer
-        except (ValueError, NetvizError) as e:
-            self.notify(str(e), severity="warning", markup=False)
-            return
-        layer = checks[0].name.lstrip("Wb") if checks else "?"
-        self.push_screen(GradCheckScreen(checks, f"layer {layer} · {snapshot.address}"))
+    # --- the chain rule and the hand calculation -------------------------------------------
 
     def action_select_mode(self, on: bool | None) -> None:
         """``k`` toggles select mode (an entry and its card: a forward entry's hand calculation,
