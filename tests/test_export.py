@@ -527,7 +527,7 @@ REFUSALS = [
      "unknown format .jpg (export heatmap writes .png, .svg or .pdf)"),
     ("no-suffix", "main", "heatmap -o out", "no suffix"),
     ("missing-folder", "main", "heatmap -o nowhere/out.png", "folder nowhere does not exist"),
-    ("grad-at-epoch-0", "main", "heatmap --epoch 0", "epoch 0 is the initial weights"),
+    ("grad-at-epoch-0", "main", "heatmap --epoch 0", "epoch 0 is this trace's first weights"),
     ("minimal-grad", "minimal", "heatmap --what grad", "ΣdW was not recorded"),
     ("minimal-update", "minimal", "heatmap --what update --epoch 2", "--record minimal"),
     ("no-epochs-grad", "fresh", "heatmap", "no epochs recorded"),

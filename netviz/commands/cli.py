@@ -99,6 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="threads per epoch (default: all cores)",
     )
+    fork = train.add_argument_group("fork: continue a recorded run with other options")
+    fork.add_argument(
+        "--from",
+        dest="parent",
+        metavar="TRACE",
+        help="continue TRACE's run from its weights after --at, on its data, with the options "
+        "given: --lr, --scale/--no-scale, --activation (if the weights fit it), --epochs (how "
+        "many to train; default: to the parent's last)",
+    )
+    fork.add_argument(
+        "--at",
+        metavar="eK",
+        help="with --from: the weights after K epochs (e0: the initial ones); the fork's "
+        "epochs are numbered K+1 on",
+    )
     _trace_options(train)
     train.set_defaults(command=_train)
 
@@ -359,7 +374,7 @@ def _run_options() -> argparse.ArgumentParser:
 
     p = _Parser(add_help=False)
     g = p.add_argument_group("data")
-    g.add_argument("--data", default="sample", help="CSV file, IDX folder or file, or 'sample'")
+    g.add_argument("--data", help="CSV file, IDX folder or file, or 'sample' (the default)")
     g.add_argument("--split", choices=["seed", "official", "sizes"], help="how rows are cut")
     g.add_argument("--train-size", type=arguments.count, help="training examples (first rows)")
     g.add_argument("--test-size", type=arguments.count, help="test examples (the rows after them)")
@@ -370,14 +385,14 @@ def _run_options() -> argparse.ArgumentParser:
         "--scale", action=argparse.BooleanOptionalAction, help="pixels / 255 into [0, 1]"
     )
     n = p.add_argument_group("network and training")
-    n.add_argument("--preset", default="seed", choices=list(PRESETS), help="recipe (default seed)")
+    n.add_argument("--preset", choices=list(PRESETS), help="recipe (default seed)")
     n.add_argument("--epochs", type=arguments.epochs, help="full-batch epochs")
     n.add_argument("--lr", type=arguments.positive_float, help="learning rate α")
     n.add_argument("--layers", type=arguments.layers, help="hidden layer widths, e.g. 16,16")
     n.add_argument("--activation", choices=ACTIVATION_NAMES, help="hidden activation")
     n.add_argument("--init", choices=INIT_SCHEMES, help="weight initialisation")
     n.add_argument(
-        "--seed", type=arguments.count, default=0, help="RNG seed of the initial weights"
+        "--seed", type=arguments.count, help="RNG seed of the initial weights (default 0)"
     )
     n.add_argument("--dtype", choices=["float64", "float32"], help="float precision")
     return p
@@ -387,7 +402,7 @@ def _spec(args: argparse.Namespace):
     """The RunSpec the options describe: the preset, with what was given on the command line."""
     from ..training.run import RunSpec, preset
 
-    chosen = preset(args.preset).with_(
+    chosen = preset(args.preset or "seed").with_(
         epochs=args.epochs,
         alpha=args.lr,
         sizes=(784, *args.layers, 10) if args.layers else None,
@@ -398,7 +413,9 @@ def _spec(args: argparse.Namespace):
         dtype=args.dtype,
     )
     _check_network(chosen.sizes, chosen.dtype)
-    return RunSpec(chosen, args.data, args.train_size, args.test_size, args.shuffle, args.seed)
+    seed = 0 if args.seed is None else args.seed
+    data = args.data or "sample"
+    return RunSpec(chosen, data, args.train_size, args.test_size, args.shuffle, seed)
 
 
 def _check_network(sizes: tuple[int, ...], dtype: str) -> None:
@@ -413,6 +430,10 @@ def _check_network(sizes: tuple[int, ...], dtype: str) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.parent is not None or args.at is not None:
+        from .train import fork_command
+
+        return fork_command(args, _recording(args))
     from .train import train
 
     return train(

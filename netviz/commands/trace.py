@@ -55,7 +55,12 @@ def info(path: str) -> int:
     def row(field: str, value: str) -> None:
         table.add_row(Text(literal(field)), Text(literal(value)))
 
+    fork = fork_text(meta)
+    if fork is not None:
+        row("fork", fork)
     for key, value in meta.items():
+        if fork is not None and key in FORK_SHOWN:
+            continue
         if key == "answers" and isinstance(value, list):  # a lesson's: counted, not listed
             right = sum(1 for a in value if isinstance(a, dict) and a.get("right") is True)
             row("answers", f"{len(value)} ({right} right)")
@@ -84,6 +89,24 @@ def info(path: str) -> int:
         _warn(problem)
     _warn_if_truncated(reader)
     return 0
+
+
+FORK_SHOWN = ("parent", "fork_epoch", "fork_changes")  # in the one ``fork`` row
+
+
+def fork_text(meta: dict) -> str | None:
+    """``fork of traces/a.nvtrace at e3 (α 0.8 → 0.4)`` for a fork's trace; None for another
+    trace, or one whose fork fields are not what netviz writes (then shown as they are)."""
+    from .train import fork_changes
+
+    parent, epoch, changes = (meta.get(k) for k in FORK_SHOWN)
+    if not isinstance(parent, str) or isinstance(epoch, bool) or not isinstance(epoch, int):
+        return None
+    if not isinstance(changes, dict) or not all(
+        isinstance(v, list) and len(v) == 2 for v in changes.values()
+    ):
+        return None
+    return f"fork of {parent} at e{epoch} ({fork_changes(changes)})"
 
 
 def _final_rows(row: Callable[[str, str], None], final, unreadable: bool) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 
 import numpy as np
 
 from ..core.network import Params, forward
+from ..errors import NetvizError
 from ..safe import literal
+from ..training.fork import NO_CHANGES, Fork, ForkOptions, fork_trace_name, plan_fork
 from ..training.recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
 from ..training.run import Run, RunSpec, prepare
 from ..training.trainer import EpochResult, Figures, Trainer
@@ -38,18 +42,93 @@ def train(
     run = prepare(spec)
     if out:
         _check_writable(out)
-    p = spec.preset
-    print(
+    print(_describe(run, 0))
+    return _train(run, 0, out, workers, trace, record)
+
+
+def train_fork(
+    parent: str,
+    at: str,
+    options: ForkOptions = NO_CHANGES,
+    fixed: Mapping[str, object] | None = None,
+    out: str | None = None,
+    workers: int | None = None,
+    trace: str | None = None,
+    record: RecordOptions | None = DEFAULT_RECORDING,
+) -> int:
+    """``netviz train --from PARENT --at eK``: continue the recorded run ``parent`` from its
+    weights after K epochs, on its data, with ``options`` changed, as epochs K+1, K+2, …
+
+    Everything is checked before anything is written (see :mod:`netviz.training.fork`): a
+    refusal is a NetvizError, one line. The trace (default ``traces/<parent>-fork-eK.nvtrace``)
+    names the parent and K; it watches the parent's watched examples unless told otherwise.
+    Returns as :func:`train` does.
+    """
+    fork = plan_fork(parent, at, options, fixed)
+    if out:
+        _check_writable(out)
+    if record is not None and record.watch is None:
+        record = replace(record, watch=fork.watch)
+    print(f"fork of {literal(fork.parent)} at e{fork.epoch}: {fork_changes(fork.changes)}")
+    print(_describe(fork.run, fork.epoch))
+    return _train(fork.run, fork.epoch, out, workers, trace, record, fork)
+
+
+def fork_changes(changes: Mapping[str, Sequence]) -> str:
+    """``α 0.8 → 0.4, pixels raw 0–255 → / 255 (W1 × 255)``, or ``no option changed``."""
+    words = []
+    for name, (was, now) in changes.items():
+        if name == "alpha":
+            words.append(f"α {_g(was)} → {_g(now)}")
+        elif name == "scale_pixels":
+            words.append(
+                "pixels raw 0–255 → / 255 (W1 × 255)" if now else "pixels / 255 → raw (W1 / 255)"
+            )
+        elif name == "activation":
+            words.append(f"activation {literal(was)} → {literal(now)}")
+        else:
+            words.append(f"{literal(name)} {literal(was)} → {literal(now)}")
+    return ", ".join(words) or "no option changed"
+
+
+def _g(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else literal(value)
+
+
+def _describe(run: Run, start: int) -> str:
+    """The run in one line: data, network, init, α, epochs, pixels, dtype."""
+    spec, p = run.spec, run.spec.preset
+    epochs = f"{p.epochs} epochs" if not start else f"epochs {start + 1}–{start + p.epochs}"
+    return (
         f"{p.name} preset on {literal(run.source.name)}{_shuffled(spec)}: "
         f"{len(run.train):,} train / {len(run.test):,} test, "
-        f"{spec.layout}, init {p.init} (seed {spec.seed}), α {p.alpha:g}, {p.epochs} epochs, "
+        f"{spec.layout}, init {p.init} (seed {spec.seed}), α {p.alpha:g}, {epochs}, "
         f"{'pixels / 255' if p.scale_pixels else 'raw 0–255 pixels'}, {p.dtype}"
     )
-    params, done, status = run.params, 0, 0  # params: the weights after `done` epochs
+
+
+def _train(
+    run: Run,
+    start: int,
+    out: str | None,
+    workers: int | None,
+    trace: str | None,
+    record: RecordOptions | None,
+    fork: Fork | None = None,
+) -> int:
+    """Train ``run`` from ``run.params``, the weights after ``start`` epochs, for the preset's
+    epochs (numbered ``start + 1`` on); report, record and save as :func:`train` says."""
+    p = run.spec.preset
+    end = start + p.epochs
+    params, done, status = run.params, start, 0  # params: the weights after `done` epochs
     with ExitStack() as stack:
         recorder = None
         if record is not None:
-            recorder = stack.enter_context(Recorder(trace or default_trace_path(run), run, record))
+            if trace is None:
+                name = fork_trace_name(fork.parent, start) if fork else None
+                trace = default_trace_path(run, name=name)
+            meta = fork.meta if fork else None
+            recorder = stack.enter_context(Recorder(trace, run, record, start, meta))
             _announce(recorder, p.epochs)
         trainer = stack.enter_context(
             Trainer(
@@ -65,8 +144,8 @@ def train(
         )
         started = time.perf_counter()
         try:
-            with _progress(p.epochs) as show:
-                for last in trainer.run(params, p.epochs):
+            with _progress(p.epochs, start) as show:
+                for last in trainer.run(params, p.epochs, first=start + 1):
                     if recorder is not None:
                         recorder.epoch(last, p.alpha)
                     if not (math.isfinite(last.cost) and _sound(last.params, run)):
@@ -74,7 +153,7 @@ def train(
                     params, done = last.params, last.epoch
                     show(last)
         except KeyboardInterrupt:
-            print(f"interrupted after epoch {done} of {p.epochs}", file=sys.stderr)
+            print(f"interrupted after epoch {done} of {end}", file=sys.stderr)
             status = 130
         seconds = time.perf_counter() - started
         # The progress bar showed each epoch's figures before its update; these are the weights
@@ -82,8 +161,11 @@ def train(
         final = trainer.measure(params, done)
         if recorder is not None:
             recorder.final(final)
-    if done:
-        print(f"trained {done} epochs in {seconds:.1f} s ({1000 * seconds / done:.1f} ms/epoch)")
+    trained = done - start
+    if trained:
+        print(
+            f"trained {trained} epochs in {seconds:.1f} s ({1000 * seconds / trained:.1f} ms/epoch)"
+        )
     print(f"at the {'final' if final.epoch else 'first'} weights, {final_weights(final.epoch)}:")
     for label, value in final_rows(final):
         print(f"{label}: {value}")
@@ -92,7 +174,7 @@ def train(
     if out:
         from ..training.weights import save_weights
 
-        print(f"wrote {literal(save_weights(out, params, _meta(run, final)))}")
+        print(f"wrote {literal(save_weights(out, params, _meta(run, final, fork)))}")
     return status
 
 
@@ -153,12 +235,14 @@ def _percent(fraction: float, missing: str) -> str:
     return f"n/a ({missing})" if fraction != fraction else f"{100 * fraction:.2f} %"
 
 
-def _meta(run: Run, final: Figures) -> dict:
+def _meta(run: Run, final: Figures, fork: Fork | None = None) -> dict:
     """How the weights were made, saved beside them so `predict` treats inputs the same way."""
     from .. import __version__
 
     test = final.test_accuracy
+    parent = {} if fork is None else {"fork_of": str(fork.parent), "fork_epoch": fork.epoch}
     return {
+        **parent,
         "netviz": __version__,
         "preset": run.spec.preset.recipe(),
         "data": run.source.name,
@@ -189,8 +273,8 @@ class _progress:
     """A rich progress bar on stderr: epoch, then its cost, train and test accuracy at the weights
     it started from (before its update); nothing when piped."""
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self, total: int, start: int = 0) -> None:
+        self.total, self.start = total, start  # a fork's epochs are numbered start + 1 on
 
     def __enter__(self):
         from rich.console import Console
@@ -224,7 +308,25 @@ class _progress:
         stats = f"at its start: cost {r.cost:.4f} train {100 * r.train_accuracy:5.2f} %"
         if r.test_accuracy == r.test_accuracy:
             stats += f" test {100 * r.test_accuracy:5.2f} %"
-        self._bar.update(self._task, completed=r.epoch, stats=stats)
+        self._bar.update(self._task, completed=r.epoch - self.start, stats=stats)
 
     def __exit__(self, *exc) -> None:
         self._bar.__exit__(*exc)
+
+
+def fork_command(args, record) -> int:
+    """``netviz train --from TRACE --at eK``: the options a fork may change go to ForkOptions;
+    the others, when given, are refused unless they are the parent's own. ``args``: the
+    parsed command line (netviz.commands.cli); ``record``: its recording options."""
+    from ..training.fork import ForkOptions
+
+    if args.parent is None or args.at is None:
+        raise NetvizError("--from TRACE and --at eK go together: fork TRACE's run after K epochs")
+    options = ForkOptions(args.lr, args.scale, args.activation, args.epochs, args.data)
+    fixed = {
+        "--layers": args.layers, "--dtype": args.dtype, "--init": args.init,
+        "--seed": args.seed, "--preset": args.preset, "--split": args.split,
+        "--train-size": args.train_size, "--test-size": args.test_size, "--shuffle": args.shuffle,
+    }  # fmt: skip
+    return train_fork(args.parent, args.at, options, fixed, out=args.out, workers=args.workers,
+                      trace=args.trace, record=record)  # fmt: skip

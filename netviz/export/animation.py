@@ -37,7 +37,8 @@ def epoch_span(reader: TraceReader, what: str, text: str | None) -> range:
     weights: the initial ones). Checked against the epochs held without listing the span, so
     ``1:99999999999`` is refused at once."""
     recorded = reader.epochs()
-    held = ([0] if what == "weight" else []) + recorded
+    start = recorded[0] - 1 if recorded else 0  # a fork's first weights: after its fork epoch
+    held = ([start] if what == "weight" else []) + recorded
     if not held:
         raise NetvizError(f"{reader.path}: no epochs recorded, so there is nothing to animate")
     first, last = held[0], held[-1]

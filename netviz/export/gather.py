@@ -79,15 +79,17 @@ def trace_layer(reader: TraceReader, layer: int) -> int:
 
 
 def check_epoch(reader: TraceReader, epoch: int, what: str) -> int:
-    """``epoch`` if the trace has what ``what`` needs of it (epoch 0 only has weights)."""
-    if epoch == 0:
+    """``epoch`` if the trace has what ``what`` needs of it (its first weights, epoch 0 or a
+    fork's K, have no gradient)."""
+    epochs = reader.epochs()
+    first = epochs[0] - 1 if epochs else 0
+    if epoch == first:
         if what != "weight":
             raise NetvizError(
-                f"{reader.path}: epoch 0 is the initial weights, before any gradient: "
-                "ask for epoch 1 or later, or --what weight"
+                f"{reader.path}: epoch {first} is this trace's first weights, before any "
+                f"gradient: ask for epoch {first + 1} or later, or --what weight"
             )
-        return 0
-    epochs = reader.epochs()
+        return epoch
     if epoch not in epochs:
         held = f"epochs {epochs[0]}–{epochs[-1]}" if epochs else "no epochs"
         raise NetvizError(

@@ -24,6 +24,14 @@ with**, after the update of epoch ``epoch``: what ``netviz train`` prints last. 
 and the final row are measured alike: the final row of a run stopped after epoch 3 is what epoch
 4's row would say. Older readers ignore the table, so adding it needed no new schema version.
 
+A **fork** (``netviz train --from PARENT --at e3``) is a trace like any other whose epochs are
+numbered from 4: its first checkpoint holds the weights after 3 epochs, the parent's, from which
+its epoch ``e4`` starts. Its ``meta`` names the parent: ``parent`` (the path it was given),
+``parent_run_id`` (the parent's ``run_id``; null for a trace from before run ids), ``fork_epoch``
+(3), ``fork_weights_sha256`` (of the weights it started from, see
+``netviz.training.fork.weights_digest``) and ``fork_changes`` (``{"alpha": [0.8, 0.4]}``: each
+option it changed, the parent's value then its own). Older readers see extra metadata keys only.
+
 Arrays are stored as little-endian bytes with their dtype, shape and CRC-32 (SQLite keeps no
 checksums of its own, so a damaged array is caught, not read back as other numbers), read back
 with ``numpy.frombuffer``; nothing is ever pickled. An array with many exact zeros (ΣdW1 of a

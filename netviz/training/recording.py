@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -81,11 +82,11 @@ def watched_arrays(params: Params, run: Run, watch: Sequence[int]) -> dict[str, 
     return out
 
 
-def default_trace_path(run: Run, folder: str | Path = "traces") -> Path:
-    """``traces/<preset>-<YYYYmmdd-HHMMSS>-s<seed>.nvtrace``, with ``-2``, ``-3``, … added when
-    a run in the same second took that name."""
+def default_trace_path(run: Run, folder: str | Path = "traces", name: str | None = None) -> Path:
+    """``traces/<preset>-<YYYYmmdd-HHMMSS>-s<seed>.nvtrace`` (or ``traces/<name>.nvtrace``), with
+    ``-2``, ``-3``, … added when a run in the same second took that name."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    stem = Path(folder) / f"{run.spec.preset.name}-{stamp}-s{run.spec.seed}"
+    stem = Path(folder) / (name or f"{run.spec.preset.name}-{stamp}-s{run.spec.seed}")
     path, n = stem.with_name(stem.name + SUFFIX), 1
     while path.exists():
         n += 1
@@ -94,21 +95,35 @@ def default_trace_path(run: Run, folder: str | Path = "traces") -> Path:
 
 
 class Recorder:
-    """Writes one run's trace: metadata and first weights on creation, then epochs and passes."""
+    """Writes one run's trace: metadata and first weights on creation, then epochs and passes.
 
-    def __init__(self, path: str | Path, run: Run, options: RecordOptions = DEFAULT_RECORDING):
+    ``start``: the epochs ``run.params`` come after (0: a new run's initial weights; K: a fork's,
+    whose epochs are numbered K+1 on, see :mod:`.fork`). ``meta``: more metadata (a fork's
+    parent).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        run: Run,
+        options: RecordOptions = DEFAULT_RECORDING,
+        start: int = 0,
+        meta: Mapping[str, object] | None = None,
+    ):
         self.run, self.options = run, options
         self.watch = default_watch(run) if options.watch is None else options.watch
         if any(not 0 <= i < len(run.train) for i in self.watch):
             from ..errors import NetvizError
 
             raise NetvizError(f"watched examples must be 0–{len(run.train) - 1}: {self.watch}")
-        self.writer = TraceWriter(path, self._meta(), layers=len(run.params.W))
+        written = {**self._meta(), **(meta or {})}
+        self.run_id: str = written["run_id"]  # what a fork of this run names as its parent's
+        self.writer = TraceWriter(path, written, len(run.params.W))
         self.writer.add_examples((i, run.train.labels[i], run.train.images[i]) for i in self.watch)
-        self.writer.add_checkpoint(0, run.params.named())
+        self.writer.add_checkpoint(start, run.params.named())
         self._before = run.params  # the weights the next epoch starts from
-        self._last_checkpoint = 0
-        self._last_epoch = 0
+        self._last_checkpoint = start
+        self._last_epoch = start
 
     @property
     def path(self) -> Path:
@@ -205,12 +220,14 @@ class Recorder:
         run, spec = self.run, self.run.spec
         return {
             "netviz": __version__,
+            "run_id": uuid.uuid4().hex,  # the run's identity, which a fork of it names
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "preset": spec.preset.recipe(),
             "sizes": list(run.params.sizes),
             "activation": run.hidden.name,
             "init": spec.preset.init,
             "seed": spec.seed,
+            "shuffle_seed": spec.shuffle_seed,  # with the rest, a fork rebuilds the same data
             "alpha": spec.preset.alpha,
             "epochs": spec.preset.epochs,
             "dtype": str(run.params.dtype),

@@ -64,15 +64,16 @@ def preset(name: str) -> Preset:
         raise NetvizError(f"unknown preset {name!r} (known: {', '.join(PRESETS)})") from None
 
 
-def prepare(spec: RunSpec) -> Run:
-    """Load and split the data, convert it to inputs, and draw the first weights."""
+def prepare(spec: RunSpec, source: Source | None = None) -> Run:
+    """Load and split the data (``source``: already loaded from ``spec.data``), convert it to
+    inputs, and draw the first weights."""
     p = spec.preset
     try:
         hidden = activation(p.activation)
         dtype = np.dtype(p.dtype)
     except (ValueError, TypeError) as e:
         raise NetvizError(str(e)) from None
-    source = load_source(spec.data)
+    source = source or load_source(spec.data)
     train, test = split(source, p.split, spec.train_size, spec.test_size, spec.shuffle_seed)
     if len(train) == 0:
         raise NetvizError(f"{source.name}: the split leaves no training examples")

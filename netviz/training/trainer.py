@@ -4,12 +4,14 @@ The math is :mod:`netviz.core`; this module only schedules it. Each epoch's exam
 one slice per worker thread and each thread sums its slice's gradients; numpy's matrix products
 release the GIL, so the threads run at once. BLAS is held to one thread meanwhile: the network's
 16-row products use two BLAS threads poorly, and two workers with one BLAS thread each are
-faster (measured in benchmarks/RESULTS.md).
+faster (measured in benchmarks/RESULTS.md); and with one BLAS thread and the same chunks, any
+number of workers gives the same bits.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -68,22 +70,23 @@ class Trainer:
         self.X, self.labels, self.hidden, self.alpha = X, labels, hidden, alpha
         self.X_test, self.labels_test, self.chunk, self.stats = X_test, labels_test, chunk, stats
         self.workers = max(1, min(workers or os.cpu_count() or 1, 8))
-        self._pool, self._blas_limit = None, None
-        if self.workers > 1:
-            self._pool = ThreadPoolExecutor(self.workers)
-            # For the trainer's whole life, not per epoch: a BLAS call between epochs (a
-            # recorder's, say) would otherwise wake OpenBLAS's threads, which then spin against
-            # the workers.
-            self._blas_limit = _controller().limit(limits=1, user_api="blas")
+        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+        # One BLAS thread with one worker too: a multi-threaded BLAS cuts a product's sums
+        # differently (a 300-column chunk's ΣdW differs in its last bits with two OpenBLAS
+        # threads), and a run must give the same bits with any --workers, or a fork would not
+        # repeat its parent. For the trainer's whole life, not per epoch: a BLAS call between
+        # epochs (a recorder's, say) would otherwise wake OpenBLAS's threads, which then spin
+        # against the workers.
+        self._blas_held = _ONE_BLAS_THREAD.hold()
 
     def close(self) -> None:
         """Stop the worker threads and give BLAS its threads back."""
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
-        if self._blas_limit is not None:
-            self._blas_limit.restore_original_limits()
-            self._blas_limit = None
+        if self._blas_held:
+            _ONE_BLAS_THREAD.release()
+            self._blas_held = False
 
     def __enter__(self) -> Trainer:
         return self
@@ -188,6 +191,33 @@ def _quiet(fn):
             return fn(*args)
 
     return run
+
+
+class _BlasHold:
+    """BLAS held to one thread while any trainer lives (a forked tour runs two at once): the
+    first to hold it sets the limit, the last to release it gives BLAS its threads back. Each
+    trainer restoring what it found would let the first to close give the threads back under
+    the other, whose sums would then change in their last bits."""
+
+    def __init__(self) -> None:
+        self._lock, self._holders, self._limit = threading.Lock(), 0, None
+
+    def hold(self) -> bool:
+        with self._lock:
+            if self._holders == 0:
+                self._limit = _controller().limit(limits=1, user_api="blas")
+            self._holders += 1
+        return True
+
+    def release(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0 and self._limit is not None:
+                self._limit.restore_original_limits()
+                self._limit = None
+
+
+_ONE_BLAS_THREAD = _BlasHold()
 
 
 @cache
