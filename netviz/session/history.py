@@ -18,7 +18,13 @@ import numpy as np
 from ..core.steps import YHAT, Op
 from ..debug.breakpoints import OP_KINDS, Breakpoint, BreakpointError, op_reasons, parse_breakpoint
 from ..debug.explain import explain
-from ..debug.passes import op_tensors, pass_weights, with_aliases
+from ..debug.passes import (
+    group_starts,
+    op_tensors,
+    pass_input_gradient,
+    pass_weights,
+    with_aliases,
+)
 from ..safe import shown, whole_number
 from ..trace.schema import op_address, parse_address
 from .snapshot import (
@@ -126,7 +132,7 @@ class History:
         """``n`` / ``N``: the first op of the next layer group, or of this / the previous one."""
         with self._lock:
             pid, i, ops = self._current_pass()
-            groups = _group_starts(ops)
+            groups = group_starts(ops)
             if delta > 0:
                 later = [g for g in groups if g > i]
                 return self._to_op(pid, later[0] if later else len(ops) - 1)
@@ -248,6 +254,12 @@ class History:
 
         with self._lock:
             return chain_rule(self._current_pass()[2], self._hidden, name, index)
+
+    def input_gradient(self) -> tuple[Array, int]:
+        """``i``: dC/dx (784,) of the current pass's example, and the epoch of the weights."""
+        with self._lock:
+            p = self._pass(self._current_pass()[0])  # with its ops (a replay loads them)
+            return pass_input_gradient(p.ops, p.label, self._hidden), p.epoch
 
     def export_view(self, address: str | None = None, folder: str | Path = ".") -> Path:
         """``x``: write what is shown at ``address`` (default: the cursor's) as a figure into
@@ -536,12 +548,3 @@ class History:
             labelled=view.labelled,
             **self._settings(),
         )
-
-
-def _group_starts(ops: tuple[Op, ...]) -> list[int]:
-    """Indices where a new (phase, layer) group of ops begins."""
-    return [
-        k
-        for k, op in enumerate(ops)
-        if k == 0 or (op.phase, op.layer) != (ops[k - 1].phase, ops[k - 1].layer)
-    ]

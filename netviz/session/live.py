@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.network import Params, forward
-from ..core.steps import example_ops
+from ..core.steps import YHAT, example_ops
 from ..debug.breakpoints import Breakpoint, EpochFacts, check
 from ..debug.passes import pass_weights
 from ..safe import literal
@@ -35,7 +35,12 @@ from ..training.run import Run, RunSpec, prepare
 from ..training.trainer import EpochResult, Trainer
 from . import epochs
 from .history import History
-from .snapshot import Hit, Item, Pass, Snapshot
+from .snapshot import Hit, Item, Pass, Snapshot, layer_states
+
+PREVIEW = (
+    "Your drawing, through the forward pass at the current weights as you draw: each layer's "
+    "activations and ŷ. Nothing is recorded: Enter steps it through every op, like an example."
+)
 
 
 class Session(History):
@@ -76,10 +81,7 @@ class Session(History):
         0–255, ink bright on black as the data set's; ``label`` the digit it is, or None: then
         backprop (which needs one) uses the network's guess, and the snapshot says so. It is
         numbered after the training examples (x300 for a run of 300), never trained on."""
-        pixels = np.clip(np.rint(np.asarray(pixels, dtype=float)), 0, 255).astype(np.uint8)
-        pixels = pixels.reshape(-1)
-        if pixels.size != self._sizes[0]:
-            raise ValueError(f"a digit of {pixels.size} pixels: the network takes {self._sizes[0]}")
+        pixels = self._pixels(pixels)
         classes = self._sizes[-1]
         if label is not None and not 0 <= label < classes:
             raise ValueError(f"label {label}: the network has outputs 0–{classes - 1}")
@@ -93,6 +95,34 @@ class Session(History):
                 label = int(np.argmax(cache[f"A{len(self._sizes) - 1}"][:, 0]))
             self._own[example] = (pixels, label, labelled, source or "your digit")
             return self._open_pass(example, 0)
+
+    def preview(self, pixels: np.ndarray) -> Snapshot:
+        """What the network makes of ``pixels`` at the current weights, forward only and kept
+        nowhere: the snapshot at the cursor with the digit, each layer's activations and the
+        guess replaced (the tour's drawing shows it as the learner draws)."""
+        pixels = self._pixels(pixels)
+        with self._lock:
+            x = self._as_input(pixels)[:, None]
+            with np.errstate(over="ignore", invalid="ignore"):
+                cache = forward(self._params, x, self._run.hidden)
+            L = len(self._sizes) - 1
+            values = {"x": x, **{f"A{l}": cache[f"A{l}"] for l in range(1, L)}}
+            yhat = values[YHAT] = cache[f"A{L}"]
+            guess = int(np.argmax(yhat))
+            layers = layer_states(values, self._sizes, self._hidden)
+            return replace(self._snapshot(), kind="preview", op=None, address="your drawing",
+                           weights_epoch=self._epoch, explanation=PREVIEW, pixels=pixels,
+                           layers=layers, prediction=guess, confidence=float(np.max(yhat)),
+                           label=guess, labelled=False, source="your drawing", hits=(),
+                           watches=(), epoch_metrics=None)  # fmt: skip
+
+    def _pixels(self, pixels: np.ndarray) -> np.ndarray:
+        """A digit's pixels as the data set's: (784,) uint8; ValueError for another size."""
+        pixels = np.clip(np.rint(np.asarray(pixels, dtype=float)), 0, 255).astype(np.uint8)
+        pixels = pixels.reshape(-1)
+        if pixels.size != self._sizes[0]:
+            raise ValueError(f"a digit of {pixels.size} pixels: the network takes {self._sizes[0]}")
+        return pixels
 
     def _as_input(self, pixels: np.ndarray) -> np.ndarray:
         """x (784,) as the network is given its examples: raw or scaled, in its dtype."""

@@ -106,7 +106,7 @@ class Snapshot:
     cursor: int
     timeline_length: int
     address: str
-    kind: str  # "op" or "epoch"
+    kind: str  # "op", "epoch", or "preview" (a drawing's forward pass, on no timeline)
     op: Op | None
     op_index: int
     ops_in_pass: int

@@ -59,6 +59,7 @@ class NetvizApp(DebuggerKeys, App[int]):
     """Select mode: the arrows move the selected gradient entry, whose chain-rule card shows."""
     overlay: reactive[bool] = reactive(False, init=False)
     """Whether hidden neurons are coloured by their local slope f′(Z) instead."""
+    pixel_gradient = False  # ``i``: the digit panel shows which pixels move the guess
 
     def __init__(self, session: History, close_session: bool = False) -> None:
         super().__init__()
@@ -109,12 +110,52 @@ class NetvizApp(DebuggerKeys, App[int]):
         )
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
+        if self.digit.drawing and snapshot is not None and snapshot.source != "your drawing":
+            self._leave_drawing()  # a move away from the drawing ends it
+        self.digit.gradient = self._input_gradient(snapshot)
         card, index = self._card(snapshot)
         self.network.marks = card_marks(card)
         self.network.overlay = self.overlay
         self.inspector.selected = (card, index)
         for region in (self.digit, self.network, self.inspector, self.charts, self.timeline):
             region.snapshot = snapshot
+
+    # --- the learner's own digit: d draws one, i shows which pixels move the guess ----------
+
+    def action_draw(self) -> None:
+        """``d``: draw a digit of your own in the input panel; ``d`` again leaves."""
+        if self.digit.drawing:
+            self._leave_drawing()
+            self._refresh()
+            return
+        self.pixel_gradient = False
+        self.screen.add_class("-digit")
+        self.digit.start_drawing(self.snapshot.pixels)
+        self.notify("Draw with the mouse (right button erases), or arrows and space. The guess "
+                    "follows as you draw; Enter steps your digit through the network.",
+                    markup=False)  # fmt: skip
+
+    def _leave_drawing(self) -> None:
+        self.digit.stop_drawing()
+        self.screen.set_class(self.pixel_gradient, "-digit")
+
+    def on_canvas_changed(self, message) -> None:
+        """A stroke: what the network makes of the drawing now, forward only, kept nowhere."""
+        self.snapshot = self.session.preview(message.pixels)
+
+    def on_canvas_submitted(self, message) -> None:
+        """Enter on the canvas: the drawing becomes a pass to step through, like an example."""
+        self._leave_drawing()
+        self.show_move(lambda: self.session.own_digit(message.pixels, source="your drawing"))
+
+    def _input_gradient(self, snapshot: Snapshot | None):
+        """``i``'s map for the op shown: dC/dx and its weights' epoch (None when off, on an
+        epoch step, whose digit is a watched example's, or while drawing)."""
+        if not self.pixel_gradient or snapshot is None or snapshot.kind != "op":
+            return None
+        if self.digit.drawing:
+            return None
+        return self.session.input_gradient()
 
     def _card(self, snapshot: Snapshot | None):
         """The chain-rule card of the selected entry (and its index), in select mode."""

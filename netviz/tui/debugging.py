@@ -20,6 +20,7 @@ class DebuggerKeys:
     """The actions of the debugger's keys (b B w W c C : m v i), for :class:`NetvizApp`."""
 
     session: History
+    pixel_gradient: bool
 
     def action_breakpoints(self, add: bool) -> None:
         if add:
@@ -70,6 +71,15 @@ class DebuggerKeys:
             self.notify("No breakpoint fires after this step in the recording.")
             return
         self.notify(hit_note(self.snapshot), title="breakpoint", severity="warning", markup=False)
+
+    def action_input_gradient(self) -> None:
+        """``i``: which pixels move the guess, over the digit; ``i`` again: the digit."""
+        self.pixel_gradient = not self.pixel_gradient
+        self.screen.set_class(self.pixel_gradient, "-digit")
+        if self.pixel_gradient and self.snapshot is not None and self.snapshot.kind != "op":
+            self.notify("On an epoch step the digit is a watched example's: step into a pass "
+                        "to see which of its pixels move the guess.", markup=False)  # fmt: skip
+        self.snapshot = self.snapshot
 
     def action_goto(self) -> None:
         ask_goto(self)

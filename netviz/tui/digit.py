@@ -1,4 +1,5 @@
-"""The input digit: its pixels in half-block characters, its label and the network's guess."""
+"""The input digit: its pixels in half-block characters, its label and the network's guess;
+or which of its pixels move the guess (``i``); or a canvas to draw one's own (``d``)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,46 @@ def half_blocks(pixels: np.ndarray) -> Text:
     return text
 
 
+RED, BLUE = np.array([215.0, 48, 39]), np.array([49.0, 104, 224])  # raises / lowers the cost
+
+
+def gradient_colours(grad: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """(784, 3) RGB: each pixel's dC/dx as red (> 0: brighter raises the cost) or blue (< 0),
+    as strong as |dC/dx| / max |dC/dx|, over the digit's ink drawn faintly in grey."""
+    g = np.asarray(grad, dtype=float).reshape(-1)
+    top = float(np.max(np.abs(g))) if g.size else 0.0
+    t = np.zeros_like(g) if top == 0 else g / top
+    ink = 30 + 0.3 * np.asarray(pixels, dtype=float).reshape(-1)  # the digit, faint
+    grey = np.repeat(ink[:, None], 3, axis=1)
+    hue = np.where(t[:, None] > 0, RED, BLUE)
+    return np.rint(grey + np.abs(t)[:, None] * (hue - grey)).astype(int)
+
+
+def colour_blocks(rgb: np.ndarray) -> Text:
+    """A square image of (784, 3) RGB colours as rows of ▀, two pixels a cell."""
+    side = math.isqrt(rgb.shape[0])
+    image = np.zeros((side + side % 2, side, 3), dtype=int)
+    image[:side] = rgb.reshape(side, side, 3)
+    text = Text(no_wrap=True, end="")
+    for r in range(0, image.shape[0], 2):
+        if r:
+            text.append("\n")
+        for upper, lower in zip(image[r].tolist(), image[r + 1].tolist(), strict=True):
+            style = Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
+            text.append("▀", style)
+    return text
+
+
+def gradient_lines(grad: np.ndarray, epoch: int, labelled: bool) -> tuple[str, str]:
+    """What the map is and at which weights, and how to read it: two lines of the panel's
+    28 columns (the help and README say it at length)."""
+    top = float(np.max(np.abs(grad)))
+    weights = "initial weights" if epoch == 0 else f"after {epoch} epochs"
+    whose = "dC/dx" if labelled else "dC/dx (guess)"  # no label: the cost of the guess
+    scale = f"max {top:.2g}" if top else "all 0"
+    return f"{whose} · {weights}", f"red↑ blue↓ cost · {scale}"
+
+
 def prediction_line(snapshot: Snapshot) -> tuple[str, str]:
     """The guess and its confidence, and the class that colours it (right, wrong, pending)."""
     if snapshot.prediction is None:
@@ -59,6 +100,7 @@ class DigitView(Widget):
     def __init__(self) -> None:
         super().__init__()
         self._pixels: np.ndarray | None = None  # as last drawn: redrawn only for a new digit
+        self.gradient: tuple[np.ndarray, int] | None = None  # ``i``: dC/dx and its weights' epoch
 
     def compose(self) -> ComposeResult:
         yield Static(id="pixels")
@@ -68,8 +110,39 @@ class DigitView(Widget):
     def on_mount(self) -> None:
         self.border_title = "input"
 
+    @property
+    def drawing(self) -> bool:
+        return bool(self.query("#canvas"))
+
+    def start_drawing(self, pixels: np.ndarray) -> None:
+        """``d``: a canvas in place of the picture, starting from ``pixels``, focused."""
+        from .canvas import Canvas
+
+        self.query_one("#pixels").display = False
+        canvas = Canvas(pixels, id="canvas")
+        self.mount(canvas, after="#pixels")
+        canvas.focus()
+        self.border_title = "input · drawing: Enter steps it through, d leaves"
+
+    def stop_drawing(self) -> None:
+        self.query("#canvas").remove()
+        self.query_one("#pixels").display = True
+        self._pixels = None  # paint the digit shown next
+        self.border_title = "input"
+
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is None:
+            return
+        if self.gradient is not None and not self.drawing:  # the pixels' gradient
+            grad, epoch = self.gradient
+            self._pixels = None  # the digit is painted again when the map goes
+            rgb = gradient_colours(grad, snapshot.pixels)
+            self.query_one("#pixels", Static).update(colour_blocks(rgb), layout=False)
+            what, legend = gradient_lines(grad, epoch, snapshot.labelled)
+            self.query_one("#label", Static).update(Text(what), layout=False)
+            prediction = self.query_one("#prediction", Static)
+            prediction.update(Text(legend), layout=False)
+            prediction.set_classes("-pending")
             return
         if self._pixels is None or not np.array_equal(self._pixels, snapshot.pixels):
             self._pixels = snapshot.pixels

@@ -34,6 +34,7 @@ from .arrays import (
 )
 from .chain import chain_text
 from .charts import percent
+from .timeline import weights_text
 
 __all__ = ["Inspector", "NumbersView", "fmt"]  # fmt: tests format as shown
 
@@ -281,7 +282,12 @@ class Inspector(Widget):
         op = snapshot.op
         card, index = self.selected
         numbers = self.query_one(NumbersView)
-        if op is None:
+        if snapshot.kind == "preview":  # a drawing: its ŷ as the learner draws
+            title = "your drawing · forward pass only, not recorded"
+            parts = ("ŷ = softmax(Z3), from x as drawn", f"at the {weights_text(snapshot)}")
+            yhat = snapshot.layers[-1].activation.reshape(-1, 1)
+            numbers.show_blocks([Block("result ŷ", yhat)], self.styles_(), "preview")
+        elif op is None:
             m = snapshot.epoch_metrics
             title = f"epoch {m.epoch} · full batch" if m else "epoch"
             if snapshot.hits:

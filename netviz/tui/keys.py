@@ -247,6 +247,23 @@ KEYS: tuple[Key, ...] = (
         palette="Toggle the local-slope overlay",
     ),
     Key(
+        "i",
+        "input_gradient",
+        "Pixels",
+        "which pixels move the guess: dC/dx",
+        show=False,
+        palette="Show which pixels move the guess",
+    ),
+    Key(
+        "d",
+        "draw",
+        "Draw",
+        "draw your own digit; Enter steps it",
+        show=False,
+        palette="Draw a digit of your own",
+        replay_refuses="computes a new pass at the current weights",
+    ),
+    Key(
         "x",
         "export",
         "Export",
