@@ -54,6 +54,20 @@ def misclassified(params: Params, X: Array, labels: Array, hidden: Activation) -
     return np.concatenate(wrong) if wrong else np.zeros(0, dtype=int)
 
 
+def pass_input_gradient(ops: tuple[Op, ...], label: int, hidden: Activation) -> Array:
+    """dC/dx (784,) of a pass's example at the weights the pass used: how each of its pixels
+    moves its cost (:mod:`netviz.core.saliency`). ``label`` < 0 (a digit stored without one):
+    the cost of the network's guess, the label its backprop used."""
+    from ..core.saliency import input_gradient
+
+    params, x = pass_weights(ops), np.asarray(ops[0].inputs["x"]).reshape(-1, 1)
+    if label < 0:
+        with np.errstate(over="ignore", invalid="ignore"):
+            label = int(np.argmax(forward(params, x, hidden)[f"A{len(params.W)}"]))
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        return input_gradient(params, x, hidden, label=label).reshape(-1)
+
+
 def op_tensors(ops: tuple[Op, ...], index: int) -> Mapping[str, Array]:
     """What a watch expression can name at op ``index``: the pass's context and every output
     reached so far (so ``dW1`` is unknown until backprop reaches it)."""
@@ -78,3 +92,12 @@ def pass_weights(ops: tuple[Op, ...]) -> Params:
     values = pass_values(ops)
     L = sum(1 for name in values if name[0] == "W" and name[1:].isdigit())
     return Params.from_named({f"{w}{l}": values[f"{w}{l}"] for l in range(1, L + 1) for w in "Wb"})
+
+
+def group_starts(ops: tuple[Op, ...]) -> list[int]:
+    """Indices where a new (phase, layer) group of ops begins."""
+    return [
+        k
+        for k, op in enumerate(ops)
+        if k == 0 or (op.phase, op.layer) != (ops[k - 1].phase, ops[k - 1].layer)
+    ]
