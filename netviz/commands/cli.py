@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import NetvizError
 from ..safe import literal
-from . import arguments
+from . import arguments, options
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -82,14 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"netviz {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    run = _run_options()
+    run = options.run_options()
     train = sub.add_parser(
         "train",
         parents=[run],
         help="train the network headless, full batch, and report accuracy",
         description="Full-batch gradient descent from the command line. Options not given come "
         "from the preset.",
-        epilog=_presets_text(),
+        epilog=options.presets_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_argument("--out", metavar="FILE.npz", help="save the final weights here")
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --from: the weights after K epochs (e0: the initial ones); the fork's "
         "epochs are numbered K+1 on",
     )
-    _trace_options(train)
+    options.trace_options(train)
     train.set_defaults(command=_train)
 
     tour = sub.add_parser(
@@ -123,13 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="step through forward prop and backprop in the terminal, then train (the default)",
         description="The terminal walkthrough: one digit through the network op by op, then "
         "full-batch epochs. Options not given come from the preset.",
-        epilog=_presets_text(),
+        epilog=options.presets_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     tour.add_argument(
         "--goto", metavar="WHERE", help="start at an example (17) or address (e0/x17/bwd/L2/dZ)"
     )
-    _trace_options(tour)
+    options.trace_options(tour)
     tour.set_defaults(command=_tour)
 
     check = sub.add_parser(
@@ -213,7 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = sub.add_parser("predict", help="predict digits with saved weights")
     predict.add_argument("--weights", required=True, metavar="FILE.npz")
-    predict.add_argument("--data", required=True, help="CSV (labelled or not) or IDX")
+    given = predict.add_mutually_exclusive_group(required=True)
+    given.add_argument("--data", help="CSV (labelled or not) or IDX")
+    given.add_argument(
+        "--image",
+        nargs="+",
+        metavar="FILE",
+        help="pictures of digits (PNG, JPEG, any size): one line each, FILE: digit (ŷ %%)",
+    )
     predict.add_argument("-o", "--out", metavar="FILE.csv", help="write ImageId,Label rows")
     predict.set_defaults(command=_predict)
 
@@ -321,114 +328,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _presets_text() -> str:
-    import textwrap
-
-    from ..core.presets import PRESETS
-
-    lines = [
-        textwrap.fill(p.summary, 79, initial_indent=f"  {p.name:<7}", subsequent_indent=" " * 9)
-        for p in PRESETS.values()
-    ]
-    return "presets:\n" + "\n".join(lines)
-
-
-def _trace_options(parser: argparse.ArgumentParser) -> None:
-    """Where the run's trace goes and how much it holds."""
-    g = parser.add_argument_group("trace")
-    where = g.add_mutually_exclusive_group()
-    where.add_argument("--trace", metavar="FILE", help="trace file (default: a new one in traces/)")
-    where.add_argument("--no-trace", action="store_true", help="record nothing")
-    g.add_argument(
-        "--record",
-        choices=["minimal", "default", "full"],
-        default="default",
-        help="minimal: metrics and checkpoints; default: + ΣdW, Σdb, activation statistics and "
-        "watched examples; full: + Z and A of every example",
-    )
-    g.add_argument(
-        "--checkpoint-every",
-        type=arguments.every,
-        default=50,
-        metavar="K",
-        help="weights every K epochs",
-    )
-    g.add_argument(
-        "--watch",
-        type=arguments.indices,
-        metavar="I,J,…",
-        help="training examples to watch (default 0–7)",
-    )
-    g.add_argument(
-        "--full-epochs",
-        type=arguments.indices,
-        metavar="A,B,…",
-        help="with --record full: only these epochs",
-    )
-
-
-def _run_options() -> argparse.ArgumentParser:
-    """Options that choose the data, the recipe and the network (train, gradcheck, tour)."""
-    from ..core.choices import ACTIVATION_NAMES, INIT_SCHEMES
-    from ..core.presets import PRESETS
-
-    p = _Parser(add_help=False)
-    g = p.add_argument_group("data")
-    g.add_argument("--data", help="CSV file, IDX folder or file, or 'sample' (the default)")
-    g.add_argument("--split", choices=["seed", "official", "sizes"], help="how rows are cut")
-    g.add_argument("--train-size", type=arguments.count, help="training examples (first rows)")
-    g.add_argument("--test-size", type=arguments.count, help="test examples (the rows after them)")
-    g.add_argument(
-        "--shuffle", type=arguments.count, metavar="SEED", help="shuffle rows with this seed first"
-    )
-    g.add_argument(
-        "--scale", action=argparse.BooleanOptionalAction, help="pixels / 255 into [0, 1]"
-    )
-    n = p.add_argument_group("network and training")
-    n.add_argument("--preset", choices=list(PRESETS), help="recipe (default seed)")
-    n.add_argument("--epochs", type=arguments.epochs, help="full-batch epochs")
-    n.add_argument("--lr", type=arguments.positive_float, help="learning rate α")
-    n.add_argument("--layers", type=arguments.layers, help="hidden layer widths, e.g. 16,16")
-    n.add_argument("--activation", choices=ACTIVATION_NAMES, help="hidden activation")
-    n.add_argument("--init", choices=INIT_SCHEMES, help="weight initialisation")
-    n.add_argument(
-        "--seed", type=arguments.count, help="RNG seed of the initial weights (default 0)"
-    )
-    n.add_argument("--dtype", choices=["float64", "float32"], help="float precision")
-    return p
-
-
-def _spec(args: argparse.Namespace):
-    """The RunSpec the options describe: the preset, with what was given on the command line."""
-    from ..training.run import RunSpec, preset
-
-    chosen = preset(args.preset or "seed").with_(
-        epochs=args.epochs,
-        alpha=args.lr,
-        sizes=(784, *args.layers, 10) if args.layers else None,
-        activation=args.activation,
-        init=args.init,
-        scale_pixels=args.scale,
-        split=args.split,
-        dtype=args.dtype,
-    )
-    _check_network(chosen.sizes, chosen.dtype)
-    seed = 0 if args.seed is None else args.seed
-    data = args.data or "sample"
-    return RunSpec(chosen, data, args.train_size, args.test_size, args.shuffle, seed)
-
-
-def _check_network(sizes: tuple[int, ...], dtype: str) -> None:
-    """Refuse a network too large to train here before a single weight is drawn."""
-    import numpy as np
-
-    from ..safe import network_over_budget
-
-    problem = network_over_budget(sizes, np.dtype(dtype).itemsize)
-    if problem:
-        raise NetvizError(f"--layers: {problem}; choose narrower layers")
-
-
 def _train(args: argparse.Namespace) -> int:
     if args.parent is not None or args.at is not None:
         from .train import fork_command
@@ -437,7 +336,11 @@ def _train(args: argparse.Namespace) -> int:
     from .train import train
 
     return train(
-        _spec(args), out=args.out, workers=args.workers, trace=args.trace, record=_recording(args)
+        options.spec(args),
+        out=args.out,
+        workers=args.workers,
+        trace=args.trace,
+        record=_recording(args),
     )
 
 
@@ -453,7 +356,7 @@ def _recording(args: argparse.Namespace):
 def _tour(args: argparse.Namespace) -> int:
     from .tour import tour
 
-    return tour(_spec(args), trace=args.trace, record=_recording(args), goto=args.goto)
+    return tour(options.spec(args), trace=args.trace, record=_recording(args), goto=args.goto)
 
 
 def _lesson(args: argparse.Namespace) -> int:
@@ -475,13 +378,13 @@ def _check(args: argparse.Namespace) -> int:
 def _gradcheck(args: argparse.Namespace) -> int:
     from .gradcheck import gradcheck
 
-    return gradcheck(_spec(args), args.examples, args.entries, args.eps, epochs=args.epochs)
+    return gradcheck(options.spec(args), args.examples, args.entries, args.eps, epochs=args.epochs)
 
 
 def _predict(args: argparse.Namespace) -> int:
     from .predict import predict
 
-    return predict(args.weights, args.data, args.out)
+    return predict(args.weights, args.data, args.out, args.image)
 
 
 def _trace_info(args: argparse.Namespace) -> int:

@@ -1,11 +1,14 @@
-"""``netviz predict``: classify digits with saved weights; Kaggle's ImageId,Label rows."""
+"""``netviz predict``: classify digits with saved weights; Kaggle's ImageId,Label rows, or one
+line per image file (``--image``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from ..core.activations import activation
-from ..core.network import as_inputs
+from ..core.activations import Activation, activation
+from ..core.network import Params, as_inputs, forward
 from ..core.network import predict as predict_digits
 from ..data import load_source
 from ..errors import NetvizError
@@ -16,15 +19,24 @@ from ..training.weights import load_weights
 SHOWN = 20  # rows printed when there is no -o
 
 
-def predict(weights: str, data: str, out: str | None) -> int:
+def predict(
+    weights: str, data: str | None, out: str | None, images: Sequence[str] | None = None
+) -> int:
     """Predict the digits of ``data`` (an IDX folder's official test set, when it has one);
-    print the accuracy when they have labels; write ``out`` or show the first rows."""
+    print the accuracy when they have labels; write ``out`` or show the first rows. With
+    ``images`` instead, one line per image file: ``FILE: D (P %)``."""
     params, meta = load_weights(weights)
     name, scale = _recipe(weights, meta.get("preset", {}))
     try:
         hidden = activation(name)
     except ValueError as e:
         raise NetvizError(f"{weights}: {e}") from None
+    if images:
+        if out:
+            raise NetvizError("-o writes ImageId,Label rows for --data; --image prints its lines")
+        return _predict_images(params, hidden, scale, images)
+    if data is None:
+        raise NetvizError("predict needs --data FILE or --image FILE …")
     source = load_source(data)
     rows = source.official_test if source.official_test is not None else source.rows
     X = as_inputs(rows.images, params.dtype, scale)
@@ -48,6 +60,26 @@ def predict(weights: str, data: str, out: str | None) -> int:
         print("\n".join(f"{i},{d}" for i, d in enumerate(digits[:SHOWN], start=1)))
         if len(digits) > SHOWN:
             print(f"… the first {SHOWN} of {len(digits):,}; -o FILE.csv writes them all")
+    return 0
+
+
+def _predict_images(params: Params, hidden: Activation, scale: bool, files: Sequence[str]) -> int:
+    """Print ``FILE: D (P %)`` for each image: its digit and ŷ of that digit, in percent.
+
+    Every image is read before anything is printed, so a bad one is refused (exit 2) with
+    nothing half done, as every refusal is.
+    """
+    from ..data.images import read_digit
+
+    if params.sizes[0] != 784:
+        raise NetvizError(f"an image is 784 pixels (28×28); the network takes {params.sizes[0]}")
+    pixels = np.stack([read_digit(f).pixels for f in files])  # (n, 784) uint8
+    X = as_inputs(pixels, params.dtype, scale)  # (784, n), scaled as the weights were trained
+    with np.errstate(over="ignore", invalid="ignore"):
+        yhat = forward(params, X, hidden)[f"A{len(params.W)}"]  # (10, n)
+    for f, column in zip(files, yhat.T, strict=True):
+        digit = int(column.argmax())
+        print(f"{literal(f)}: {digit} ({100 * column[digit]:.1f} %)")
     return 0
 
 
