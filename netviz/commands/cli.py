@@ -129,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument(
         "--goto", metavar="WHERE", help="start at an example (17) or address (e0/x17/bwd/L2/dZ)"
     )
+    mine = tour.add_argument_group("your own digit and weights")
+    mine.add_argument("--image", metavar="FILE", help="start on a picture of a digit (PNG, JPEG)")
+    mine.add_argument(
+        "--label", type=arguments.count, metavar="D", help="which digit the --image is"
+    )
+    mine.add_argument("--weights", metavar="FILE.npz", help="start from saved weights")
     options.trace_options(tour)
     tour.set_defaults(command=_tour)
 
@@ -356,7 +362,9 @@ def _recording(args: argparse.Namespace):
 def _tour(args: argparse.Namespace) -> int:
     from .tour import tour
 
-    return tour(options.spec(args), trace=args.trace, record=_recording(args), goto=args.goto)
+    own = {"image": args.image, "label": args.label, "weights": args.weights, "alpha": args.lr}
+    return tour(options.spec(args), trace=args.trace, record=_recording(args), goto=args.goto,
+                **own)  # fmt: skip
 
 
 def _lesson(args: argparse.Namespace) -> int:

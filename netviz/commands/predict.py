@@ -26,7 +26,7 @@ def predict(
     print the accuracy when they have labels; write ``out`` or show the first rows. With
     ``images`` instead, one line per image file: ``FILE: D (P %)``."""
     params, meta = load_weights(weights)
-    name, scale = _recipe(weights, meta.get("preset", {}))
+    name, scale = recipe_of(weights, meta.get("preset", {}))
     try:
         hidden = activation(name)
     except ValueError as e:
@@ -83,7 +83,7 @@ def _predict_images(params: Params, hidden: Activation, scale: bool, files: Sequ
     return 0
 
 
-def _recipe(weights: str, recipe: object) -> tuple[str, bool]:
+def recipe_of(weights: str, recipe: object) -> tuple[str, bool]:
     """(hidden activation's name, whether pixels are scaled) from the weights' note: a recipe
     as ``netviz train`` saves it, or a preset's name; anything else is refused in one line."""
     from ..core.presets import PRESETS

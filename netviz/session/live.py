@@ -20,6 +20,7 @@ from ..core.network import Params, forward
 from ..core.steps import YHAT, example_ops
 from ..debug.breakpoints import Breakpoint, EpochFacts, check
 from ..debug.passes import pass_weights
+from ..errors import NetvizError
 from ..safe import literal
 from ..trace.schema import parse_address
 from ..training.recording import (
@@ -52,8 +53,12 @@ class Session(History):
         trace: str | Path | None = None,
         record: RecordOptions | None = DEFAULT_RECORDING,
         workers: int | None = None,
+        start: tuple[Params, str] | None = None,
     ) -> None:
+        """``start``: saved weights to begin from instead of the recipe's initial ones, and
+        where they came from (``netviz tour --weights``): the trace says so."""
         super().__init__()  # breakpoints and watches are kept across resets: they are the lesson
+        self._start_weights = start
         self._epoch_lock = threading.Lock()  # one epoch at a time, and no reset during one
         self.traces: list[Path] = []  # every trace this session wrote (a reset starts a new one)
         self._workers, self._record, self._trace_arg = workers, record, trace
@@ -305,6 +310,8 @@ class Session(History):
                 spec = replace(spec, preset=find_preset(preset))
             if seed is not None:
                 spec = replace(spec, seed=seed)
+            if seed is not None or preset is not None:
+                self._start_weights = None  # a fresh network: the recipe's own first weights
             self._stop()
             self._trace_arg = None  # a new run gets a new file
             self._start(spec)
@@ -325,12 +332,20 @@ class Session(History):
 
     def _start(self, spec: RunSpec) -> None:
         run = prepare(spec)
+        meta = None
+        if self._start_weights is not None:
+            params, origin = self._start_weights
+            if params.sizes != run.params.sizes or params.dtype != run.params.dtype:
+                theirs, ours = ("-".join(map(str, p.sizes)) for p in (params, run.params))
+                raise NetvizError(f"{origin}: a {theirs} network in {params.dtype}; the run is "
+                                  f"{ours} in {run.params.dtype}")  # fmt: skip
+            run, meta = replace(run, params=params), {"start_weights": origin}
         self._run: Run = run
         self._params, self._epoch = run.params, 0
         self._recorder = None
         if self._record is not None:
             path = self._trace_arg or default_trace_path(run)
-            self._recorder = Recorder(path, run, self._record)
+            self._recorder = Recorder(path, run, self._record, meta=meta)
             self.traces.append(self._recorder.path)
             self._save_breakpoints()
         p = spec.preset
@@ -415,8 +430,6 @@ class Session(History):
         self._cursor = min(self._cursor, len(self._items) - 1)
 
     def _trace_holding(self, address: str) -> Path:
-        from ..errors import NetvizError
-
         if self._recorder is None:
             raise NetvizError("this run records no trace (--no-trace): nothing to draw from")
         where = parse_address(address)
@@ -439,11 +452,15 @@ class Session(History):
         run = self._run
         return run.train.images[example], int(run.y[example]), run.X[:, example : example + 1]
 
+    def _weights_note(self) -> str:
+        """`` · weights from w.npz`` when the run began from saved weights."""
+        return "" if self._start_weights is None else f" · weights from {self._start_weights[1]}"
+
     def _settings(self) -> dict:
         spec = self._run.spec
         return {
             "alpha": spec.preset.alpha,
-            "preset": spec.preset.name,
+            "preset": spec.preset.name + self._weights_note(),
             "layout": spec.layout,
             "seed": spec.seed,
             "trace": literal(self.trace_path) if self._recorder else "",

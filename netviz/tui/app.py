@@ -60,6 +60,7 @@ class NetvizApp(DebuggerKeys, App[int]):
     overlay: reactive[bool] = reactive(False, init=False)
     """Whether hidden neurons are coloured by their local slope f′(Z) instead."""
     pixel_gradient = False  # ``i``: the digit panel shows which pixels move the guess
+    intro = None  # a screen shown once over the tour as it opens (netviz tour --image)
 
     def __init__(self, session: History, close_session: bool = False) -> None:
         super().__init__()
@@ -89,6 +90,8 @@ class NetvizApp(DebuggerKeys, App[int]):
             self.timeline.add_class("-replay")
             self._follower = self.set_interval(FOLLOW_EVERY, self._follow)
         self.snapshot = self.session.snapshot()
+        if self.intro is not None:
+            self.push_screen(self.intro)
 
     def _follow(self) -> None:
         """A replayed trace that is still being written: show what was committed since."""
@@ -496,9 +499,11 @@ def create_app(session: History, close_session: bool = False) -> NetvizApp:
     return NetvizApp(session, close_session)
 
 
-def run_tour(session: History) -> int:
-    """Run the app until the learner quits; the caller closes the session. Returns 0."""
+def run_tour(session: History, intro=None) -> int:
+    """Run the app until the learner quits; the caller closes the session. Returns 0.
+    ``intro``: a screen shown once over the tour as it opens (an image's preprocessing)."""
     app = create_app(session)
+    app.intro = intro
     app.run()
     with app.epoch_lock:  # an epoch still running in a worker thread ends before we return
         pass

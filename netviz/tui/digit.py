@@ -29,8 +29,15 @@ def _pair(upper: int, lower: int) -> Style:
 def half_blocks(pixels: np.ndarray) -> Text:
     """A square image (784 grey levels, 0 black to 255 white) as rows of ▀, two pixels a cell."""
     side = math.isqrt(pixels.size)
-    image = np.zeros((side + side % 2, side), dtype=np.uint8)
-    image[:side] = np.asarray(pixels, dtype=np.uint8).reshape(side, side)
+    return grey_blocks(np.asarray(pixels).reshape(side, side))
+
+
+def grey_blocks(image: np.ndarray) -> Text:
+    """An image (H, W) of grey levels 0–255 as rows of ▀, two pixels a cell."""
+    rows, columns = image.shape
+    padded = np.zeros((rows + rows % 2, columns), dtype=np.uint8)
+    padded[:rows] = np.clip(np.rint(image), 0, 255).astype(np.uint8)
+    image = padded
     text = Text(no_wrap=True, end="")
     for r in range(0, image.shape[0], 2):
         if r:
