@@ -23,7 +23,7 @@ COMMITTED = ROOT / "traces" / "example.nvtrace"
 REMAKE = "run `python traces/make_example.py` and commit traces/example.nvtrace"
 MAX_BYTES = 2_000_000
 # Metadata that says when and by which release the file was made, not what it records.
-UNCOMPARED_META = {"created", "netviz"}
+UNCOMPARED_META = {"created", "netviz", "run_id"}  # run_id: new for every run, by design
 # Numbers agree bit for bit on one machine, but not across machines: another OpenBLAS kernel
 # (OPENBLAS_CORETYPE=SkylakeX, say) rounds some last bits differently, and the seed network's
 # saturated sigmoids amplify that ~30× an epoch, to 3e-4 of an array's largest entry by epoch 8

@@ -64,7 +64,7 @@ def test_rows_sharing_an_action_agree_on_the_view_and_replay_rules():
 
 def test_only_help_and_quit_work_under_a_dialog_and_a_replay_refuses_only_computing():
     assert {row.name for row in KEYS if not row.view} == {"help", "quit"}
-    assert set(REPLAY_REFUSES) == {"epoch", "play", "misclassified", "draw"}
+    assert set(REPLAY_REFUSES) == {"epoch", "play", "misclassified", "draw", "fork"}
 
 
 def test_no_row_is_doubled_and_each_palette_name_is_one_row():

@@ -129,3 +129,50 @@ async def test_a_replay_refuses_to_draw(session, tmp_path):
             await pilot.press("d")
             await pilot.pause()
             assert not app.query(Canvas)
+
+
+# --- f: a fork of the run, beside it -------------------------------------------------------------
+
+
+@pilot_test
+async def test_f_forks_the_run_and_both_train_on_side_by_side(session):
+    """Fork at e1 with α 1: each e then trains both; the charts draw the fork's curve from
+    where it forked; the inspector shows the fork's values of the op beside this run's, the
+    ones a fork computed apart (netviz train --from's machinery) gives."""
+    from netviz.tui.palette import Ask
+
+    app = create_app(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, Ask)
+        app.screen.query_one("Input").value = "1"
+        await pilot.press("enter")
+        await pilot.pause()
+        fork = app.fork_run
+        assert fork is not None and fork.snapshot().alpha == 1 and fork.snapshot().epoch == 1
+        for _ in range(2):
+            await pilot.press("e")
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [m.epoch for m in fork.snapshot().metrics] == [2, 3]
+        assert [m.epoch for m in session.snapshot().metrics] == [1, 2, 3]
+        name, metrics = app.charts.fork
+        assert name == "fork α 1" and metrics[-1].epoch == 3
+        assert f"fork α 1 {metrics[-1].cost:.4g}"[:12] in screen_text(app)
+        # the inspector: the op shown, in both runs (e3 weights each)
+        shown = app.inspector.snapshot
+        assert shown.address.startswith("e3/") and shown.beside == "fork α 1"
+        mine = shown.op.outputs
+        theirs = fork.snapshot().op.outputs
+        assert shown.address == fork.snapshot().address
+        name = next(iter(mine))
+        assert np.array_equal(shown.theirs[name], theirs[name])
+        assert not np.array_equal(theirs[name], mine[name])  # another α, other weights
+        assert "fork α 1 vs this run" in screen_text(app)
+        await pilot.press("f")  # one fork at a time
+        await pilot.pause()
+        assert app.fork_run is fork
+    assert fork.trace_path is None  # closed with the app, its trace finished

@@ -10,9 +10,9 @@ digits through the Session API, as a learner at the debugger would:
 4. example 0's pass again at the trained weights (``e8/x0/…``), to compare with the first.
 
 The same netviz makes the same steps, tensors, metrics and examples, bit for bit on one machine;
-only the ``created`` date in the metadata differs from one build to the next. (Another machine's
-BLAS kernels may round the last bits of some numbers differently.) tests/test_example_trace.py
-checks that the committed file is still what this script makes.
+only the ``created`` date and the ``run_id`` in the metadata differ from one build to the next.
+(Another machine's BLAS kernels may round the last bits of some numbers differently.)
+tests/test_example_trace.py checks that the committed file is still what this script makes.
 
     python traces/make_example.py [PATH]      (default: example.nvtrace beside this script)
 """

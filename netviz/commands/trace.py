@@ -290,6 +290,8 @@ def _epochs_text(epochs: list[int] | None) -> str:
         return "unreadable"
     if not epochs:
         return "none recorded"
+    if len(epochs) == 1:
+        return f"{epochs[0]} (1 epoch)"
     return f"{epochs[0]}–{epochs[-1]} ({len(epochs):,} epochs)"
 
 

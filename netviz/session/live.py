@@ -13,6 +13,7 @@ import math
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +34,9 @@ from ..training.recording import (
     watched_arrays,
 )
 from ..training.run import Run, RunSpec, prepare
+
+if TYPE_CHECKING:
+    from ..training.fork import Fork
 from ..training.trainer import EpochResult, Trainer
 from . import epochs
 from .history import History
@@ -54,11 +58,13 @@ class Session(History):
         record: RecordOptions | None = DEFAULT_RECORDING,
         workers: int | None = None,
         start: tuple[Params, str] | None = None,
+        fork: Fork | None = None,
     ) -> None:
         """``start``: saved weights to begin from instead of the recipe's initial ones, and
-        where they came from (``netviz tour --weights``): the trace says so."""
+        where they came from (``netviz tour --weights``): the trace says so. ``fork``: a run
+        continuing another from its epoch K (:meth:`fork`), numbered on from there."""
         super().__init__()  # breakpoints and watches are kept across resets: they are the lesson
-        self._start_weights = start
+        self._start_weights, self._fork = start, fork
         self._epoch_lock = threading.Lock()  # one epoch at a time, and no reset during one
         self.traces: list[Path] = []  # every trace this session wrote (a reset starts a new one)
         self._workers, self._record, self._trace_arg = workers, record, trace
@@ -120,6 +126,27 @@ class Session(History):
                            layers=layers, prediction=guess, confidence=float(np.max(yhat)),
                            label=guess, labelled=False, source="your drawing", hits=(),
                            watches=(), epoch_metrics=None)  # fmt: skip
+
+    def fork(self, alpha: float | None = None, scale: bool | None = None) -> Session:
+        """``f``: this network continued from the current epoch K by a second live session
+        with another α (or pixel scaling), numbered K+1 on, in its own trace that names this
+        one's as its parent (``netviz train --from`` makes the same from a trace). Unchanged,
+        it repeats this run's next epochs bit for bit. The caller closes it."""
+        from ..training.fork import ForkOptions, continue_run, fork_trace_name
+
+        with self._epoch_lock, self._lock:
+            base = replace(self._run, params=self._params)
+            parent = self.trace_path or Path("no-trace")
+            left = max(1, base.spec.preset.epochs - self._epoch)
+            known = {"run_id": getattr(self._recorder, "run_id", None), "watch": self._watched}
+            made = continue_run(base, self._epoch, ForkOptions(alpha, scale, epochs=left),
+                                parent, known)  # fmt: skip
+        record, trace = self._record, None
+        if record is not None:
+            record = replace(record, watch=made.watch or None)
+            name = fork_trace_name(parent, made.epoch)
+            trace = default_trace_path(made.run, parent.parent, name)
+        return Session(made.run.spec, trace, record, self._workers, fork=made)
 
     def _pixels(self, pixels: np.ndarray) -> np.ndarray:
         """A digit's pixels as the data set's: (784,) uint8; ValueError for another size."""
@@ -331,8 +358,9 @@ class Session(History):
     # --- inside -------------------------------------------------------------------------------
 
     def _start(self, spec: RunSpec) -> None:
-        run = prepare(spec)
-        meta = None
+        fork, self._fork = self._fork, None  # a reset starts the recipe's own run
+        run = fork.run if fork is not None else prepare(spec)
+        meta, first = (fork.meta, fork.epoch) if fork is not None else (None, 0)
         if self._start_weights is not None:
             params, origin = self._start_weights
             if params.sizes != run.params.sizes or params.dtype != run.params.dtype:
@@ -341,11 +369,11 @@ class Session(History):
                                   f"{ours} in {run.params.dtype}")  # fmt: skip
             run, meta = replace(run, params=params), {"start_weights": origin}
         self._run: Run = run
-        self._params, self._epoch = run.params, 0
+        self._params, self._epoch = run.params, first
         self._recorder = None
         if self._record is not None:
             path = self._trace_arg or default_trace_path(run)
-            self._recorder = Recorder(path, run, self._record, meta=meta)
+            self._recorder = Recorder(path, run, self._record, start=first, meta=meta)
             self.traces.append(self._recorder.path)
             self._save_breakpoints()
         p = spec.preset

@@ -132,6 +132,8 @@ class Snapshot:
     checked: bool = False  # a check trace: the learner's values beside the reference's
     # the learner's own value of each of the op's outputs that their script kept (check traces)
     theirs: Mapping[str, Array] = field(default_factory=lambda: NOTHING)
+    # ``theirs`` beside this run's values: "" for a check trace's learner, else who (a fork)
+    beside: str = ""
     source: str = ""  # a learner's own digit: what it is ("your drawing", "my3.png")
     labelled: bool = True  # False: no label was given; the label shown is the guess
 

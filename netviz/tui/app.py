@@ -28,6 +28,7 @@ from .chain import card_marks, card_output, clamp, entry_index
 from .charts import Charts
 from .debugging import DebuggerKeys
 from .digit import DigitView
+from .forking import ForkKeys
 from .help import HelpScreen, KeyFooter
 from .inspector import Inspector, NumbersView
 from .keys import BINDINGS as KEY_BINDINGS
@@ -43,7 +44,7 @@ PAINT_EVERY = 0.25  # seconds between repaints while epochs run
 FOLLOW_EVERY = 0.5  # seconds between looks for new steps in a replayed trace
 
 
-class NetvizApp(DebuggerKeys, App[int]):
+class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
     """The tour of one network: input digit, network, inspector, charts and timeline."""
 
     CSS_PATH = "netviz.tcss"
@@ -116,6 +117,7 @@ class NetvizApp(DebuggerKeys, App[int]):
         if self.digit.drawing and snapshot is not None and snapshot.source != "your drawing":
             self._leave_drawing()  # a move away from the drawing ends it
         self.digit.gradient = self._input_gradient(snapshot)
+        snapshot = self.beside(snapshot)  # a fork's values of this op, beside this run's
         card, index = self._card(snapshot)
         self.network.marks = card_marks(card)
         self.network.overlay = self.overlay
@@ -341,6 +343,10 @@ class NetvizApp(DebuggerKeys, App[int]):
                 texts.append(key.tip)
         return [(" / ".join(keys), " · ".join(texts)) for keys, texts in rows.values()]
 
+    def on_unmount(self) -> None:
+        with self.epoch_lock:  # a fork's epoch still running in the worker ends first
+            self.close_fork()
+
     async def action_quit(self) -> None:
         self.stop_epochs()
         if self.close_session:
@@ -401,6 +407,7 @@ class NetvizApp(DebuggerKeys, App[int]):
             """Asked before each epoch: report the one before it, then say whether to stop."""
             nonlocal done
             if done:
+                self.fork_epoch()
                 self.post_message(EpochDone(start + done, done, None))
             done += 1
             return worker.is_cancelled
@@ -431,6 +438,7 @@ class NetvizApp(DebuggerKeys, App[int]):
                 # (the same example and op at the new weights); later epochs leave one who
                 # went browsing the past where they went.
                 result = self.session.run_epoch(follow=True if done == 0 else None)
+                self.fork_epoch()
                 done += 1
                 self.post_message(EpochDone(result.epoch, done, count))
         return done
@@ -507,4 +515,6 @@ def run_tour(session: History, intro=None) -> int:
     app.run()
     with app.epoch_lock:  # an epoch still running in a worker thread ends before we return
         pass
+    if app.fork_trace is not None:
+        session.traces.append(app.fork_trace)  # said with the run's own (f)
     return 0

@@ -58,6 +58,9 @@ class Block:
     notes: tuple[str, ...] = ()  # lines under the heading (the cost's check by hand)
     theirs: np.ndarray | None = None  # a check trace: the learner's value, of array's shape
     masked: bool = False  # a lesson's question asks about it: its values wait for the answer
+    # Who ``theirs`` and ``array`` are, in full and in a column's head: a check trace's learner
+    # and reference, or a fork of the run and the run itself (the tour's f).
+    sides: tuple[str, str, str, str] = ("theirs", "the reference", "theirs", "reference")
 
 
 @dataclass(frozen=True)
@@ -215,13 +218,13 @@ def compared(block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return theirs, shown, mask
 
 
-def verdict(mask: np.ndarray) -> str:
+def verdict(mask: np.ndarray, sides: tuple[str, ...] = ("theirs", "the reference")) -> str:
     """``theirs vs the reference: K of N entries differ``, or that they are the same."""
-    k = int(mask.sum())
+    k, pair = int(mask.sum()), f"{sides[0]} vs {sides[1]}"
     if not k:
-        return "theirs vs the reference: the same, to rounding"
+        return f"{pair}: the same, to rounding"
     entries = "entry" if mask.size == 1 else "entries"
-    return f"theirs vs the reference: {k} of {mask.size} {entries} differ"
+    return f"{pair}: {k} of {mask.size} {entries} differ"
 
 
 def largest_first(difference: np.ndarray, mask: np.ndarray) -> list[tuple[int, ...]]:
@@ -265,7 +268,7 @@ def diff_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Text
     name = block.heading.removeprefix("result ")
     differs, stats = styles.get("differs", styles["result"]), styles["stats"]
     text = Text(no_wrap=True, end="")
-    said = verdict(mask)
+    said = verdict(mask, block.sides)
     if len(said) > window.width:  # a narrow inspector: the verdict on two lines
         said = said.replace(": ", ":\n  ", 1)
     text.append(said + "\n", differs if mask.any() else stats)
@@ -273,10 +276,11 @@ def diff_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Text
         text.append(differing_entries(name, difference, mask, window.width) + "\n", differs)
     if is_matrix(reference):
         span, shape = span_of(block, window), shape_text(reference.shape)
+        a, b = block.sides[:2]
         grids = (
-            (f"theirs {name} {shape}", theirs, mask),
-            (f"the reference {name}", reference, None),
-            ("theirs − the reference", difference, mask),
+            (f"{a} {name} {shape}", theirs, mask),
+            (f"{b} {name}", reference, None),
+            (f"{a} − {b}", difference, mask),
         )
         for k, (title, a, marked) in enumerate(grids):
             text.append(("\n" if k else "") + title + "\n", styles["name"])
@@ -287,10 +291,10 @@ def diff_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Text
         text.append(f"  {note}\n", stats)
     columns = [theirs.ravel(), reference.ravel(), difference.ravel()]
     cell = max(cell_width(a) for a in columns)
-    titles = ("theirs", "reference", "difference")
+    titles = (*block.sides[2:], "difference")
     if reference.ndim == 0:
         for title, a in zip(titles, columns, strict=True):
-            mark = bool(mask) and title != "reference"
+            mark = bool(mask) and title != titles[1]
             text.append(f"  {DIFFERS if mark else ' '} {title:<10} ", differs if mark else stats)
             text.append(f"{fmt(a[0]):>{cell}}\n", differs if mark else "")
         return text
@@ -331,6 +335,9 @@ def op_blocks(
     is taken from; ``selected``: an entry of the first output, marked; ``masked``: outputs
     whose values are hidden (a lesson asks about them)."""
     values = known_values(op, snapshot)
+    sides = Block.sides  # a check trace's learner and reference; or a fork and this run:
+    if snapshot.beside:
+        sides = (snapshot.beside, "this run", "fork", "this run")
     L = len(snapshot.layers) - 1
     notes, label = cost_notes(op) if op.name == "cost" else ((), None)
     marks = NO_MARKS if label is None else MappingProxyType({label: "the label"})
@@ -348,7 +355,7 @@ def op_blocks(
         scale = magnitude(name, values, L)
         chosen = selected if k == 0 else None
         blocks += [Block(f"result {name}", np.asarray(a), scale, chosen, notes=kept, theirs=theirs,
-                         masked=name in masked), *also]  # fmt: skip
+                         masked=name in masked, sides=sides), *also]  # fmt: skip
     for name, a in op.inputs.items():
         before = " (before)" if name in op.outputs else ""  # an update's W, as it was
         scale = None if before else magnitude(name, values, L)

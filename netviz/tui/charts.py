@@ -126,6 +126,13 @@ def epoch_ticks(epochs: Sequence[int], width: int) -> list[tuple[int, str]]:
     return ticks
 
 
+def along(m: Sequence[Metrics], epochs: Sequence[int], field: str) -> list[float]:
+    """``field`` of each of ``epochs`` in ``m``, NaN where ``m`` has none (a fork starts
+    later; the line joins only the epochs it has)."""
+    by_epoch = {x.epoch: getattr(x, field) for x in m}
+    return [by_epoch.get(e, float("nan")) for e in epochs]
+
+
 def percent(x: float, digits: int = 1) -> str:
     """An accuracy as the tour writes it: ``74.0 %``; ``n/a`` where there is none (a run
     without a test set)."""
@@ -148,6 +155,7 @@ class Charts(Widget):
         "charts--gradient",
         "charts--muted",
         "charts--axis",
+        "charts--fork",
     }
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
@@ -156,9 +164,10 @@ class Charts(Widget):
     def __init__(self) -> None:
         super().__init__()
         self._drawn: tuple | None = None  # the metrics last drawn: a step leaves them alone
+        self.fork: tuple[str, tuple[Metrics, ...]] | None = None  # f: its name and metrics
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
-        metrics = None if snapshot is None else snapshot.metrics
+        metrics = None if snapshot is None else (snapshot.metrics, self.fork)
         if metrics != self._drawn:
             self._drawn = metrics
             self.refresh()
@@ -177,22 +186,29 @@ class Charts(Widget):
         return self.draw(snapshot.metrics, self.content_size.width, self.content_size.height)
 
     def draw(self, m: Sequence[Metrics], width: int, height: int) -> Text:
-        """The charts of ``m`` in ``width`` × ``height`` cells."""
+        """The charts of ``m`` in ``width`` × ``height`` cells, and a fork's over them, each
+        at its own epochs (the fork's start where it forked)."""
         muted = self._style("muted")
         text = Text(no_wrap=True, end="")
-        costs = [x.cost for x in m]
-        train = [x.train_accuracy for x in m]
-        test = [x.test_accuracy for x in m]
+        name, forked = self.fork if self.fork is not None else ("", ())
+        at = sorted({x.epoch for x in m} | {x.epoch for x in forked})  # the x axis
+        costs, train, test = (along(m, at, f) for f in ("cost", "train_accuracy", "test_accuracy"))
+        fork_costs, fork_train = (along(forked, at, f) for f in ("cost", "train_accuracy"))
         heading = HEADING if len(HEADING) <= width else SHORT_HEADING
         text.append(heading + "\n", muted)
 
-        cost_head = [("cost ", muted), (number(costs[-1]), self._style("cost"))]
+        cost_head = [("cost ", muted), (number(m[-1].cost), self._style("cost"))]
+        if forked:
+            cost_head += [(f"  {name} ", muted), (number(forked[-1].cost), self._style("fork"))]
         accuracy_head = [
             ("accuracy ", muted),
-            (f"train {percent(train[-1])}", self._style("train")),
+            (f"train {percent(m[-1].train_accuracy)}", self._style("train")),
             ("  ", muted),
-            (f"test {percent(test[-1])}", self._style("test")),
+            (f"test {percent(m[-1].test_accuracy)}", self._style("test")),
         ]
+        if forked:
+            fork_accuracy = percent(forked[-1].train_accuracy)
+            accuracy_head += [("  ", muted), (f"fork {fork_accuracy}", self._style("fork"))]
         accuracy_lines = 1
         if sum(len(t) for t, _ in accuracy_head) > width:  # the legend goes on its own line
             accuracy_head[0], accuracy_lines = ("accuracy\n", muted), 2
@@ -202,8 +218,8 @@ class Charts(Widget):
         plots = max(height - fixed, 4)
         cost_rows = plots // 2
 
-        cost_range = value_range([costs])
-        accuracy_range = value_range([train, test])
+        cost_range = value_range([costs, fork_costs])
+        accuracy_range = value_range([train, test, fork_train])
         labels = [
             fmt(x)
             for fmt, r in ((number, cost_range), (percent, accuracy_range))
@@ -214,12 +230,13 @@ class Charts(Widget):
         plot_width = max(width - label_width - 1, 2)
 
         text.append_text(Text.assemble(*cost_head, "\n"))
-        self._chart(text, [(costs, "cost")], cost_range, number, label_width, plot_width, cost_rows)
+        series = [(costs, "cost"), (fork_costs, "fork")]
+        self._chart(text, series, cost_range, number, label_width, plot_width, cost_rows)
         text.append_text(Text.assemble(*accuracy_head, "\n"))
-        series = [(train, "train"), (test, "test")]
+        series = [(train, "train"), (test, "test"), (fork_train, "fork")]
         rows = plots - cost_rows
         self._chart(text, series, accuracy_range, percent, label_width, plot_width, rows)
-        self._x_axis(text, [x.epoch for x in m], label_width, plot_width)
+        self._x_axis(text, at, label_width, plot_width)
 
         text.append("\ngradient norm ‖ΣdWl‖/m", muted)
         norm_width = max(width - label_width - 1 - 10, 1)

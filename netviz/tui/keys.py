@@ -264,6 +264,15 @@ KEYS: tuple[Key, ...] = (
         replay_refuses="computes a new pass at the current weights",
     ),
     Key(
+        "f",
+        "fork",
+        "Fork",
+        "fork the run here with another α; both train on",
+        show=False,
+        palette="Fork the run here with another α…",
+        replay_refuses="starts a second run",
+    ),
+    Key(
         "x",
         "export",
         "Export",
