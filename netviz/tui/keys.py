@@ -138,7 +138,7 @@ KEYS: tuple[Key, ...] = (
         "k",
         "select_mode(None)",
         "Card",
-        "an entry's card: Z, A by hand, a gradient's chain rule",
+        "an entry's card, worked out",
         palette="Select an entry: its hand calculation or chain rule",
     ),
     # In select mode the arrows move the selected gradient entry (these come first; off
