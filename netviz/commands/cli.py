@@ -323,6 +323,27 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--out", metavar="OUT", help=".png or .md (default: named by the address)"
     )
     card.set_defaults(command=_export_card)
+    html = export_sub.add_parser(
+        "html",
+        help="the steps as one self-contained web page (keys, a link to each step, phone, print)",
+        description="One HTML file that loads nothing: the recorded steps in order, each op "
+        "with its equation, shapes, explanation, numbers and digit (a gradient: the chain-rule "
+        "card of its largest entry), each epoch with its figures and curves. It says what it "
+        "holds: of many epochs, the gradients of some. ← → move between steps; #ADDRESS in the "
+        "link opens one.",
+    )
+    html.add_argument("file")
+    html.add_argument(
+        "--from", dest="first", metavar="ADDRESS", help="first step (default: the first)"
+    )
+    html.add_argument("--to", dest="last", metavar="ADDRESS", help="last step (default: the last)")
+    html.add_argument(
+        "--lesson",
+        metavar="NAME|FILE",
+        help="a lesson's texts and questions at its stops, answers revealed on click",
+    )
+    html.add_argument("-o", "--out", required=True, metavar="OUT.html")
+    html.set_defaults(command=_export_html)
 
     data = sub.add_parser("data", help="data sets: fetch MNIST")
     data_sub = data.add_subparsers(title="data commands", metavar="COMMAND", required=True)
@@ -449,6 +470,12 @@ def _export_card(args: argparse.Namespace) -> int:
     from .export import card
 
     return card(args.file, at=args.at, out=args.out)
+
+
+def _export_html(args: argparse.Namespace) -> int:
+    from .export import html
+
+    return html(args.file, first=args.first, last=args.last, lesson=args.lesson, out=args.out)
 
 
 def _fetch(args: argparse.Namespace) -> int:

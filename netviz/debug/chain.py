@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core.activations import Activation
 from ..core.steps import YHAT, Op
+from ..numbers import product_bound, sum_bound
 from .passes import pass_values
 
 Array = np.ndarray
@@ -216,3 +217,16 @@ def _z_card(v: Mapping[str, Array], layer: int, j: int) -> ChainCard:
 def _at(v: Mapping[str, Array], name: str, j: int) -> float:
     """Entry ``j`` of a vector, stored as a column (16, 1) or flat (16,)."""
     return float(np.asarray(v[name]).reshape(-1)[j])
+
+
+def result_bound(card: ChainCard, dtype: np.dtype | type = np.float64) -> float:
+    """The rounding bound of a card's result, from its factors' magnitudes (see netviz.numbers):
+    n·ε·Σ|term| for a sum (dZ3 = ŷ − y, dA = Σ W·dZ, Z = Σ W·x + b), k·ε·Π|factor| for a
+    product, a few roundings of the value for an applied function (σ(Z), a softmax entry).
+    ``dtype``: the network's, whose machine epsilon the bound uses."""
+    values = [f.value for f in card.factors]
+    if card.combine == "apply":
+        return 8 * float(np.finfo(dtype).eps) * abs(card.result)
+    if card.combine == "sum":
+        return sum_bound(np.asarray(values, dtype=dtype))
+    return product_bound(values, dtype)

@@ -10,8 +10,8 @@ from rich.style import Style
 from rich.text import Text
 
 from ..core.steps import Op
-from ..debug.chain import ChainCard
-from ..numbers import derived, fmt, product_bound, sum_bound
+from ..debug.chain import ChainCard, result_bound
+from ..numbers import derived, fmt
 
 GRADIENTS = ("dW", "db", "dZ", "dA")
 MAX_TERMS = 16  # a sum card's terms shown one a line (dA sums over the next layer's neurons)
@@ -60,17 +60,6 @@ def card_marks(card: ChainCard | None) -> dict[int, frozenset[int] | None]:
             else:
                 marks[layer] = marks.get(layer, frozenset()) | {neuron}
     return marks
-
-
-def result_bound(card: ChainCard, dtype: np.dtype | type = np.float64) -> float:
-    """The rounding bound of the card's result, from its factors' magnitudes: n·ε·Σ|term| for
-    a sum (dZ3 = ŷ − y, dA = Σ W·dZ), k·ε·Π|factor| for a product (see netviz.numbers)."""
-    values = [f.value for f in card.factors]
-    if card.combine == "apply":  # σ(Z) or a softmax entry: a few roundings of the value
-        return 8 * float(np.finfo(dtype).eps) * abs(card.result)
-    if card.combine == "sum":
-        return sum_bound(np.asarray(values, dtype=dtype))
-    return product_bound(values, dtype)
 
 
 def _terms(
