@@ -404,3 +404,18 @@ def test_predict_refuses_an_output_file_with_images(capsys, weights, tmp_path):
     argv = ["predict", "--weights", str(weights), "--image", str(good), "-o", "x.csv"]
     status, _, err = run_cli(capsys, *argv)
     assert status == 2 and "--image prints" in err
+
+
+def test_a_digit_cropped_tight_to_its_ink_is_read(sample, tmp_path):
+    """Dark on white, cropped to the ink's box (a third of the picture ink), 8× as large: the
+    paper's fit would follow the ink; it is read as one shade, and the digit comes back."""
+    for k, row in enumerate(sample.images[:40]):
+        digit = row.reshape(28, 28)
+        rows, cols = np.flatnonzero(digit.sum(1)), np.flatnonzero(digit.sum(0))
+        crop = 255 - digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        path = tmp_path / f"tight{k}.png"
+        big = np.kron(crop, np.ones((8, 8))) / 255
+        matplotlib.image.imsave(path, big, cmap="gray", vmin=0, vmax=1)
+        read = read_digit(path)
+        assert read.dark_ink, k
+        assert np.corrcoef(read.pixels.astype(float), row.astype(float))[0, 1] > 0.6, k

@@ -85,3 +85,32 @@ def test_an_activation_not_applied_is_named(run):
     given = float(v["Z1"][6, 0])  # A1[6] typed as Z1[6]
     text = said(against(run.chain_rule("A1", (6,)), given))
     assert "Likely: Z1[6] itself: the activation was not applied." in text
+
+
+def test_a_long_sum_blames_only_the_terms_it_lists(run):
+    """Z1[7]'s hundred-odd terms: a wrong number is never put down to a term not shown."""
+    card = run.chain_rule("Z1", (7,))
+    listed = {line.strip().split("  ")[0] for line in against(card, 0.0)[1:] if "·x[" in line}
+    rng = np.random.default_rng(1)
+    for given in card.result + rng.normal(0, abs(card.result) + 1, 200):
+        slip = [line for line in against(card, float(given)) if "Likely" in line]
+        if slip and "b1[7]" not in slip[0] and "sign flipped" not in slip[0]:
+            assert any(name in slip[0] for name in listed), slip
+
+
+def test_a_da_card_lists_its_largest_terms_and_no_bias(run):
+    card = run.chain_rule("dA1", (3,))  # Σ_k W2[k, 3]·dZ2[k]: 16 terms, no bias
+    lines = against(card, 0.0)
+    shown = [line for line in lines[1:] if line.startswith("  W2[")]
+    largest = sorted(card.factors, key=lambda f: -abs(f.value))[: len(shown)]
+    assert all(line.strip().startswith(f.name) for line, f in zip(shown, largest, strict=True))
+    assert not any("yours needs" in line for line in shown)  # no term takes the blame alone
+
+
+def test_softmax_slips_are_named(run):
+    v = values(run)
+    card = run.chain_rule("ŷ", (4,))
+    top = card.factors[0].value  # exp(Z3[4] − m), before the division
+    assert "not divided by Σ_k exp(Z3[k] − m)" in said(against(card, top))
+    z = float(v["Z3"][4, 0])
+    assert "softmax was not applied" in said(against(card, z))

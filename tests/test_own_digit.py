@@ -77,3 +77,25 @@ def test_an_epoch_never_trains_on_it_and_reopens_it_at_the_new_weights(session, 
 def test_a_digit_the_network_cannot_take_is_refused(session, pixels, label, message):
     with pytest.raises(ValueError, match=message):
         session.own_digit(pixels, label)
+
+
+def test_without_a_label_each_pass_uses_the_guess_at_its_own_weights(session, tmp_path):
+    """The guess moves as the network trains: backprop's y follows it, and i's gradient (from
+    the pass's own y, live or replayed) is the one the pass recorded, W1ᵀ·dZ1."""
+    image = session._run.train.images
+    pixels = ((image[0].astype(int) + image[1]) // 2).astype(np.uint8)  # a blend of a 5 and a 0
+    session.own_digit(pixels)
+    for _ in range(6):
+        session.run_epoch()
+        session.goto(f"e{session.snapshot().epoch}/x300/bwd/L1/dZ")
+        values = session.arrays()
+        guess = int(np.argmax(values["ŷ"][:, 0]))
+        assert int(np.argmax(values["y"][:, 0])) == guess == session.snapshot().label
+        W1 = session._passes[-1].ops[0].inputs["W1"]
+        recorded = (W1.T @ values["dZ1"]).reshape(-1)
+        assert np.allclose(session.input_gradient()[0], recorded, rtol=1e-9, atol=1e-15)
+    where = session.snapshot().address
+    session.close()
+    with Replay(tmp_path / "own.nvtrace") as replay:
+        replay.goto(where)
+        assert np.allclose(replay.input_gradient()[0], recorded, rtol=1e-9, atol=1e-15)

@@ -85,7 +85,7 @@ async def test_you_compute_it_sets_your_number_against_each_factor(session):
         assert f"given: A2[3] = {fmt(A)} · dA2[3] = {fmt(dA)}" in screen_text(app)
         await answer(pilot, app, repr(dA))
         text = screen_text(app)
-        assert "Not quite" in text and "dZ2[3] = A2[3](1−A2[3])·(W3ᵀ·dZ3)[3]" in text
+        assert "Not quite" in text and "dZ2[3] = A2[3](1−A2[3])·dA2[3]" in text
         assert (
             f"yours needs {fmt(1.0)}" in text and f"yours needs {fmt(dA / (A * (1 - A)))}" in text
         )
@@ -264,3 +264,29 @@ async def test_each_kind_of_question_answered_right_wrong_and_shown(tmp_path, ki
         assert app.answers[0]["answer"] == (
             "" if how == "show" else (right if how == "right" else wrong)
         )
+
+
+@pilot_test
+async def test_a_compute_question_about_the_last_layers_a_is_about_yhat(session, tmp_path):
+    path = tmp_path / "a3.toml"
+    path.write_text('title = "A3"\n\n[[stop]]\nat = "e0/x0/fwd/L3/A"\ntext = "Look."\n'
+                    'question = { kind = "compute", ask = "A3[2]", text = "A3[2]?", '
+                    "tolerance = 0.05 }\n")  # fmt: skip
+    app = LessonApp(session, load(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await answer(pilot, app, "0.5")
+        text = screen_text(app)
+        assert "Not quite" in text and "ŷ[2] = exp(Z3[2] − m) / Σ_k exp(Z3[k] − m)" in text
+
+
+@pilot_test
+async def test_a_watch_does_not_show_a_hidden_value(session):
+    session.add_watch("Z1[7]")
+    app = LessonApp(session, load(find("layer-one")))
+    async with app.run_test(size=SIZE) as pilot:
+        await answer(pilot, app, "(16, 784)")
+        await pilot.press("l")  # Z1 of example 1, hidden
+        text = screen_text(app)
+        assert "Z1[7] = hidden until you answer" in text
+        z = session.arrays()["Z1"][7, 0]
+        assert fmt(float(z)) not in text

@@ -176,3 +176,32 @@ async def test_f_forks_the_run_and_both_train_on_side_by_side(session):
         await pilot.pause()
         assert app.fork_run is fork
     assert fork.trace_path is None  # closed with the app, its trace finished
+
+
+@pilot_test
+async def test_a_new_network_ends_the_fork(session, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the new network's trace goes to traces/ here
+    app = create_app(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_fork(1.0)
+        fork = app.fork_run
+        app.reset_network()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.fork_run is None and app.charts.fork is None and fork.trace_path is None
+        await pilot.press("e")  # only the new network trains
+        await app.workers.wait_for_complete()
+        assert app.fork_trace is not None  # still said on quit
+
+
+@pilot_test
+async def test_c_keeps_the_fork_beside_the_run_to_the_epoch_it_stops_at(session):
+    session.add_breakpoint("acc >= 0%")  # fires at the first epoch
+    app = create_app(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_fork(1.0)
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        mine = [m.epoch for m in session.snapshot().metrics]
+        assert mine and [m.epoch for m in app.fork_run.snapshot().metrics] == mine

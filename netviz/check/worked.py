@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core.steps import YHAT
-from ..debug.chain import ChainCard, card
+from ..debug.chain import ChainCard, card, layout
 from ..numbers import fmt
 from .mistakes import Update
 from .names import split
@@ -78,15 +78,10 @@ def worked(name: str, p: Pass | None, index: tuple[int, ...], update: Update | N
 def _card_lines(found: ChainCard) -> list[str]:
     """A chain-rule card as text: the equation, each factor, and what they combine to."""
     lines = [found.equation]
-    factors, last = list(found.factors), []
-    if found.forward and found.combine == "sum":  # a Z card: its bias comes last
-        factors, last = factors[:-1], factors[-1:]
-    if found.combine == "sum":  # the largest terms of a long sum
-        factors = sorted(factors, key=lambda f: -abs(f.value))[:TERMS]
+    factors, hidden, last = layout(found, TERMS)  # a long sum's largest terms, a Z's bias last
     lines += [f"  {f.name} = {fmt(f.value)}" for f in factors]
-    more = len(found.factors) - len(factors) - len(last)
-    if more:
-        lines.append(f"  … {more} more terms")
+    if hidden:
+        lines.append(f"  … {len(hidden)} more terms")
     lines += [f"  {f.name} = {fmt(f.value)}" for f in last]
     if found.zeros:
         lines.append(f"  ({found.zeros} terms are 0: {found.inputs}[i] = 0)")

@@ -54,6 +54,11 @@ FAINT_FRACTION = 0.05  # fainter than this share of the core: JPEG ringing, ligh
 MIN_CONTRAST = 0.06  # ink at least this far from the paper (0–1 grey), else the image is blank
 MIN_INK_PIXELS = 4  # fewer pixels of ink than this is a speck, not a digit
 SPECK_SHARE = 0.01  # a stretch of rows or columns holding less of the ink is a speck
+# A digit cropped tight (a third of it ink) misleads the paper's fit: the fitted shade then
+# spans more than the whole grey range, or the paper's "noise" is wider than a photo's grain
+# (a robust standard deviation, 0–1 grey). Its paper is then taken as one shade.
+MAX_LIGHTING = 1.0
+MAX_NOISE = 0.08
 
 
 @dataclass(frozen=True)
@@ -250,8 +255,15 @@ def ink_on_black(grey: np.ndarray, name: str = "image") -> tuple[np.ndarray, boo
     lighter than the paper: whichever holds more beyond the noise) and the noise on both. The
     ink is then stretched from the noise's edge (or a faint share of the ink) to its core.
     """
-    residue = box_blur(grey - paper_shade(grey), 1 + 2 * (min(grey.shape) // 400))
+    blur, shade = 1 + 2 * (min(grey.shape) // 400), paper_shade(grey)
+    residue = box_blur(grey - shade, blur)
     sigma = _robust_sd(residue)
+    # The fit followed the ink of a digit cropped tight: its paper is one shade, and its noise
+    # the quieter side of the residue (the ink widens the other).
+    if float(np.ptp(shade)) > MAX_LIGHTING or sigma > MAX_NOISE:
+        residue = box_blur(grey - paper_level(grey), blur)
+        sides = (np.abs(residue[residue > 0]), np.abs(residue[residue < 0]))
+        sigma = min(_robust_sd(side) for side in sides)
     edge = max(NOISE_SIGMAS * sigma, 2 * QUANTUM)
     darker = np.maximum(-residue - edge, 0).sum(dtype=np.float64)
     lighter = np.maximum(residue - edge, 0).sum(dtype=np.float64)
@@ -266,6 +278,18 @@ def ink_on_black(grey: np.ndarray, name: str = "image") -> tuple[np.ndarray, boo
         )
     faint = max(edge, FAINT_FRACTION * core)
     return np.clip((ink - faint) / (core - faint), 0, 1).astype(np.float32), dark
+
+
+def paper_level(grey: np.ndarray) -> float:
+    """The commonest grey level (of 64 bins) of the image's edge: the paper's. A digit cropped
+    tight touches its edge in a few places only, though its strokes may cover more of the
+    image than the paper does."""
+    ring = max(1, min(grey.shape) // 50)
+    edge = np.concatenate([grey[:ring].ravel(), grey[-ring:].ravel(),
+                           grey[:, :ring].ravel(), grey[:, -ring:].ravel()])  # fmt: skip
+    counts, edges = np.histogram(edge, bins=64, range=(0.0, 1.0))
+    k = int(np.argmax(counts))
+    return float((edges[k] + edges[k + 1]) / 2)
 
 
 def paper_shade(grey: np.ndarray) -> np.ndarray:
@@ -305,6 +329,8 @@ def _quadratic_terms(y, x) -> tuple:
 def _robust_sd(a: np.ndarray) -> float:
     """The noise's standard deviation, from the median absolute deviation (ink, a minority of
     the pixels, barely moves it): 1.4826 · MAD for Gaussian noise."""
+    if a.ndim == 1:  # one side's magnitudes: their spread about 0
+        return float(1.4826 * np.median(a)) if a.size else 0.0
     sample = a[:: max(1, a.shape[0] // 300), :: max(1, a.shape[1] // 300)]
     return float(1.4826 * np.median(np.abs(sample - np.median(sample))))
 

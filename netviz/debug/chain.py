@@ -128,11 +128,10 @@ def _dz_card(v, hidden: Activation, layer: int, i: int, L: int) -> ChainCard:
     slope = float(hidden.slope(v[f"A{layer}"][i : i + 1, 0])[0])
     factors = (
         Factor(slope_name, slope, (layer, i)),
-        Factor(
-            f"(W{layer + 1}ᵀ·dZ{layer + 1})[{i}]", float(v[f"dA{layer}"][i, 0]), (layer + 1, -1)
-        ),
+        # named as the op's equation dZ = A(1−A)⊙dA names it; one step down it is W·dZ summed
+        Factor(f"dA{layer}[{i}]", float(v[f"dA{layer}"][i, 0]), (layer + 1, -1)),
     )
-    equation = f"dZ{layer}[{i}] = {slope_name}·(W{layer + 1}ᵀ·dZ{layer + 1})[{i}]"
+    equation = f"dZ{layer}[{i}] = {slope_name}·dA{layer}[{i}]"
     return ChainCard(f"dZ{layer}[{i}]", value, equation, factors, expansion=_da_card(v, layer, i))
 
 
@@ -230,3 +229,16 @@ def result_bound(card: ChainCard, dtype: np.dtype | type = np.float64) -> float:
     if card.combine == "sum":
         return sum_bound(np.asarray(values, dtype=dtype))
     return product_bound(values, dtype)
+
+
+def layout(card: ChainCard, largest: int) -> tuple[list[Factor], list[Factor], list[Factor]]:
+    """The factors as a card lists them: (shown, left out, last). A Z card keeps its bias last,
+    whatever else is left out. A sum of more than ``largest`` terms (besides the bias) shows its
+    ``largest`` largest, in order of size; a shorter one shows them all, in their order."""
+    factors, last = list(card.factors), []
+    if card.forward and card.combine == "sum":
+        factors, last = factors[:-1], factors[-1:]
+    if card.combine != "sum" or len(factors) <= largest:
+        return factors, [], last
+    ordered = sorted(factors, key=lambda f: -abs(f.value))  # stable: a Z card's are in order
+    return ordered[:largest], ordered[largest:], last

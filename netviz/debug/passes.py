@@ -54,16 +54,15 @@ def misclassified(params: Params, X: Array, labels: Array, hidden: Activation) -
     return np.concatenate(wrong) if wrong else np.zeros(0, dtype=int)
 
 
-def pass_input_gradient(ops: tuple[Op, ...], label: int, hidden: Activation) -> Array:
+def pass_input_gradient(ops: tuple[Op, ...], hidden: Activation) -> Array:
     """dC/dx (784,) of a pass's example at the weights the pass used: how each of its pixels
-    moves its cost (:mod:`netviz.core.saliency`). ``label`` < 0 (a digit stored without one):
-    the cost of the network's guess, the label its backprop used."""
+    moves its cost (:mod:`netviz.core.saliency`), for the label its backprop used (the one-hot
+    y the pass holds; for a digit without a label, the guess it had then)."""
     from ..core.saliency import input_gradient
 
-    params, x = pass_weights(ops), np.asarray(ops[0].inputs["x"]).reshape(-1, 1)
-    if label < 0:
-        with np.errstate(over="ignore", invalid="ignore"):
-            label = int(np.argmax(forward(params, x, hidden)[f"A{len(params.W)}"]))
+    values = pass_values(ops)
+    params, x = pass_weights(ops), np.asarray(values["x"]).reshape(-1, 1)
+    label = int(np.argmax(np.asarray(values["y"]).reshape(-1)))
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         return input_gradient(params, x, hidden, label=label).reshape(-1)
 

@@ -1,10 +1,11 @@
 """ "You compute it": a learner's number for an entry, set against each factor of the right one,
 so the factor they got wrong shows.
 
-For each factor the feedback gives what it would have to be for the learner's number to be
-right, the others kept: a product's factor must be theirs ÷ the others' product, a sum's term
-theirs − the other terms. Where that is a slip a learner makes (the factor left out, its sign
-flipped, the activation not applied) it is named. Works on any card of netviz.debug.chain.
+For each factor listed the feedback gives what it would have to be for the learner's number to
+be right, the others kept: a product's factor must be theirs ÷ the others' product, a sum's term
+theirs − the other terms. Where that is a slip a learner makes (a factor left out, its sign
+flipped, the activation not applied, the softmax not divided) it is named. Works on any card of
+netviz.debug.chain, listed as the tour lists it (:func:`~netviz.debug.chain.layout`).
 """
 
 from __future__ import annotations
@@ -14,39 +15,38 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..debug.chain import layout, result_bound
 from ..numbers import derived, fmt, sum_bound
 
 if TYPE_CHECKING:
-    from ..debug.chain import ChainCard
+    from ..debug.chain import ChainCard, Factor
 
 CLOSE = 0.02  # relative: a factor "needs" a value this close to a slip's to be named for it
-LISTED = 6  # the factors of a long sum listed (its largest); the rest are counted
+LISTED = 5  # of a long sum, the largest terms listed (a Z card's bias besides); others counted
 
 
 def against(card: ChainCard, given: float) -> list[str]:
     """Lines setting ``given`` (the learner's number for ``card.entry``) against each factor of
-    the right one: the equation, each factor with its value and what yours needs it to be, the
-    right result beside yours, then the slip that explains yours, if one does."""
-    factors, needs = list(card.factors), _needs(card, given)
+    the right one: the equation, each factor listed with its value and what yours needs it to
+    be, the right result beside yours, then the slip that explains yours, if one does."""
+    shown, hidden, last = layout(card, LISTED)
+    needs = dict(zip(map(id, card.factors), _needs(card, given), strict=True))
     # a sum's need is a difference of sums: within their rounding it is 0, not noise
-    terms = np.asarray([f.value for f in factors] + [given])
+    terms = np.asarray([f.value for f in card.factors] + [given])
     bound = sum_bound(terms) if card.combine == "sum" else 0.0
-    listed = list(range(len(factors)))
-    long = len(factors) > LISTED  # Z1's hundred-odd terms: the largest, and the bias (last)
-    if long:
-        listed = listed[: LISTED - 1] + listed[-1:]
-    width = max([len(factors[k].name) for k in listed] + [len(card.entry) + 2])
+    width = max([len(f.name) for f in shown + last] + [len(card.entry) + 2])
     lines = [card.equation]
-    for k in listed:
-        factor, need = factors[k], needs[k]
-        # one term of a long sum could take all the difference: saying so would mislead
-        quiet = need is None or (long and k < len(factors) - 1)
+    for factor in shown + last:
+        need = needs[id(factor)]
+        # of a long sum one term could take all the difference: only the bias's need is said
+        quiet = need is None or (bool(hidden) and factor not in last)
         tail = "" if quiet else f"  yours needs {derived(need, bound)}"
         lines.append(f"  {factor.name:<{width}} {fmt(factor.value):>11}{tail}")
-        if long and k == listed[-2]:
-            lines.append(f"  {f'… {len(factors) - LISTED} more terms':<{width}}")
-    lines.append(f"  = {card.entry:<{width - 2}} {fmt(card.result):>11}  yours {fmt(given)}")
-    slip = _slip(card, given, needs)
+        if hidden and shown and factor is shown[-1]:
+            lines.append(f"  {f'… {len(hidden)} more terms':<{width}}")
+    right = derived(card.result, result_bound(card))
+    lines.append(f"  = {card.entry:<{width - 2}} {right:>11}  yours {fmt(given)}")
+    slip = _slip(card, given, needs, shown + last if hidden else list(card.factors))
     if slip:
         lines.append(f"  Likely: {slip}.")
     return lines
@@ -65,24 +65,21 @@ def _needs(card: ChainCard, given: float) -> list[float | None]:
             others = math.prod(v for i, v in enumerate(values) if i != k)
             needs.append(given / others if others else None)
         return needs
-    return [None] * len(values)  # σ(Z), softmax: see _slip
+    return [None] * len(values)  # σ(Z), softmax: see _applied_slip
 
 
-def _slip(card: ChainCard, given: float, needs: list[float | None]) -> str:
-    """The slip that makes ``given`` from the right factors, or ""."""
+def _slip(card: ChainCard, given: float, needs: dict, candidates: list[Factor]) -> str:
+    """The slip that makes ``given`` from the right factors, or "". Only ``candidates`` (the
+    factors listed) are blamed: of a long sum, any unlisted term could take the difference."""
     right = card.result
     if _near(given, right):
         return ""
     if right and _near(given, -right):
         return "the sign flipped"
     if card.combine == "apply":
-        z = card.factors[0]
-        if _near(given, z.value):
-            return f"{z.name} itself: the activation was not applied"
-        if _near(given, 1 - right):
-            return f"1 − {card.entry}: the sign of {z.name} flipped"
-        return ""
-    for factor, need in zip(card.factors, needs, strict=True):
+        return _applied_slip(card, given)
+    for factor in candidates:
+        need = needs[id(factor)]
         if need is None:
             continue
         if card.combine == "product" and _near(need, 1.0):
@@ -91,6 +88,23 @@ def _slip(card: ChainCard, given: float, needs: list[float | None]) -> str:
             return f"{factor.name} left out"
         if factor.value and _near(need, -factor.value):
             return f"the sign of {factor.name} flipped"
+    return ""
+
+
+def _applied_slip(card: ChainCard, given: float) -> str:
+    """A = f(Z) or ŷ = exp(Z − m)/Σ exp: the function not applied, or not finished."""
+    z = card.expansion.value if card.expansion is not None else None
+    if card.entry.startswith("ŷ"):
+        top = card.factors[0]  # exp(ZL[j] − m), before dividing by the sum
+        if _near(given, top.value):
+            return f"{top.name} not divided by {card.factors[1].name}"
+        if z is not None and _near(given, z):
+            return f"the score {card.expansion.entry} itself: softmax was not applied"
+        return ""
+    if z is not None and _near(given, z):
+        return f"{card.expansion.entry} itself: the activation was not applied"
+    if "σ(" in card.equation and _near(given, 1 - card.result):  # σ(−Z) = 1 − σ(Z)
+        return f"1 − {card.entry}: the sign of {card.expansion.entry} flipped"
     return ""
 
 

@@ -259,7 +259,7 @@ class History:
         """``i``: dC/dx (784,) of the current pass's example, and the epoch of the weights."""
         with self._lock:
             p = self._pass(self._current_pass()[0])  # with its ops (a replay loads them)
-            return pass_input_gradient(p.ops, p.label, self._hidden), p.epoch
+            return pass_input_gradient(p.ops, self._hidden), p.epoch
 
     def export_view(self, address: str | None = None, folder: str | Path = ".") -> Path:
         """``x``: write what is shown at ``address`` (default: the cursor's) as a figure into

@@ -101,9 +101,7 @@ class Session(History):
             x = self._as_input(pixels)
             labelled = label is not None
             if label is None:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    cache = forward(self._params, x[:, None], self._run.hidden)
-                label = int(np.argmax(cache[f"A{len(self._sizes) - 1}"][:, 0]))
+                label = self._guess(x)  # again at each pass: the weights move on
             self._own[example] = (pixels, label, labelled, source or "your digit")
             return self._open_pass(example, 0)
 
@@ -147,6 +145,12 @@ class Session(History):
             name = fork_trace_name(parent, made.epoch)
             trace = default_trace_path(made.run, parent.parent, name)
         return Session(made.run.spec, trace, record, self._workers, fork=made)
+
+    def _guess(self, x: np.ndarray) -> int:
+        """The network's digit for input ``x`` (784,) at the current weights."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            yhat = forward(self._params, x[:, None], self._run.hidden)[f"A{len(self._sizes) - 1}"]
+        return int(np.argmax(yhat[:, 0]))
 
     def _pixels(self, pixels: np.ndarray) -> np.ndarray:
         """A digit's pixels as the data set's: (784,) uint8; ValueError for another size."""
@@ -426,6 +430,8 @@ class Session(History):
         else:
             pixels, label, labelled, source = own
             x = self._as_input(pixels)
+            if not labelled:  # no label: backprop uses the guess at these weights
+                label = self._guess(x)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged run shows its infs
             ops = example_ops(self._params, x, label, run.hidden, alpha=run.spec.preset.alpha)
         p = Pass(self._epoch, example, ops, label, pixels, source, labelled)

@@ -114,7 +114,7 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         )
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
-        if self.digit.drawing and snapshot is not None and snapshot.source != "your drawing":
+        if self.digit.drawing and snapshot is not None and snapshot.kind != "preview":
             self._leave_drawing()  # a move away from the drawing ends it
         self.digit.gradient = self._input_gradient(snapshot)
         snapshot = self.beside(snapshot)  # a fork's values of this op, beside this run's
@@ -407,13 +407,14 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
             """Asked before each epoch: report the one before it, then say whether to stop."""
             nonlocal done
             if done:
-                self.fork_epoch()
                 self.post_message(EpochDone(start + done, done, None))
             done += 1
             return worker.is_cancelled
 
         with self.epoch_lock:
-            hit = self.session.run_until_break(CONTINUE_MAX, cancelled=cancelled)
+            hit = self.session.run_until_break(
+                CONTINUE_MAX, cancelled=cancelled, on_epoch=lambda _: self.fork_epoch()
+            )
         if hit is not None:
             self.post_message(BreakpointHit(hit))
         return hit
@@ -465,6 +466,8 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         if done is not None and self.training:  # a stopped worker's last epoch lands late
             of = f"/{done.total}" if done.total else ""
             self.timeline.progress = f"▶ epoch {done.epoch} ({done.done}{of}) · esc stops"
+        if self.fork_run is not None:  # the fork's epochs so far, read here on the UI thread
+            self.charts.fork = (self.fork_name, self.fork_run.snapshot().metrics)
         self.snapshot = self.session.snapshot()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -490,6 +493,7 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
     @work(thread=True, group="session", exit_on_error=False)
     def _reset(self, seed: int | None, preset: str | None) -> None:
         with self.epoch_lock:  # waits for a stopping epoch worker to finish its epoch
+            self.end_fork()  # a fork of the old network has nothing to be beside
             snapshot = self.session.reset(seed=seed, preset=preset)
         self.post_message(
             SessionChanged(f"New network: preset {snapshot.preset}, seed {snapshot.seed}.")

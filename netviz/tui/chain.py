@@ -10,7 +10,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ..core.steps import Op
-from ..debug.chain import ChainCard, result_bound
+from ..debug.chain import ChainCard, layout, result_bound
 from ..numbers import derived, fmt
 
 GRADIENTS = ("dW", "db", "dZ", "dA")
@@ -56,7 +56,7 @@ def card_marks(card: ChainCard | None) -> dict[int, frozenset[int] | None]:
                 continue
             layer, neuron = factor.source
             if neuron < 0 or marks.get(layer, frozenset()) is None:
-                marks[layer] = None  # the whole layer, e.g. (W3ᵀ·dZ3)[i] sums over it
+                marks[layer] = None  # the whole layer, e.g. dA2[i] = (W3ᵀ·dZ3)[i] sums over it
             else:
                 marks[layer] = marks.get(layer, frozenset()) | {neuron}
     return marks
@@ -68,12 +68,8 @@ def _terms(
     """One factor a line, each with its number, then the combined result: 0 where it is within
     rounding of 0, and checked against the recorded entry to within rounding."""
     sign = {"sum": "+", "product": "×"}.get(card.combine, " ")
-    shown, hidden, last = list(card.factors), [], []
-    if card.forward and card.combine == "sum":  # a Z card: the largest terms, then the bias
-        shown, last = shown[:-1], shown[-1:]
-    if len(shown) + len(last) > MAX_TERMS:
-        limit = LARGEST if card.forward else MAX_TERMS
-        shown, hidden = shown[:limit], shown[limit:]
+    # a Z card's hundred-odd pixel terms: the largest, then the bias; a dA sum: all 16
+    shown, hidden, last = layout(card, LARGEST if card.forward else MAX_TERMS)
     more = f"… {len(hidden)} more"
     width = max([len(_label(f)) for f in shown + last] + [len(card.entry), len(more)])
     pad = " " * PARTS if any(f.parts for f in card.factors) else ""  # values in one column

@@ -48,14 +48,20 @@ def grey_blocks(image: np.ndarray) -> Text:
 
 
 RED, BLUE = np.array([215.0, 48, 39]), np.array([49.0, 104, 224])  # raises / lowers the cost
+# Below this largest |dC/dx| almost nothing reaches the pixels (raw pixels saturate layer 1:
+# 1e-96 on the seed preset): the map is drawn faint, and its legend says so.
+NONE_REACHES = 1e-10
 
 
 def gradient_colours(grad: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     """(784, 3) RGB: each pixel's dC/dx as red (> 0: brighter raises the cost) or blue (< 0),
-    as strong as |dC/dx| / max |dC/dx|, over the digit's ink drawn faintly in grey."""
+    as strong as |dC/dx| / max |dC/dx|, over the digit's ink drawn faintly in grey; a third as
+    strong where almost no gradient reaches the pixels at all."""
     g = np.asarray(grad, dtype=float).reshape(-1)
     top = float(np.max(np.abs(g))) if g.size else 0.0
     t = np.zeros_like(g) if top == 0 else g / top
+    if top < NONE_REACHES:
+        t = t / 3
     ink = 30 + 0.3 * np.asarray(pixels, dtype=float).reshape(-1)  # the digit, faint
     grey = np.repeat(ink[:, None], 3, axis=1)
     hue = np.where(t[:, None] > 0, RED, BLUE)
@@ -81,9 +87,11 @@ def gradient_lines(grad: np.ndarray, epoch: int, labelled: bool) -> tuple[str, s
     """What the map is and at which weights, and how to read it: two lines of the panel's
     28 columns (the help and README say it at length)."""
     top = float(np.max(np.abs(grad)))
-    weights = "initial weights" if epoch == 0 else f"after {epoch} epochs"
+    weights = "initial weights" if epoch == 0 else f"after {epoch} epoch{'s' * (epoch != 1)}"
     whose = "dC/dx" if labelled else "dC/dx (guess)"  # no label: the cost of the guess
     scale = f"max {top:.2g}" if top else "all 0"
+    if top < NONE_REACHES:  # saturated layer 1: say it, do not paint noise as a pattern
+        return f"{whose} · {weights}", f"max {top:.0e}: almost none"
     return f"{whose} · {weights}", f"red↑ blue↓ cost · {scale}"
 
 

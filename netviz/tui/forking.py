@@ -57,10 +57,10 @@ class ForkKeys:
         self.snapshot = self.session.snapshot()
 
     def fork_epoch(self) -> None:
-        """After each epoch of this run (in the epoch worker): the fork's next one."""
+        """After each epoch of this run (in the epoch worker): the fork's next one. The charts
+        read its metrics when the app next paints."""
         if self.fork_run is not None:
             self.fork_run.run_epoch(follow=False)
-            self.charts.fork = (self.fork_name, self.fork_run.snapshot().metrics)
 
     def beside(self, snapshot: Snapshot | None) -> Snapshot | None:
         """``snapshot`` with the fork's values of the same op, where the fork has that pass (its
@@ -77,3 +77,8 @@ class ForkKeys:
         """Finish the fork's trace (the caller waits for the epoch worker first)."""
         if self.fork_run is not None:
             self.fork_run.close()
+
+    def end_fork(self) -> None:
+        """A new network: the fork is finished and forgotten (its trace is still printed)."""
+        self.close_fork()
+        self.fork_run, self.fork_name, self.charts.fork = None, "", None

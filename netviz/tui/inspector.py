@@ -323,7 +323,12 @@ class Inspector(Widget):
         if snapshot.watches:
             limit = view.styles.max_height
             lines = int(limit.value) if limit is not None and limit.is_cells else WATCH_LINES
-            view.update(watches_text(snapshot.watches, self.styles_(), lines))
+            watches = snapshot.watches
+            if self.masked:  # a watch must not show what a lesson's question hides
+                hidden = "hidden until you answer"
+                watches = tuple(replace(w, shown=hidden) if _names(w.text, self.masked) else w
+                                for w in watches)  # fmt: skip
+            view.update(watches_text(watches, self.styles_(), lines))
 
     def _show_card(self, card: ChainCard | None, op: Op | None) -> None:
         view = self.query_one("#card", Static)
@@ -385,3 +390,10 @@ def watches_text(
         text.append("\n")
         text.append(f"  … {more} more (W lists them all)", styles["muted"])
     return text
+
+
+def _names(text: str, names: frozenset[str]) -> bool:
+    """Whether a watch's text reads any of ``names`` (``Z1[7]``, ``norm(Z1)``; not ``Z10``)."""
+    import re
+
+    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", text) for n in names)

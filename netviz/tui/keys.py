@@ -346,7 +346,7 @@ VIEW_ACTIONS = frozenset(key.name for key in KEYS if key.view)
 # the value asked about would show before the learner answers.
 MOVES = frozenset(
     {"step", "layer", "phase", "example", "edge", "move", "scrub", "epoch", "play", "goto", "hit",
-     "misclassified"}
+     "misclassified", "draw", "fork", "export"}
 )  # fmt: skip
 # What a replay says instead of computing, by action name.
 REPLAY_REFUSES = {key.name: key.replay_refuses for key in KEYS if key.replay_refuses}

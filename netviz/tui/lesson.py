@@ -188,14 +188,18 @@ class LessonApp(NetvizApp):
         self.inspector.masked = frozenset()
         self.snapshot = self.session.snapshot()
         if question.kind == "compute" and typed:  # yours against each factor of the right one
-            feedback += "\n" + "\n".join(against(self._asked_card(question), number(typed)))
+            try:
+                feedback += "\n" + "\n".join(against(self._asked_card(question), number(typed)))
+            except ValueError as e:  # no card for that entry: the verdict alone, and why
+                feedback += f"\n(no card to set yours against: {e})"
         self.pending = None
         self.set_focus(None)
         self._show(stop, feedback + "  (l: next stop)")
 
     def _asked_card(self, question: Question):
         """The card of the entry a compute question asks about, in the pass shown."""
-        name = YHAT if question.name in ("yhat", "y_hat") else question.name
+        last = f"A{len(self.snapshot.layers) - 1}"  # the output layer's A is ŷ
+        name = YHAT if question.name in ("yhat", "y_hat", last) else question.name
         return self.session.chain_rule(name, question.index)
 
 
