@@ -28,10 +28,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``netviz`` command; returns the exit status."""
     parser = build_parser()
     argv, script_args = _split_script_args(list(sys.argv[1:] if argv is None else argv))
+    argv, session = _split_session_args(argv)
     try:
         args = parser.parse_args(argv)
         if script_args is not None:
             args.script_args = [*getattr(args, "script_args", []), *script_args]
+        if session is not None:
+            args.session = session
         if not hasattr(args, "command"):
             if sys.stdin.isatty() and sys.stdout.isatty():  # a person at a terminal: the tour
                 args = parser.parse_args(["tour"])
@@ -64,6 +67,17 @@ def _split_script_args(argv: list[str]) -> tuple[list[str], list[str] | None]:
         k = argv.index("--")
         return argv[:k], argv[k + 1 :]
     return argv, None
+
+
+def _split_session_args(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """``netviz serve --port 8001 --preset tuned``: the words that are not serve's own options
+    are the browser session's command (the tour's options, ``lesson NAME``, ``replay FILE``),
+    parsed later as that command's."""
+    if argv[:1] != ["serve"]:
+        return argv, None
+    from .serve import split_args
+
+    return split_args(argv)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -345,6 +359,37 @@ def build_parser() -> argparse.ArgumentParser:
     html.add_argument("-o", "--out", required=True, metavar="OUT.html")
     html.set_defaults(command=_export_html)
 
+    serve = sub.add_parser(
+        "serve",
+        help="the tour (or a lesson, or a replay) in a web browser, a session per visitor",
+        usage="netviz serve [-h] [--host HOST] [--port PORT] [--public] [--max-sessions N] "
+        "[TOUR OPTIONS | lesson NAME | replay FILE]",
+        description="Serve the tour to web browsers (textual-serve): each browser session runs "
+        "its own netviz tour process here, with your rights, writing its own trace in traces/. "
+        "Anything after serve's own options is the session's: the tour's options (see netviz "
+        "tour --help), or lesson NAME, or replay FILE [--goto ADDRESS].",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    serve.add_argument("--port", type=arguments.positive, default=8000, help="default 8000")
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a --host other machines can reach: anyone who can reach the port gets a "
+        "session running netviz with your rights",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=arguments.positive,
+        default=8,
+        metavar="N",
+        help="sessions at once (default 8); a browser past them is told the server is full",
+    )
+    serve.set_defaults(command=_serve, session=[])
+
     data = sub.add_parser("data", help="data sets: fetch MNIST")
     data_sub = data.add_subparsers(title="data commands", metavar="COMMAND", required=True)
     fetch = data_sub.add_parser("fetch", help="download a data set into the cache")
@@ -444,6 +489,13 @@ def _replay(args: argparse.Namespace) -> int:
     from .replay import replay
 
     return replay(args.file, goto=args.goto)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args.host, args.port, args.public, args.max_sessions, args.session,
+                 parse=build_parser().parse_args)  # fmt: skip
 
 
 def _export_heatmap(args: argparse.Namespace) -> int:

@@ -42,6 +42,8 @@ from . import epochs
 from .history import History
 from .snapshot import Hit, Item, Pass, Snapshot, layer_states
 
+TAKEN_RETRIES = 100  # default trace names tried when other processes take them first
+
 PREVIEW = (
     "Your drawing, through the forward pass at the current weights as you draw: each layer's "
     "activations and ŷ. Nothing is recorded: Enter steps it through every op, like an example."
@@ -361,6 +363,19 @@ class Session(History):
 
     # --- inside -------------------------------------------------------------------------------
 
+    def _new_recorder(self, run: Run, first: int, meta) -> Recorder:
+        """A recorder on ``--trace``, or on a new default name. Another process started in
+        the same second (another browser session of ``netviz serve``) may take the name
+        between default_trace_path's look and the write: then the next free one is taken."""
+        for _ in range(TAKEN_RETRIES):
+            path = self._trace_arg or default_trace_path(run)
+            try:
+                return Recorder(path, run, self._record, start=first, meta=meta)
+            except NetvizError:
+                if self._trace_arg is not None or not Path(path).exists():
+                    raise
+        raise NetvizError(f"{path}: already exists; choose another trace name")
+
     def _start(self, spec: RunSpec) -> None:
         fork, self._fork = self._fork, None  # a reset starts the recipe's own run
         run = fork.run if fork is not None else prepare(spec)
@@ -376,8 +391,7 @@ class Session(History):
         self._params, self._epoch = run.params, first
         self._recorder = None
         if self._record is not None:
-            path = self._trace_arg or default_trace_path(run)
-            self._recorder = Recorder(path, run, self._record, start=first, meta=meta)
+            self._recorder = self._new_recorder(run, first, meta)
             self.traces.append(self._recorder.path)
             self._save_breakpoints()
         p = spec.preset

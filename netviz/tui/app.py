@@ -27,6 +27,7 @@ from ..session.snapshot import Hit, Snapshot
 from .chain import card_marks, card_output, clamp, entry_index
 from .charts import Charts
 from .debugging import DebuggerKeys
+from .deliver import deliver
 from .digit import DigitView
 from .forking import ForkKeys
 from .help import HelpScreen, KeyFooter
@@ -321,9 +322,7 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         if message.path is None:
             self.notify(message.problem, title="not exported", severity="error", markup=False)
         else:
-            self.notify(
-                f"Wrote {literal(Path(message.path).resolve())}", title="exported", markup=False
-            )
+            self.notify(deliver(self, message.path), title="exported", markup=False)
 
     def action_help(self) -> None:
         hidden = None if self.snapshot is None else self.snapshot.hidden
