@@ -30,6 +30,22 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return status, out, err
 
 
+def refused(capsys, argv: list[str], message: str) -> tuple[str, str]:
+    """``netviz ARGV`` in-process is refused: exit status 2 (its own or argparse's) and one
+    line on stderr holding ``message``, no traceback; its stdout."""
+    from netviz.commands.cli import main
+
+    try:
+        status = main(argv)
+    except SystemExit as stop:  # argparse's refusals
+        status = stop.code
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert message in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return out, err
+
+
 def table_rows(out: str) -> dict[str, str]:
     """``│ field │ value │`` lines of a rich table as {field: value}."""
     rows = {}

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import run_cli
+from helpers import refused, run_cli
 
 from netviz.commands.cli import main
 from netviz.training.weights import load_weights
@@ -98,14 +98,7 @@ BAD = [
 
 @pytest.mark.parametrize(("argv", "message"), BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_arguments_get_one_line_and_status_2(capsys, argv, message):
-    try:
-        status = main(argv)
-    except SystemExit as stop:  # argparse's refusals
-        status = stop.code
-    out, err = capsys.readouterr()
-    assert status == 2
-    assert message in err, err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
+    _, err = refused(capsys, argv, message)
     assert err.startswith("netviz") and ": error: " in err, err
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession, WSMsgType, WSServerHandshakeError  # textual-serve's own
 from browser import browse, needs_chromium
+from helpers import refused
 
-from netviz.commands.cli import build_parser, main
+from netviz.commands.cli import build_parser
 from netviz.commands.serve import session_command, split_args
 from netviz.serve.server import is_loopback
 from netviz.tui.deliver import deliver
@@ -96,14 +97,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("argv", "message"), REFUSED, ids=[" ".join(a) for a, _ in REFUSED])
 def test_a_bad_serve_is_refused_in_one_line_before_it_listens(capsys, argv, message):
-    try:
-        status = main(argv)
-    except SystemExit as stop:  # argparse's refusals
-        status = stop.code
-    out, err = capsys.readouterr()
-    assert status == 2
-    assert message in err, err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
+    out, _ = refused(capsys, argv, message)
     assert out == ""  # nothing was served: it would have said where
 
 
