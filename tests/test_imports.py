@@ -79,7 +79,6 @@ LAYERS: dict[str, set[str]] = {
     "export": {"core", "data", "trace", "debug"},
     "session": {"core", "data", "trace", "debug", "training", "export"},
     "tui": {"core", "debug", "lessons", "session"},
-    "serve": set(),
     "commands": {
         "core",
         "data",
@@ -91,7 +90,6 @@ LAYERS: dict[str, set[str]] = {
         "export",
         "session",
         "tui",
-        "serve",
     },
 }
 PACKAGE = Path(__file__).parents[1] / "netviz"

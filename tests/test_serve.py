@@ -24,8 +24,8 @@ from helpers import refused
 
 from netviz.commands.cli import build_parser
 from netviz.commands.serve import session_command, split_args
-from netviz.serve.server import is_loopback
 from netviz.tui.deliver import deliver
+from netviz.tui.web import is_loopback
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE_TRACE = ROOT / "traces" / "example.nvtrace"

@@ -51,7 +51,7 @@ def serve(
 ) -> int:
     """Serve ``session`` (the tour's options, or ``lesson NAME``, or ``replay FILE``, checked
     with ``parse``, the command line's parser) on ``host:port`` until Ctrl+C; 0 when stopped."""
-    from ..serve.server import NetvizServer, is_loopback
+    from ..tui.web import NetvizServer, is_loopback
 
     if not is_loopback(host) and not public:
         raise NetvizError(

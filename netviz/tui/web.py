@@ -1,4 +1,5 @@
-"""A textual-serve server for netviz, with a cap on sessions.
+"""The tour in a browser (``netviz serve``): a textual-serve server for netviz, with a cap on
+sessions. Here, with the app, as the one other place that serves Textual.
 
 textual-serve's model: the page at ``/`` opens a websocket at ``/ws``, and each websocket runs
 the server's command in a process of its own (Textual's web driver on the other end of its
