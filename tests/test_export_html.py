@@ -385,3 +385,41 @@ def test_a_lessons_answer_is_hidden_until_clicked(tmp_path, reader):
         assert answer in await page.evaluate(SHOWN)
 
     browse(visit)
+
+
+@needs_chromium
+def test_a_page_opens_at_its_top_and_a_cut_link_still_opens(example_page):
+    """Opened plainly, the page stays at its top (the header says what it holds); a link cut
+    after a stray % opens the first step rather than nothing."""
+
+    async def visit(page):
+        await open_page(page, example_page)
+        assert await page.evaluate("window.scrollY") == 0
+        await page.open(f"file://{example_page}#%zz")
+        await page.wait_for(READY)
+        assert await page.evaluate("netviz.current()") == FIRST
+        assert FIRST_EQUATION in await page.evaluate(SHOWN)
+
+    browse(visit)
+
+
+def test_a_float32_run_and_an_own_digit_are_written_as_the_tour_writes_them(tmp_path, capsys):
+    """A float32 mean within float32's rounding bound is 0 (Σŷ − 1 = 0: dZ3's mean), and a
+    digit of the learner's own without a label says backprop used the guess."""
+    from netviz.core.presets import PRESETS
+    from netviz.session.live import Session
+    from netviz.training.run import RunSpec
+
+    spec = RunSpec(PRESETS["tuned"].with_(dtype="float32"), train_size=200, test_size=50)
+    with Session(spec, trace=tmp_path / "f32.nvtrace") as session:
+        session.own_digit(session._run.train.images[3])
+        session.goto("e0/x200/bwd/L3/dZ")
+    out = tmp_path / "f32.html"
+    assert (
+        export_html(str(tmp_path / "f32.nvtrace"), first=None, last=None, lesson=None, out=str(out))
+        == 0
+    )
+    text = out.read_text()
+    section = text.split('data-address="e0/x200/bwd/L3/dZ"')[1].split("</section>")[0]
+    assert re.search(r"<b>dZ3</b>.*?mean 0 ·", section, re.S)
+    assert "your digit (x200), no label: backprop used the guess" in section

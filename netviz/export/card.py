@@ -86,6 +86,8 @@ def op_card(reader: TraceReader, step: Step) -> Card:
         Panel(f"{grad_step.equation}: this example", grad, layer, names),
     ]
     label = int(np.argmax(context["y"])) if "y" in context else None
+    if reader.example(step.example)[1] is None:  # an own digit without one: y was the guess
+        label = None
     example = f"example {step.example}" + ("" if label is None else f" (label {label})")
     facts = [example, f"at the weights after epoch {step.epoch}"]
     if "α" in context:
@@ -179,8 +181,10 @@ def _shapes(step: Step, inputs: dict, outputs: dict) -> str:
 def summary(array: np.ndarray, scale: np.ndarray | None = None) -> tuple[str, str, str, str, str]:
     """(shape, min, max, mean, first values) of an array, as short text, written as the tour
     writes them (netviz.numbers): a mean within its rounding bound (``scale``: what each entry
-    was computed from) is 0, and so is −0."""
-    a = np.asarray(array, dtype=float)
+    was computed from) is 0, and so is −0. In the array's own float type: a float32 mean's
+    rounding bound is float32's."""
+    a = np.asarray(array)
+    a = a if a.dtype.kind == "f" else a.astype(float)
     if a.ndim == 0:
         value = fmt(float(a))
         return shape_text(a.shape), value, value, value, value

@@ -287,7 +287,8 @@ def pass_input(reader: TraceReader, step: Step, output: int | None = None) -> Sh
     detail = input_detail(reader, arrays, values, output)
     return Shown(
         values, 0, "input", f"{label}, {weights_words(step.epoch)}", step.address, detail,
-        x=arrays["x"], x_words=digit_words(arrays, step.example), output=output,
+        x=arrays["x"], output=output,
+        x_words=digit_words(arrays, step.example, reader.example(step.example)[1] is not None),
     )  # fmt: skip
 
 
@@ -381,10 +382,14 @@ def input_detail(
     return " · ".join(parts)
 
 
-def digit_words(arrays: dict[str, np.ndarray], example: int) -> str:
-    """``x: example 3, label 1, guessed 1 (97.2 %)``: the digit under an input gradient."""
+def digit_words(arrays: dict[str, np.ndarray], example: int, labelled: bool = True) -> str:
+    """``x: example 3, label 1, guessed 1 (97.2 %)``: the digit under an input gradient. A
+    learner's own digit stored without a label (``labelled`` False) says so: its y was the
+    network's guess then."""
     words = f"x: example {example}"
-    if "y" in arrays:
+    if not labelled:
+        words = f"x: your digit (x{example}), no label: backprop used the guess"
+    elif "y" in arrays:
         words += f", label {int(np.argmax(arrays['y']))}"
     if YHAT in arrays:
         yhat = arrays[YHAT].ravel()

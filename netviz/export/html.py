@@ -210,7 +210,7 @@ def page(
     by_step: dict[str, list[Note]] = {}
     for note in notes:
         by_step.setdefault(note.at, []).append(note)
-    sections, ops, total = [], None, len(choice.steps)
+    sections, ops, labelled, total = [], None, True, len(choice.steps)
     for number, step in enumerate(choice.steps, 1):
         where = markup.Where(step.address, number, total, tuple(by_step.get(step.address, ())))
         if step.kind == "epoch":
@@ -228,7 +228,8 @@ def page(
             continue
         if ops is None or (ops[0][0].epoch, ops[0][0].example) != (step.epoch, step.example):
             ops = reader.pass_ops(step.epoch, step.example)
-        sections.append(_op_section(where, step, ops, hidden, L, store))
+            labelled = reader.example(step.example)[1] is not None  # an own digit may have none
+        sections.append(_op_section(where, step, ops, hidden, L, store, labelled))
     head = {
         "title": run_name(reader),
         "facts": _facts(reader),
@@ -238,7 +239,9 @@ def page(
     return markup.document(head, sections, store.blocks, curves, _assets())
 
 
-def _op_section(where, step: Step, ops: list, hidden, L: int, store: Store) -> str:
+def _op_section(
+    where, step: Step, ops: list, hidden, L: int, store: Store, labelled: bool = True
+) -> str:
     """One op of an example pass: its arrays (inputs, then outputs), the pass's digit and, for
     a gradient, the chain-rule card of its largest entry."""
     index = next(k for k, item in enumerate(ops) if item[0].step == step.step)
@@ -261,7 +264,7 @@ def _op_section(where, step: Step, ops: list, hidden, L: int, store: Store) -> s
         except (ValueError, KeyError, IndexError):
             chain = None  # a pass recorded without what the card needs
     x = values.get("x")
-    digit = None if x is None else (store.add(x), digit_words(values, step.example))
+    digit = None if x is None else (store.add(x), digit_words(values, step.example, labelled))
     # the explanations are written in the words of the hidden layers' activation
     text = "" if hidden is None else explain(step.phase or "", step.op or "", step.layer, L, hidden)
     view = markup.OpView(

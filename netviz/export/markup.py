@@ -302,7 +302,7 @@ def array_html(shown: Shown) -> str:
             f'<span class="role">{esc(shown.role)}</span></figcaption>'
             f'<p class="value"><span class="num">{fmt(float(a))}</span></p></figure>'
         )
-    shape, low, high, mean, _ = summary(a, shown.scale)
+    shape, low, high, mean, _ = summary(np.asarray(shown.values), shown.scale)  # its own dtype
     caption = (
         f'<figcaption><b>{esc(shown.name)}</b> <span class="shape">{shape}</span> '
         f'<span class="role">{esc(shown.role)}</span><span class="stats">min {low} · mean '

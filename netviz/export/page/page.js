@@ -63,6 +63,11 @@
   }
 
   // --- drawing ----------------------------------------------------------------------------------
+  function quotient(values, k, g) {
+    // ΣdW/m as netviz divides it: in the array's own precision (float32 rounds the quotient)
+    const q = values[k] / g.divide;
+    return values instanceof Float32Array ? Math.fround(q) : q;
+  }
   function geometry(canvas) {
     const d = canvas.dataset;
     const g = { kind: d.kind, s: +d.s, name: d.name, divide: d.divide ? +d.divide : 1 };
@@ -119,7 +124,7 @@
     let ink = 0;
     if (g.kind === "digit") for (const v of values) ink = Math.max(ink, v);
     for (let k = 0; k < values.length; k++) {
-      const v = values[k] / g.divide;
+      const v = quotient(values, k, g);
       let rgb;
       if (Number.isNaN(v)) rgb = NAN;
       else if (g.kind === "digit") {
@@ -153,7 +158,7 @@
       const x = (event.clientX - box.left) * canvas.width / box.width;
       const y = (event.clientY - box.top) * canvas.height / box.height;
       const hit = locate(g, x, y);
-      if (hit) out.textContent = hit.say(values[hit.k] / g.divide);
+      if (hit) out.textContent = hit.say(quotient(values, hit.k, g));
     };
     canvas.addEventListener("pointermove", tell);
     canvas.addEventListener("pointerdown", tell);
@@ -189,6 +194,7 @@
   const count = document.getElementById("nv-count");
   steps.forEach((s, k) => jump.add(new Option(`${k + 1} · ${s.dataset.address}`, s.dataset.address)));
   let current = -1;
+  let opened = false; // set once the page has shown its first step
   function show(k, fromHash) {
     if (!steps.length) return;
     k = Math.max(0, Math.min(steps.length - 1, k));
@@ -198,11 +204,17 @@
     step.classList.add("current");
     jump.value = step.dataset.address;
     count.textContent = `${k + 1} / ${steps.length}`;
-    if (!fromHash) history.replaceState(null, "", `#${step.dataset.address}`);
+    // the fragment follows the keys; not on opening, where setting it would scroll past the top
+    if (!fromHash && opened) history.replaceState(null, "", `#${step.dataset.address}`);
     if (step.getBoundingClientRect().top < 0) step.scrollIntoView({ block: "start" });
   }
   function fromHash() {
-    const address = decodeURIComponent(location.hash.slice(1));
+    let address = location.hash.slice(1);
+    try {
+      address = decodeURIComponent(address);
+    } catch (error) {
+      // a link cut short (a stray %): look for the address as written
+    }
     const k = steps.findIndex((s) => s.dataset.address === address);
     show(k < 0 ? 0 : k, k >= 0);
     if (address && k < 0) count.textContent += ` · no step ${address} on this page`;
@@ -227,6 +239,7 @@
   const held = document.querySelector("details.included");
   if (held && matchMedia("(max-width: 600px)").matches) held.open = false; // a phone: steps first
   fromHash();
+  opened = true;
   const ready = drawAll();
 
   // for a test, or a curious reader's console
