@@ -423,3 +423,25 @@ def test_a_float32_run_and_an_own_digit_are_written_as_the_tour_writes_them(tmp_
     section = text.split('data-address="e0/x200/bwd/L3/dZ"')[1].split("</section>")[0]
     assert re.search(r"<b>dZ3</b>.*?mean 0 ·", section, re.S)
     assert "your digit (x200), no label: backprop used the guess" in section
+
+
+def test_a_wide_network_gets_fewer_passes_and_the_page_says_why(tmp_path):
+    """784-64-64-10: a pass holds ~1.8 MB of weights, gradients and updated weights, so 6 of
+    its 8 passes fit the budget: the first 3 and the last 3, and the reason is given."""
+    from netviz.core.presets import PRESETS
+    from netviz.export.html import PASS_BUDGET, choose
+    from netviz.session.live import Session
+    from netviz.training.run import RunSpec
+
+    spec = RunSpec(PRESETS["tuned"].with_(sizes=(784, 64, 64, 10)), train_size=100, test_size=20)
+    with Session(spec, trace=tmp_path / "wide.nvtrace") as session:
+        for example in range(1, 8):
+            session.goto_example(example)
+    with TraceReader(tmp_path / "wide.nvtrace") as wide:
+        choice = choose(wide)
+    params = 784 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10
+    most = int(PASS_BUDGET // (3 * params * 8 * 4 / 3))
+    assert choice.passes == most < 8 and choice.passes_left_out == 8 - most
+    examples = sorted({s.example for s in choice.steps if s.kind == "op"})
+    assert examples == [*range(most // 2), *range(8 - (most - most // 2), 8)]
+    assert any("a pass of this network takes about 1.8 MB" in line for line in choice.lines())

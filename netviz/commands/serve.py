@@ -73,8 +73,8 @@ def serve(
         )
     sessions = f"{max_sessions} session{'s' if max_sessions != 1 else ''}"
     announce = (
-        f"netviz serve: {what} at http://{literal(host)}:{port}/ (up to {sessions} at once, "
-        f"each writing its trace in {traces}); Ctrl+C stops"
+        f"netviz serve: {what} at http://{_bracketed(literal(host))}:{port}/ (up to {sessions} "
+        f"at once, each writing its trace in {traces}); Ctrl+C stops"
     )
     server = NetvizServer(
         "exec " + shlex.join([sys.executable, "-m", "netviz", *command]),  # no shell left over
@@ -132,3 +132,8 @@ def _check_files(kind: str, args: argparse.Namespace) -> None:
             from ..training.weights import load_weights
 
             load_weights(args.weights)
+
+
+def _bracketed(host: str) -> str:
+    """An IPv6 address in brackets, as a URL writes it (``[::1]``); any other host as it is."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -42,6 +42,10 @@ ASSETS = Path(__file__).parent / "page"
 # the round-numbered ones (see spread): 15 of 500.
 GRADIENT_EPOCHS = 24
 MAX_PASSES = 20  # example passes embedded (each holds W1 and W1′, ~130 kB each compressed)
+# The bytes the passes may take at most: a pass holds its weights, their gradients and the
+# updated weights (about 3 × the network's parameters, base64); a wide network (784-256-256-10:
+# 8.6 MB a pass) gets fewer passes than MAX_PASSES, at least 2 (the first and the last).
+PASS_BUDGET = 12e6
 GRADIENTS = ("dW", "db", "dZ", "dA")
 
 
@@ -68,6 +72,7 @@ class Choice:
     passes: int
     passes_left_out: int
     gradient_epochs: tuple[int, ...]
+    pass_bytes: float = 0.0  # what one pass takes on the page, about
 
     @property
     def epochs(self) -> list[int]:
@@ -88,9 +93,14 @@ class Choice:
             )
         ]
         if self.passes_left_out:
+            half = self.passes // 2
+            why = "" if self.passes == MAX_PASSES else (
+                f"; a pass of this network takes about {self.pass_bytes / 1e6:.1f} MB"
+            )  # fmt: skip
             lines.append(
                 f"{self.passes_left_out} more example passes are in the trace but not on the "
-                f"page (the first and last {MAX_PASSES // 2} are): use --from and --to for others"
+                f"page (the first {half} and the last {self.passes - half} are{why}): use --from "
+                "and --to for others"
             )
         if epochs:
             kept = self.gradient_epochs
@@ -123,13 +133,24 @@ def choose(reader: TraceReader, first: str | None = None, last: str | None = Non
         )
     chosen = [s for s in steps if lo <= s.step <= hi]
     passes = list(dict.fromkeys((s.epoch, s.example) for s in chosen if s.kind == "op"))
+    per_pass = _pass_bytes(reader)
+    most = max(2, min(MAX_PASSES, int(PASS_BUDGET // per_pass)))
     kept = set(passes)
-    if len(passes) > MAX_PASSES:
-        kept = set(passes[: MAX_PASSES // 2] + passes[-(MAX_PASSES // 2) :])
+    if len(passes) > most:
+        kept = set(passes[: most // 2] + passes[-(most - most // 2) :])
         chosen = [s for s in chosen if s.kind == "epoch" or (s.epoch, s.example) in kept]
     epochs = [s.epoch for s in chosen if s.kind == "epoch"]
     with_sums = [e for e in spread(epochs, GRADIENT_EPOCHS) if reader.epoch_sums(e) is not None]
-    return Choice(tuple(chosen), len(kept), len(passes) - len(kept), tuple(with_sums))
+    return Choice(tuple(chosen), len(kept), len(passes) - len(kept), tuple(with_sums), per_pass)
+
+
+def _pass_bytes(reader: TraceReader) -> float:
+    """About what one example pass takes on the page: its weights, their gradients and the
+    updated weights, base64 (4/3 of the bytes), from the network's sizes and dtype."""
+    sizes = [int(n) for n in reader.meta.get("sizes", [784, 16, 16, 10])]
+    params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    itemsize = 4 if reader.meta.get("dtype") == "float32" else 8
+    return 3 * params * itemsize * 4 / 3
 
 
 def spread(epochs: Sequence[int], count: int) -> list[int]:
