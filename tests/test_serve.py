@@ -140,6 +140,8 @@ def test_serve_answers_200_and_two_sessions_write_two_traces(tmp_path):
         assert f'data-session-websocket-url="ws://127.0.0.1:{url.port}/ws"' in page
         status, _, _ = get(url, headers={"Host": f"attacker.example:{url.port}"})
         assert status == 403  # a DNS name pointed at 127.0.0.1 does not reach a loopback server
+        status, _, _ = get(url, headers={"Host": f'127.0.0.1:{url.port}"><x'})
+        assert status == 400  # a mangled Host header is the request's fault, not the server's
 
         async def two_sessions(client):
             first = await open_session(client, url)

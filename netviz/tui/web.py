@@ -66,6 +66,9 @@ def full_page(sessions: int) -> web.Response:
     )
 
 
+ENDING = 30.0  # seconds a session's process may take to end once it closed its output
+
+
 class SessionService(AppService):
     """textual-serve's AppService (one session's process), which also closes the browser's
     websocket when the process ends on its own (a session that failed to start, its error in
@@ -75,8 +78,12 @@ class SessionService(AppService):
     async def run(self) -> None:
         await super().run()  # until the process closes its output
         await self.remote_close()
-        if self._process is not None:
-            await self._process.wait()  # and has ended: its trace is closed
+        if self._process is not None:  # and has ended, its trace closed; one hung is killed,
+            try:  # or it would hold its place under the cap for ever
+                await asyncio.wait_for(self._process.wait(), ENDING)
+            except TimeoutError:
+                self._process.kill()
+                await self._process.wait()
 
 
 class NetvizServer(Server):
@@ -103,8 +110,13 @@ class NetvizServer(Server):
 
     @web.middleware
     async def _guard(self, request: web.Request, handler) -> web.StreamResponse:
-        """Refuse a loopback server's requests for other hosts, and cross-origin websockets."""
-        if is_loopback(self.host) and not is_loopback(request.url.host or ""):
+        """Refuse a loopback server's requests for other hosts, and cross-origin websockets;
+        a Host header that names no host at all is a bad request (400, not a server error)."""
+        try:
+            host = request.url.host or ""
+        except ValueError:
+            raise web.HTTPBadRequest(text="the Host header names no host\n") from None
+        if is_loopback(self.host) and not is_loopback(host):
             raise web.HTTPForbidden(text="this netviz server answers on this machine only\n")
         origin = request.headers.get("Origin")
         if request.path == "/ws" and origin and urlsplit(origin).netloc != request.host:
