@@ -60,6 +60,7 @@ async def test_d_draws_with_the_mouse_and_the_network_follows(session):
             guesses.append(yhat)
         assert not np.allclose(guesses[0], guesses[-1])  # each stroke changed what it sees
         assert "your drawing" in screen_text(app) and "forward pass only" in screen_text(app)
+        assert f"guess {app.snapshot.prediction} (" in screen_text(app)  # whole, in 28 columns
         drawn = canvas.pixels.copy()
         await pilot.press("enter")  # now a pass to step through, like an example
         await pilot.pause()

@@ -101,8 +101,8 @@ def prediction_line(snapshot: Snapshot) -> tuple[str, str]:
         return "prediction: not computed yet", "-pending"
     confidence = f"{snapshot.confidence:.0%}".replace("%", " %")
     line = f"prediction {snapshot.prediction} ({confidence})"
-    if not snapshot.labelled:  # nothing to be right or wrong against
-        return line + " · backprop uses it", "-pending"
+    if not snapshot.labelled:  # nothing to be right or wrong against; 28 columns hold this
+        return f"guess {snapshot.prediction} ({confidence}), backprop's y", "-pending"
     return line, "-right" if snapshot.prediction == snapshot.label else "-wrong"
 
 
