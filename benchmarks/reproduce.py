@@ -40,13 +40,14 @@ def final_accuracies(spec: RunSpec) -> tuple[float, float, float]:
     """(train %, test %, seconds) at the final weights after training ``spec`` from scratch."""
     run = prepare(spec)
     started = time.perf_counter()
-    with Trainer(run.X, run.y, run.hidden, spec.preset.alpha) as trainer:
+    with Trainer(
+        run.X, run.y, run.hidden, spec.preset.alpha, run.X_test, run.y_test, sizes=run.params.sizes
+    ) as trainer:
         params = run.params
         for result in trainer.run(params, spec.preset.epochs):
             params = result.params
-        train = trainer.accuracy(params, run.X, run.y)
-        test = trainer.accuracy(params, run.X_test, run.y_test)
-    return 100 * train, 100 * test, time.perf_counter() - started
+        final = trainer.measure(params, spec.preset.epochs)
+    return 100 * final.train_accuracy, 100 * final.test_accuracy, time.perf_counter() - started
 
 
 def recipe_spec(index: int, mnist: str, epochs: int, seed: int) -> RunSpec:

@@ -48,3 +48,13 @@ def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator[IO]:
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def cache_home() -> Path:
+    """netviz's cache folder: ``$XDG_CACHE_HOME/netviz``, else ``~/.cache/netviz`` (not made).
+
+    The XDG spec says a relative ``XDG_CACHE_HOME`` is invalid and must be ignored.
+    """
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "netviz"

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from netviz.core.activations import SEED_SIGMOID, SIGMOID
-from netviz.core.epoch import batch_gradients, count_correct
-from netviz.core.network import as_inputs, forward, init_params, predict, update
+from netviz.core.epoch import (
+    Plan,
+    batch_gradients,
+    chunk_forward,
+    chunk_gradients,
+    count_correct,
+    cut,
+)
+from netviz.core.network import as_inputs, backward, forward, init_params, predict, update
 from netviz.core.steps import example_ops
 from netviz.core.walkthrough import walkthrough_epoch
 from netviz.training.trainer import Trainer
@@ -22,7 +29,7 @@ def batch(sample):
 
 def test_full_batch_epoch_equals_the_sum_of_single_example_passes(batch):
     p, X, labels = batch
-    g = batch_gradients(p, X, labels, SEED_SIGMOID, chunk=64)
+    g = batch_gradients(p, X, labels, SEED_SIGMOID, Plan(64))
     sums = {name: 0.0 for name in ("dW1", "db1", "dW2", "db2", "dW3", "db3")}
     cost = 0.0
     for i in range(X.shape[1]):
@@ -51,8 +58,8 @@ def test_vectorised_update_equals_the_walkthroughs_per_example_loop(batch):
 @pytest.mark.parametrize("chunk", [1, 7, 64, 10_000])
 def test_chunk_size_does_not_change_the_sums(batch, chunk):
     p, X, labels = batch
-    ref = batch_gradients(p, X, labels, SEED_SIGMOID, chunk=200)
-    got = batch_gradients(p, X, labels, SEED_SIGMOID, chunk=chunk)
+    ref = batch_gradients(p, X, labels, SEED_SIGMOID, Plan(200))
+    got = batch_gradients(p, X, labels, SEED_SIGMOID, Plan(chunk))
     for a, b in zip(ref.dW + ref.db, got.dW + got.db, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     assert (got.correct, got.m) == (ref.correct, ref.m)
@@ -62,7 +69,7 @@ def test_chunk_size_does_not_change_the_sums(batch, chunk):
 def test_count_correct_agrees_with_predict(batch):
     p, X, labels = batch
     want = int(np.sum(predict(p, X, SEED_SIGMOID) == labels))
-    assert count_correct(p, X, labels, SEED_SIGMOID, chunk=33) == want
+    assert count_correct(p, X, labels, SEED_SIGMOID, Plan(33)) == want
 
 
 @pytest.mark.parametrize("workers", [2, 3])
@@ -71,8 +78,8 @@ def test_any_number_of_worker_threads_gives_the_one_thread_epoch_bit_for_bit(sam
     y = sample.labels[:1100].astype(np.intp)
     p = init_params((784, 16, 16, 10), np.random.default_rng(1), "xavier")
     with (
-        Trainer(X, y, SIGMOID, 2.0, workers=1, chunk=100) as one,
-        Trainer(X, y, SIGMOID, 2.0, workers=workers, chunk=100) as many,
+        Trainer(X, y, SIGMOID, 2.0, workers=1, plan=Plan(100)) as one,
+        Trainer(X, y, SIGMOID, 2.0, workers=workers, plan=Plan(100)) as many,
     ):
         a, b = one.epoch(p, 1), many.epoch(p, 1)
     for x, z in zip(a.params.W + a.params.b, b.params.W + b.params.b, strict=True):
@@ -93,7 +100,7 @@ def test_training_on_the_sample_lowers_the_cost(sample):
 
 def test_activation_statistics_are_those_of_the_batch(batch):
     p, X, labels = batch
-    g = batch_gradients(p, X, labels, SEED_SIGMOID, chunk=37)
+    g = batch_gradients(p, X, labels, SEED_SIGMOID, Plan(37))
     cache = forward(p, X, SEED_SIGMOID)
     for l in (1, 2):
         A = cache[f"A{l}"]
@@ -103,3 +110,95 @@ def test_activation_statistics_are_those_of_the_batch(batch):
         )
     assert len(g.A_mean) == 2  # hidden layers only
     assert 0 < np.mean(g.saturated_fraction[0]) < 1  # raw pixels saturate part of layer 1
+
+
+# --- plans: how the chunks are cut and laid out changes no sum ----------------------------------
+
+LAYOUTS = [
+    Plan(64, by_pixel, transposed) for by_pixel in (False, True) for transposed in (False, True)
+]
+LAYOUT_IDS = ["by-example", "by-example-transposed", "by-pixel", "by-pixel-transposed"]
+
+
+@pytest.mark.parametrize("plan", LAYOUTS, ids=LAYOUT_IDS)
+def test_every_layout_gives_the_sums_of_the_single_example_loop(batch, plan):
+    p, X, labels = batch
+    ref = batch_gradients(p, X, labels, SEED_SIGMOID, Plan(10_000))
+    got = batch_gradients(p, X, labels, SEED_SIGMOID, plan)
+    for a, b in zip(ref.dW + ref.db, got.dW + got.db, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert (got.correct, got.m) == (ref.correct, ref.m)
+    assert got.cost == pytest.approx(ref.cost, rel=1e-12)
+
+
+def test_a_chunk_keeps_exactly_the_pixels_lit_in_one_of_its_columns(batch):
+    p, X, labels = batch
+    for chunk in cut(X, labels, Plan(50)):
+        columns = X[:, chunk.start : chunk.start + chunk.m]
+        want = [i for i in range(784) if any(columns[i, j] != 0 for j in range(chunk.m))]
+        assert chunk.lit.tolist() == want
+        np.testing.assert_array_equal(chunk.X, columns[want])
+        assert 0 < len(want) < 784  # the sample's borders are dark
+
+
+def test_a_pixel_dark_in_every_example_gets_no_gradient_and_its_weights_stay(batch):
+    p, X, labels = batch
+    dark = ~X.any(axis=1)
+    g = batch_gradients(p, X, labels, SEED_SIGMOID, Plan(64))
+    assert dark.sum() > 0 and not g.dW[0][:, dark].any()  # exactly 0, not rounding noise
+    new = update(p, g.dW, g.db, 0.8, g.m)
+    np.testing.assert_array_equal(new.W[0][:, dark], p.W[0][:, dark])
+
+
+@pytest.mark.parametrize("plan", LAYOUTS, ids=LAYOUT_IDS)
+def test_a_chunk_pass_is_the_lessons_forward_and_backward_on_its_columns(batch, plan):
+    """The lean pass of the epoch against network.forward and network.backward, which show the
+    lesson's equations one array at a time."""
+    p, X, labels = batch
+    chunk = cut(X, labels, plan)[1]
+    columns, y = X[:, chunk.start : chunk.start + chunk.m], chunk.labels
+    cache = forward(p, columns, SEED_SIGMOID)
+    ours = chunk_forward(p, chunk, SEED_SIGMOID)
+    for name in ("Z1", "A1", "Z2", "A2", "Z3", "A3"):
+        # The products add in another order: Z to ~1e−15 of its terms (|Z1| reaches hundreds
+        # with raw pixels), and σ(Z) ≈ e^Z for Z ≪ 0 turns that into a relative error of A.
+        np.testing.assert_allclose(ours[name], cache[name], rtol=1e-9, atol=1e-12, err_msg=name)
+    grads = backward(p, cache, y, SEED_SIGMOID)
+    g = chunk_gradients(p, chunk, SEED_SIGMOID, plan)
+    for l in (1, 2, 3):
+        np.testing.assert_allclose(g.dW[l - 1], grads[f"dW{l}"], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(g.db[l - 1], grads[f"db{l}"], rtol=1e-12, atol=1e-12)
+    assert g.correct == int(np.sum(cache["A3"].argmax(axis=0) == y))
+
+
+@pytest.mark.parametrize("plan", LAYOUTS, ids=LAYOUT_IDS)
+def test_any_number_of_workers_gives_the_same_bits_with_every_layout(sample, plan):
+    X = as_inputs(sample.images[:700])
+    y = sample.labels[:700].astype(np.intp)
+    p = init_params((784, 16, 16, 10), np.random.default_rng(3), "seed")
+    results = []
+    for workers in (1, 3):
+        with Trainer(X, y, SEED_SIGMOID, 0.8, workers=workers, plan=plan) as trainer:
+            results.append(trainer.epoch(p, 1))
+    a, b = results
+    for x, z in zip(a.params.W + a.params.b, b.params.W + b.params.b, strict=True):
+        np.testing.assert_array_equal(x, z)
+    assert (a.cost, a.train_accuracy) == (b.cost, b.train_accuracy)
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_the_epochs_test_accuracy_is_that_of_predict_on_the_test_set(sample, workers):
+    X, y = as_inputs(sample.images[:600]), sample.labels[:600].astype(np.intp)
+    Xt, yt = as_inputs(sample.images[600:1000]), sample.labels[600:1000].astype(np.intp)
+    p = init_params((784, 16, 16, 10), np.random.default_rng(4), "seed")
+    with Trainer(X, y, SEED_SIGMOID, 0.8, Xt, yt, workers=workers, plan=Plan(70)) as trainer:
+        result = trainer.epoch(p, 1)
+        again = trainer.measure(p, 0)
+    assert result.test_accuracy == np.sum(predict(p, Xt, SEED_SIGMOID) == yt) / 400
+    assert result.train_accuracy == np.sum(predict(p, X, SEED_SIGMOID) == y) / 600
+    # measure() at the same weights reports the epoch's own figures, bit for bit
+    assert (again.cost, again.train_accuracy, again.test_accuracy) == (
+        result.cost,
+        result.train_accuracy,
+        result.test_accuracy,
+    )

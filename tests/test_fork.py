@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,11 @@ import pytest
 from helpers import run_cli, table_rows
 
 from netviz.commands.train import train, train_fork
+from netviz.core.epoch import Plan
 from netviz.core.presets import PRESETS
 from netviz.errors import NetvizError
 from netviz.trace import TraceReader
+from netviz.training import calibrate
 from netviz.training.fork import ForkOptions, weights_digest
 from netviz.training.recording import RecordOptions
 from netviz.training.run import RunSpec, prepare
@@ -68,6 +71,28 @@ def test_an_unchanged_fork_repeats_the_parents_next_epochs_bit_for_bit(parent, t
         for name, array in f.tensors(f"e{K + 1}").items():  # ΣdW, Σdb, stats, watched Z A dZ
             np.testing.assert_array_equal(array, p.tensors(f"e{K + 1}")[name], err_msg=name)
         assert f.final() == p.final()
+
+
+def test_a_fork_adds_in_the_order_of_the_plan_its_parent_recorded(tmp_path, monkeypatch):
+    """A parent trained with another plan than this machine would choose (another machine's):
+    the fork takes the parent's from its trace, and repeats it bit for bit."""
+    theirs = Plan(70, True, True)
+    monkeypatch.setattr(calibrate, "DEFAULT_PLAN", theirs)
+    path = tmp_path / "parent.nvtrace"
+    assert train(spec(), workers=1, trace=str(path), record=EVERY_EPOCH) == 0
+    monkeypatch.undo()
+    forked = fork(path, tmp_path, workers=2)
+    with TraceReader(path) as p, TraceReader(forked) as f:
+        assert p.meta["plan"] == f.meta["plan"] == asdict(theirs)
+        for epoch in range(K + 1, EPOCHS + 1):
+            assert same_weights(f.weights(epoch), p.weights(epoch)), f"e{epoch}"
+        mine = f.weights(K)
+    run = prepare(spec())  # the same epoch with this machine's default plan: other sums
+    with Trainer(run.X, run.y, run.hidden, ALPHA, workers=1) as trainer:
+        assert trainer.plan != theirs
+        ours = trainer.epoch(mine, K + 1).params
+    with TraceReader(path) as p:
+        assert not same_weights(ours, p.weights(K + 1))  # so the plan was needed
 
 
 def test_the_fork_starts_from_the_weights_k_epochs_of_training_made(parent, tmp_path):
@@ -232,6 +257,14 @@ def same(folder: Path, parent: Path) -> Path:
     return parent
 
 
+def damaged_plan(folder: Path, parent: Path) -> Path:
+    path = shutil.copy(parent, folder / "plan.nvtrace")
+    with sqlite3.connect(path) as db:
+        db.execute("""UPDATE meta SET value = '{"chunk": -1}' WHERE key = 'plan'""")
+    db.close()
+    return Path(path)
+
+
 REFUSALS = [
     ("beyond", same, "e7", {}, "--at e7 is beyond its epochs: it holds weights after e0–e6"),
     ("not-an-epoch", same, "e2/x1/fwd/L1/Z", {}, "--at e2/x1/fwd/L1/Z: give an epoch"),
@@ -249,6 +282,7 @@ REFUSALS = [
     ("not-a-trace", text_file, "e3", {}, "not a netviz trace"),
     ("truncated", truncated, "e3", {}, "truncated"),
     ("damaged", bad_checkpoint, "e3", {}, "damaged tensor 'W1'"),
+    ("damaged-plan", damaged_plan, "e3", {}, "its recorded epoch plan is damaged"),
     ("older-shuffled", older_shuffled, "e3", {},
      "the data rebuilt from its metadata differs at watched example 0 (an older trace"),
 ]  # fmt: skip

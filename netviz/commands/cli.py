@@ -111,7 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=arguments.positive,
         default=None,
-        help="threads per epoch (default: all cores)",
+        help="threads per epoch (default: what runs fastest here, measured once; see -v)",
+    )
+    train.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="say how epochs are cut into chunks and shared among threads on this machine, "
+        "and where that choice comes from",
     )
     fork = train.add_argument_group("fork: continue a recorded run with other options")
     fork.add_argument(
@@ -413,6 +420,7 @@ def _train(args: argparse.Namespace) -> int:
         workers=args.workers,
         trace=args.trace,
         record=_recording(args),
+        verbose=args.verbose,
     )
 
 

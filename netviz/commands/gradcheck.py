@@ -64,7 +64,10 @@ def _train(run: Run, epochs: int, workers: int | None) -> Params | None:
         file=sys.stderr,
     )
     params = run.params
-    with Trainer(run.X, run.y, run.hidden, alpha, workers=workers, stats=False) as trainer:
+    sizes = run.params.sizes
+    with Trainer(
+        run.X, run.y, run.hidden, alpha, workers=workers, stats=False, sizes=sizes
+    ) as trainer:
         for result in trainer.run(params, epochs):
             params = result.params
             if not (math.isfinite(result.cost) and all(np.isfinite(a).all() for a in params.W)):

@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 
@@ -28,6 +28,7 @@ def train(
     workers: int | None = None,
     trace: str | None = None,
     record: RecordOptions | None = DEFAULT_RECORDING,
+    verbose: bool = False,
 ) -> int:
     """Train as ``spec`` says, print ``train accuracy: …`` and ``test accuracy: …``.
 
@@ -43,7 +44,7 @@ def train(
     if out:
         _check_writable(out)
     print(_describe(run, 0))
-    return _train(run, 0, out, workers, trace, record)
+    return _train(run, 0, out, workers, trace, record, verbose=verbose)
 
 
 def train_fork(
@@ -55,6 +56,7 @@ def train_fork(
     workers: int | None = None,
     trace: str | None = None,
     record: RecordOptions | None = DEFAULT_RECORDING,
+    verbose: bool = False,
 ) -> int:
     """``netviz train --from PARENT --at eK``: continue the recorded run ``parent`` from its
     weights after K epochs, on its data, with ``options`` changed, as epochs K+1, K+2, …
@@ -71,7 +73,7 @@ def train_fork(
         record = replace(record, watch=fork.watch)
     print(f"fork of {literal(fork.parent)} at e{fork.epoch}: {fork_changes(fork.changes)}")
     print(_describe(fork.run, fork.epoch))
-    return _train(fork.run, fork.epoch, out, workers, trace, record, fork)
+    return _train(fork.run, fork.epoch, out, workers, trace, record, fork, verbose)
 
 
 def fork_changes(changes: Mapping[str, Sequence]) -> str:
@@ -115,6 +117,7 @@ def _train(
     trace: str | None,
     record: RecordOptions | None,
     fork: Fork | None = None,
+    verbose: bool = False,
 ) -> int:
     """Train ``run`` from ``run.params``, the weights after ``start`` epochs, for the preset's
     epochs (numbered ``start + 1`` on); report, record and save as :func:`train` says."""
@@ -122,14 +125,6 @@ def _train(
     end = start + p.epochs
     params, done, status = run.params, start, 0  # params: the weights after `done` epochs
     with ExitStack() as stack:
-        recorder = None
-        if record is not None:
-            if trace is None:
-                name = fork_trace_name(fork.parent, start) if fork else None
-                trace = default_trace_path(run, name=name)
-            meta = fork.meta if fork else None
-            recorder = stack.enter_context(Recorder(trace, run, record, start, meta))
-            _announce(recorder, p.epochs)
         trainer = stack.enter_context(
             Trainer(
                 run.X,
@@ -139,9 +134,22 @@ def _train(
                 run.X_test,
                 run.y_test,
                 workers,
-                stats=recorder is not None,
+                plan=fork.plan if fork else None,
+                stats=record is not None,
+                sizes=run.params.sizes,
             )
         )
+        if verbose:
+            threads = f"{trainer.workers} worker thread{'s' if trainer.workers > 1 else ''}"
+            print(f"epochs: {trainer.plan.describe()}; {threads} ({trainer.choice.source})")
+        recorder = None
+        if record is not None:
+            if trace is None:
+                name = fork_trace_name(fork.parent, start) if fork else None
+                trace = default_trace_path(run, name=name)
+            meta = {**(fork.meta if fork else {}), "plan": asdict(trainer.plan)}
+            recorder = stack.enter_context(Recorder(trace, run, record, start, meta))
+            _announce(recorder, p.epochs)
         started = time.perf_counter()
         try:
             with _progress(p.epochs, start) as show:
@@ -329,4 +337,4 @@ def fork_command(args, record) -> int:
         "--train-size": args.train_size, "--test-size": args.test_size, "--shuffle": args.shuffle,
     }  # fmt: skip
     return train_fork(args.parent, args.at, options, fixed, out=args.out, workers=args.workers,
-                      trace=args.trace, record=record)  # fmt: skip
+                      trace=args.trace, record=record, verbose=args.verbose)  # fmt: skip

@@ -164,7 +164,11 @@ class Activation:
     def saturated(self, A: Array) -> Array:
         """Where f′ < 4 % of its peak, as ``saturation_label`` says: little or no gradient flows
         back (σ: A(1−A) < 0.01; tanh: 1−A² < 0.04; relu: Z ≤ 0, where A = 0 and f′ = 0)."""
-        return self.slope(A) < SATURATION * self.peak_slope
+        return self.flat(self.slope(A))
+
+    def flat(self, slope: Array) -> Array:
+        """Where a slope f′ already computed is below 4 % of its peak: :meth:`saturated`."""
+        return slope < SATURATION * self.peak_slope
 
     def equation(self, A: str, Z: str) -> str:
         """The forward rule as shown, e.g. ``A1 = σ(Z1)``."""

@@ -1,8 +1,15 @@
 """The full-batch epoch: the same forward and backward rules, summed over every example.
 
-Gradients of the m examples are summed chunk by chunk (a few hundred columns of X at a time) so the
-intermediate Z, A and dZ arrays stay in the CPU cache instead of streaming (16, m) temporaries
-through memory; the sum is the same as over one (784, m) batch, up to floating-point rounding.
+The m examples are cut into chunks of a few hundred columns of X, so the intermediate Z, A and dZ
+arrays stay in the CPU cache instead of streaming (16, m) temporaries through memory; each chunk's
+gradient sums are added one chunk after another, in order. The sum is the same as over one
+(784, m) batch, up to floating-point rounding.
+
+Each chunk keeps only its *lit* pixels: the rows of X that are not 0 in every one of its columns
+(about 580 of 784 in 512 MNIST digits: the borders are black). A pixel left out adds W1[j, i]·0 = 0
+to every Z1[j] and dZ1[j]·0 = 0 to ΣdW1[j, i], so the sums keep their value, with about a quarter
+fewer terms in the epoch's two large products. How the chunks are cut and laid out is a
+:class:`Plan`; the fastest one differs between CPUs (``netviz.training.calibrate`` measures it).
 """
 
 from __future__ import annotations
@@ -12,11 +19,83 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import Activation
-from .network import Params, backward, costs, forward, frozen
+from .activations import Activation, log_softmax, softmax
+from .network import Params, frozen
 
 Array = np.ndarray
-CHUNK = 512  # columns per chunk, chosen by measurement (benchmarks/RESULTS.md)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How an epoch cuts and lays out its work. Any plan computes the same sums; a plan fixes
+    the order BLAS adds their terms in, so one plan gives the same bits every time (and with any
+    number of worker threads), and two plans may differ in the last bits.
+
+    ``chunk``: columns of X per chunk. ``by_pixel``: a chunk's block of X is stored pixel by
+    pixel (C order: one pixel's values over the chunk's examples side by side) instead of example
+    by example, as X itself is. ``dW1_as_product_of_transposes``: dW1 = dZ1·Xᵀ is computed as
+    (X·dZ1ᵀ)ᵀ, the same sum of products in the other layout. Which of these BLAS runs fastest
+    depends on the CPU and its BLAS kernels: twice as fast, or half (benchmarks/RESULTS.md).
+    """
+
+    chunk: int = 512
+    by_pixel: bool = False
+    dW1_as_product_of_transposes: bool = False
+
+    @classmethod
+    def from_dict(cls, d: object) -> Plan:
+        """The plan as a trace records it (``dataclasses.asdict``); ValueError for another."""
+        fields = ("chunk", "by_pixel", "dW1_as_product_of_transposes")
+        if not (isinstance(d, dict) and set(d) == set(fields)):
+            raise ValueError(f"not an epoch plan: {d!r}"[:200])
+        chunk, flags = d["chunk"], [d[f] for f in fields[1:]]
+        if type(chunk) is not int or not 1 <= chunk <= 1 << 20:
+            raise ValueError(f"an epoch plan's chunk must be 1 to {1 << 20} columns: {chunk!r}")
+        if not all(isinstance(f, bool) for f in flags):
+            raise ValueError(f"an epoch plan's layout flags must be true or false: {flags!r}")
+        return cls(chunk, *flags)
+
+    def describe(self) -> str:
+        """The plan in words, as ``netviz train -v`` says it."""
+        order = "pixel by pixel" if self.by_pixel else "example by example"
+        dW1 = "(X·dZ1ᵀ)ᵀ" if self.dW1_as_product_of_transposes else "dZ1·Xᵀ"
+        return f"chunks of {self.chunk} examples, stored {order}; dW1 computed as {dW1}"
+
+
+DEFAULT_PLAN = Plan()
+
+
+@dataclass(frozen=True, eq=False)
+class Chunk:
+    """A run of columns of X, ready for the epoch: X[lit, start:start+c] as one block.
+
+    ``lit`` (k,): the pixels not 0 in every column of the run, in order; ``X`` (k, c), in the
+    plan's memory order; ``labels`` (c,) the digits.
+    """
+
+    start: int
+    lit: Array
+    X: Array
+    labels: Array
+
+    @property
+    def m(self) -> int:
+        return self.labels.shape[0]
+
+
+def cut(X: Array, labels: Array, plan: Plan = DEFAULT_PLAN) -> tuple[Chunk, ...]:
+    """The columns of ``X`` (784, m) cut into :class:`Chunk` s of ``plan.chunk``, in order.
+
+    The blocks are copies: together the lit part of X, about three quarters of it for MNIST.
+    """
+    chunks = []
+    for start in range(0, X.shape[1], plan.chunk):
+        Xc = X[:, start : start + plan.chunk]
+        lit = np.flatnonzero(Xc.any(axis=1))
+        block = Xc[lit]
+        block = np.ascontiguousarray(block) if plan.by_pixel else np.asfortranarray(block)
+        chunks.append(Chunk(start, frozen(lit), frozen(block), labels[start : start + plan.chunk]))
+    return tuple(chunks)
 
 
 @dataclass(frozen=True)
@@ -84,39 +163,86 @@ class BatchGradients:
         return self.correct / self.m if self.m else float("nan")
 
 
-def chunk_gradients(
-    params: Params,
-    X: Array,
-    labels: Array,
-    hidden: Activation,
-    chunk: int = CHUNK,
-    stats: bool = True,
-) -> list[BatchGradients]:
-    """One :class:`BatchGradients` per run of ``chunk`` columns of ``X`` (784, m), in order.
+def chunk_forward(params: Params, chunk: Chunk, hidden: Activation) -> dict[str, Array]:
+    """Every layer's Z and A for the chunk's columns: :func:`~netviz.core.network.forward`'s
+    rules, layer 1 on the lit pixels only.
 
+    Z1 = W1[:, lit]·X[lit] + b1   # (16, c) = (16, k)·(k, c) + (16, 1): the dark pixels add 0
+    A1 = f(Z1), ..., AL = softmax(ZL) = ŷ  (10, c)
+    The bias is added in place: the same sum as W·A + b, without a second (n, c) array.
+    """
+    L, A, cache = len(params.W), chunk.X, {}
+    for l, (W, b) in enumerate(zip(params.W, params.b, strict=True), start=1):
+        Z = (W[:, chunk.lit] if l == 1 else W) @ A
+        Z += b[:, None]
+        A = softmax(Z) if l == L else hidden.forward(Z)
+        cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+    return cache
+
+
+def chunk_figures(params: Params, chunk: Chunk, hidden: Activation) -> tuple[float, int]:
+    """(Σ cross-entropy, right predictions) over the chunk's columns: what
+    :func:`chunk_gradients` measures, by the same forward pass, without the backward one."""
+    return _figures(chunk_forward(params, chunk, hidden), chunk.labels, len(params.W))
+
+
+def _figures(cache: dict[str, Array], labels: Array, L: int) -> tuple[float, int]:
+    """Σ −log ŷ_label (from the logits, as :func:`~netviz.core.network.costs`) and the count of
+    columns whose largest ŷ is their label."""
+    cost = -log_softmax(cache[f"Z{L}"])[labels, np.arange(labels.shape[0])].sum()
+    return float(cost), int(np.count_nonzero(cache[f"A{L}"].argmax(axis=0) == labels))
+
+
+def chunk_gradients(
+    params: Params, chunk: Chunk, hidden: Activation, plan: Plan = DEFAULT_PLAN, stats: bool = True
+) -> BatchGradients:
+    """The chunk's summed gradients: :func:`~netviz.core.network.backward`'s rules, with
+    dW1 over the lit pixels only (the rest of ΣdW1 is dZ1·0 = 0).
+
+    dZL = ŷ − y            (10, c): ŷ with 1 taken from each column's label entry
+    dWl = dZl·A(l−1)ᵀ      dbl = Σ_i dZl      dA(l−1) = Wlᵀ·dZl
+    dZl = f′(Zl)⊙dAl       (the slope written in Al, from ``hidden``)
     ``stats=False`` skips the activation statistics (~7 % of an epoch) when nobody records them.
     """
-    L, parts = len(params.W), []
-    hidden_layers = range(1, L) if stats else range(0)
-    for start in range(0, X.shape[1], chunk):
-        Xc, yc = X[:, start : start + chunk], labels[start : start + chunk]
-        cache = forward(params, Xc, hidden)
-        grads = backward(params, cache, yc, hidden)
-        parts.append(
-            BatchGradients(
-                Xc.shape[1],
-                float(costs(cache[f"Z{L}"], yc).sum()),
-                int(np.count_nonzero(cache[f"A{L}"].argmax(axis=0) == yc)),
-                tuple(grads[f"dW{l}"] for l in range(1, L + 1)),
-                tuple(grads[f"db{l}"] for l in range(1, L + 1)),
-                tuple(cache[f"A{l}"].sum(axis=1) for l in hidden_layers),
-                tuple(
-                    np.count_nonzero(hidden.saturated(cache[f"A{l}"]), axis=1)
-                    for l in hidden_layers
-                ),
-            )
-        )
-    return parts
+    L, m = len(params.W), chunk.m
+    cache = chunk_forward(params, chunk, hidden)
+    cost_sum, correct = _figures(cache, chunk.labels, L)
+    dZ = cache[f"A{L}"].copy()
+    dZ[chunk.labels, np.arange(m)] -= 1.0  # ŷ − y, y one-hot: the same bits as ŷ − Y
+    dW, db, A_sum, saturated = [], [], [], []
+    for l in range(L, 0, -1):
+        if l > 1:
+            dW.append(dZ @ cache[f"A{l - 1}"].T)  # (n_l, n_{l−1})
+        else:
+            dW.append(_dW1(dZ, chunk, params.W[0].shape, plan))
+        db.append(dZ.sum(axis=1))
+        if l > 1:
+            A = cache[f"A{l - 1}"]
+            slope = hidden.slope(A)
+            if stats:  # the hidden layer's statistics, from the slope backprop needs anyway
+                A_sum.append(A.sum(axis=1))
+                saturated.append(np.count_nonzero(hidden.flat(slope), axis=1))
+            slope *= params.W[l - 1].T @ dZ  # dZ(l−1) = f′⊙dA(l−1), dA(l−1) = Wlᵀ·dZl
+            dZ = slope
+    return BatchGradients(
+        m,
+        cost_sum,
+        correct,
+        tuple(reversed(dW)),
+        tuple(reversed(db)),
+        tuple(reversed(A_sum)),
+        tuple(reversed(saturated)),
+    )
+
+
+def _dW1(dZ1: Array, chunk: Chunk, shape: tuple[int, int], plan: Plan) -> Array:
+    """ΣdW1 (16, 784) = dZ1·Xᵀ: the lit pixels' columns from the chunk's block, 0 elsewhere."""
+    lit_part = (chunk.X @ dZ1.T).T if plan.dW1_as_product_of_transposes else dZ1 @ chunk.X.T
+    if lit_part.shape == shape:
+        return lit_part
+    dW1 = np.zeros(shape, dtype=dZ1.dtype)
+    dW1[:, chunk.lit] = lit_part
+    return dW1
 
 
 def sum_gradients(parts: Sequence[BatchGradients]) -> BatchGradients:
@@ -143,18 +269,14 @@ def sum_gradients(parts: Sequence[BatchGradients]) -> BatchGradients:
 
 
 def batch_gradients(
-    params: Params, X: Array, labels: Array, hidden: Activation, chunk: int = CHUNK
+    params: Params, X: Array, labels: Array, hidden: Activation, plan: Plan = DEFAULT_PLAN
 ) -> BatchGradients:
     """Σ over the columns of ``X`` (784, m) of each example's dW and db, with cost and accuracy."""
-    return sum_gradients(chunk_gradients(params, X, labels, hidden, chunk))
+    return sum_gradients([chunk_gradients(params, c, hidden, plan) for c in cut(X, labels, plan)])
 
 
 def count_correct(
-    params: Params, X: Array, labels: Array, hidden: Activation, chunk: int = CHUNK
+    params: Params, X: Array, labels: Array, hidden: Activation, plan: Plan = DEFAULT_PLAN
 ) -> int:
     """How many columns of ``X`` the network classifies as their label (forward pass only)."""
-    L, correct = len(params.W), 0
-    for start in range(0, X.shape[1], chunk):
-        A = forward(params, X[:, start : start + chunk], hidden)[f"A{L}"]
-        correct += int(np.count_nonzero(A.argmax(axis=0) == labels[start : start + chunk]))
-    return correct
+    return sum(chunk_figures(params, c, hidden)[1] for c in cut(X, labels, plan))

@@ -139,9 +139,7 @@ def backward_from(params: Params, cache: dict[str, Array], dZL: Array, hidden: A
         if l < L:
             dZ = hidden.slope(cache[f"A{l}"]) * grads[f"dA{l}"]
         grads[f"dZ{l}"] = dZ
-        # dZ·Aᵀ computed as (A·dZᵀ)ᵀ: the same sum of products, but BLAS runs this layout ~1.7×
-        # faster for dW1 = dZ1·Xᵀ, the epoch's most expensive product (benchmarks/RESULTS.md).
-        grads[f"dW{l}"] = (cache[f"A{l - 1}"] @ dZ.T).T
+        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T
         grads[f"db{l}"] = dZ.sum(axis=1)
         if l > 1:  # dA0 = W1ᵀ·dZ1, the input gradient, is no step of training: see saliency
             grads[f"dA{l - 1}"] = params.W[l - 1].T @ dZ

@@ -56,13 +56,10 @@ STALE_SECONDS = 2 * TIMEOUT_SECONDS
 
 
 def cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/netviz/mnist``, else ``~/.cache/netviz/mnist``.
+    """``$XDG_CACHE_HOME/netviz/mnist``, else ``~/.cache/netviz/mnist``."""
+    from ..files import cache_home
 
-    The XDG spec says a relative ``XDG_CACHE_HOME`` is invalid and must be ignored.
-    """
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "netviz" / "mnist"
+    return cache_home() / "mnist"
 
 
 def fetch_mnist(

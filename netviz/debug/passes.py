@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core.activations import Activation
-from ..core.epoch import CHUNK
+from ..core.epoch import DEFAULT_PLAN
 from ..core.gradcheck import ArrayCheck, check_arrays
 from ..core.network import Params, forward
 from ..core.steps import YHAT, Op
@@ -47,9 +47,10 @@ def misclassified(params: Params, X: Array, labels: Array, hidden: Activation) -
     """Indices of the columns of ``X`` the network gets wrong, in order."""
     L, wrong = len(params.W), []
     with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, X.shape[1], CHUNK):
-            out = forward(params, X[:, start : start + CHUNK], hidden)[f"A{L}"]
-            bad = np.flatnonzero(out.argmax(axis=0) != labels[start : start + CHUNK])
+        step = DEFAULT_PLAN.chunk  # columns at a time: memory stays a few MB
+        for start in range(0, X.shape[1], step):
+            out = forward(params, X[:, start : start + step], hidden)[f"A{L}"]
+            bad = np.flatnonzero(out.argmax(axis=0) != labels[start : start + step])
             wrong.append(bad + start)
     return np.concatenate(wrong) if wrong else np.zeros(0, dtype=int)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -138,7 +138,11 @@ class Session(History):
             base = replace(self._run, params=self._params)
             parent = self.trace_path or Path("no-trace")
             left = max(1, base.spec.preset.epochs - self._epoch)
-            known = {"run_id": getattr(self._recorder, "run_id", None), "watch": self._watched}
+            known = {
+                "run_id": getattr(self._recorder, "run_id", None),
+                "watch": self._watched,
+                "plan": asdict(self._trainer.plan),  # its epochs add as this run's do
+            }
             made = continue_run(base, self._epoch, ForkOptions(alpha, scale, epochs=left),
                                 parent, known)  # fmt: skip
         record, trace = self._record, None
@@ -389,15 +393,20 @@ class Session(History):
             run, meta = replace(run, params=params), {"start_weights": origin}
         self._run: Run = run
         self._params, self._epoch = run.params, first
+        self._trainer = Trainer(
+            run.X, run.y, run.hidden, spec.preset.alpha, run.X_test, run.y_test, self._workers,
+            plan=fork.plan if fork is not None else None, sizes=run.params.sizes,
+        )  # fmt: skip
         self._recorder = None
         if self._record is not None:
-            self._recorder = self._new_recorder(run, first, meta)
+            meta = {**(meta or {}), "plan": asdict(self._trainer.plan)}
+            try:
+                self._recorder = self._new_recorder(run, first, meta)
+            except BaseException:
+                self._trainer.close()  # BLAS gets its threads back
+                raise
             self.traces.append(self._recorder.path)
             self._save_breakpoints()
-        p = spec.preset
-        self._trainer = Trainer(
-            run.X, run.y, run.hidden, p.alpha, run.X_test, run.y_test, self._workers
-        )
         self._clear()
         self._sizes, self._hidden = run.params.sizes, run.hidden
         self._watched = self._recorder.watch if self._recorder else default_watch(run)

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..core.activations import activation as find_activation
 from ..core.choices import ACTIVATION_NAMES, INIT_SCHEMES
+from ..core.epoch import Plan
 from ..core.network import Params, as_inputs, frozen, predict
 from ..core.presets import Preset
 from ..data import load_source
@@ -91,6 +92,7 @@ class Fork:
     changes: dict[str, tuple[object, object]]  # option → (parent's, fork's)
     meta: dict[str, object]  # what the fork's trace records of its parent
     watch: tuple[int, ...]  # the parent's watched examples, watched again
+    plan: Plan | None = None  # the parent's epoch plan (None: a trace from before plans)
 
 
 def fork_epoch(text: str) -> int:
@@ -322,7 +324,18 @@ def continue_run(
         "fork_changes": {name: list(pair) for name, pair in changes.items()},
     }
     watch = tuple(i for i in parent_meta.get("watch", []) if i < len(run.train))
-    return Fork(parent, K, run, changes, meta, watch)
+    return Fork(parent, K, run, changes, meta, watch, _parent_plan(parent, parent_meta))
+
+
+def _parent_plan(parent: Path, parent_meta: Mapping) -> Plan | None:
+    """The epoch plan the parent trained with, so the fork adds in its order, on any machine
+    (:mod:`.calibrate`); None for a parent that recorded none."""
+    if parent_meta.get("plan") is None:
+        return None
+    try:
+        return Plan.from_dict(parent_meta["plan"])
+    except ValueError as e:
+        raise NetvizError(f"{parent}: its recorded epoch plan is damaged ({e})") from None
 
 
 def rescaled(params: Params, factor: float) -> Params:

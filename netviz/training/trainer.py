@@ -1,18 +1,18 @@
 """Full-batch training on every core: the epoch loop that the CLI and the session drive.
 
-The math is :mod:`netviz.core`; this module only schedules it. Each epoch's examples are cut into
-one slice per worker thread and each thread sums its slice's gradients; numpy's matrix products
-release the GIL, so the threads run at once. BLAS is held to one thread meanwhile: the network's
-16-row products use two BLAS threads poorly, and two workers with one BLAS thread each are
-faster (measured in benchmarks/RESULTS.md); and with one BLAS thread and the same chunks, any
-number of workers gives the same bits.
+The math is :mod:`netviz.core`; this module only schedules it. The training set is cut once into
+chunks (:func:`~netviz.core.epoch.cut`, by the machine's :class:`~netviz.core.epoch.Plan`:
+:mod:`.calibrate`), and each worker thread takes a run of them, with a run of the test set's for
+the epoch's test accuracy, which so overlaps the gradient pass; numpy's matrix products release
+the GIL, so the threads run at once. BLAS is held to one thread meanwhile: the network's 16-row
+products use two BLAS threads poorly, and two workers with one BLAS thread each are faster; and
+with one BLAS thread and the same chunks, any number of workers gives the same bits.
 """
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -21,14 +21,17 @@ import numpy as np
 
 from ..core.activations import Activation
 from ..core.epoch import (
-    CHUNK,
     BatchGradients,
+    Chunk,
     Figures,
+    Plan,
+    chunk_figures,
     chunk_gradients,
-    count_correct,
+    cut,
     sum_gradients,
 )
-from ..core.network import Params, costs, forward, update
+from ..core.network import Params, update
+from .calibrate import choose
 
 Array = np.ndarray
 
@@ -63,21 +66,43 @@ class Trainer:
         X_test: Array | None = None,
         labels_test: Array | None = None,
         workers: int | None = None,
-        chunk: int = CHUNK,
+        plan: Plan | None = None,
         stats: bool = True,
+        sizes: Sequence[int] | None = None,
     ) -> None:
-        """``stats``: measure each hidden neuron's mean activation and saturation per epoch."""
+        """``stats``: measure each hidden neuron's mean activation and saturation per epoch.
+        ``plan`` and ``workers``: None for this machine's (:func:`.calibrate.choose`, which
+        measures them with a network of layer widths ``sizes``, default 784-16-16-10).
+        """
         self.X, self.labels, self.hidden, self.alpha = X, labels, hidden, alpha
-        self.X_test, self.labels_test, self.chunk, self.stats = X_test, labels_test, chunk, stats
-        self.workers = max(1, min(workers or os.cpu_count() or 1, 8))
-        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+        self.stats = stats
         # One BLAS thread with one worker too: a multi-threaded BLAS cuts a product's sums
         # differently (a 300-column chunk's ΣdW differs in its last bits with two OpenBLAS
         # threads), and a run must give the same bits with any --workers, or a fork would not
         # repeat its parent. For the trainer's whole life, not per epoch: a BLAS call between
         # epochs (a recorder's, say) would otherwise wake OpenBLAS's threads, which then spin
-        # against the workers.
+        # against the workers. Held before measuring the plan, which must be timed as it runs.
         self._blas_held = _ONE_BLAS_THREAD.hold()
+        self._pool = None
+        sizes = tuple(sizes or (X.shape[0], 16, 16, 10))
+        try:
+            self.choice = choose(X, labels, hidden, sizes, plan, workers, Trainer)
+        except BaseException:
+            self.close()
+            raise
+        self.plan, self.workers = self.choice.plan, self.choice.workers
+        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+        train = cut(X, labels, self.plan)
+        test = () if X_test is None or labels_test is None else cut(X_test, labels_test, self.plan)
+        self.m, self.m_test = labels.shape[0], 0 if labels_test is None else labels_test.shape[0]
+        self.has_test = X_test is not None and labels_test is not None
+        # Each worker's share: a run of training chunks and a run of test chunks, in order.
+        self._shares = [
+            (train[a:b], test[c:d])
+            for (a, b), (c, d) in zip(
+                _runs(len(train), self.workers), _runs(len(test), self.workers), strict=True
+            )
+        ]
 
     def close(self) -> None:
         """Stop the worker threads and give BLAS its threads back."""
@@ -100,47 +125,35 @@ class Trainer:
         The same bits whatever the number of workers: each chunk's sums are computed alike, and
         added in chunk order.
         """
-        parts = self._map(
-            lambda X, y: chunk_gradients(params, X, y, self.hidden, self.chunk, self.stats),
-            self.X,
-            self.labels,
-        )
-        return sum_gradients([chunk for part in parts for chunk in part])
-
-    def accuracy(self, params: Params, X: Array, labels: Array) -> float:
-        """Fraction of the columns of ``X`` classified right."""
-        if labels.shape[0] == 0:
-            return float("nan")
-        parts = self._map(
-            lambda Xs, ys: count_correct(params, Xs, ys, self.hidden, self.chunk), X, labels
-        )
-        return sum(parts) / labels.shape[0]
+        return self._pass(params, test=False)[0]
 
     def measure(self, params: Params, epoch: int) -> Figures:
         """Cost and accuracies at ``params``, the weights after ``epoch`` epochs: the figures
         an epoch starting from them would report (the same chunks, forward pass and order of
         additions), without its backward pass. A run's final figures, after its last update."""
-        parts = self._map(
-            lambda X, y: chunk_figures(params, X, y, self.hidden, self.chunk), self.X, self.labels
-        )
+        hidden = self.hidden
+
+        def figures(share):
+            train, test = share
+            return (
+                [chunk_figures(params, c, hidden) for c in train],
+                sum(chunk_figures(params, c, hidden)[1] for c in test),
+            )
+
+        parts = self._map(figures)
         cost_sum, correct = 0.0, 0
-        for chunk_cost, chunk_correct in (chunk for part in parts for chunk in part):
+        for chunk_cost, chunk_correct in (chunk for part, _ in parts for chunk in part):
             cost_sum += chunk_cost  # one chunk after another, as sum_gradients adds them
             correct += chunk_correct
-        m = self.labels.shape[0]
-        test = float("nan")
-        if self.X_test is not None and self.labels_test is not None:
-            test = self.accuracy(params, self.X_test, self.labels_test)
-        if m == 0:
+        test = self._test_accuracy(sum(right for _, right in parts))
+        if self.m == 0:
             return Figures(epoch, float("nan"), float("nan"), test)
-        return Figures(epoch, cost_sum / m, correct / m, test)
+        return Figures(epoch, cost_sum / self.m, correct / self.m, test)
 
     def epoch(self, params: Params, number: int) -> EpochResult:
-        """One full-batch gradient-descent step from ``params``: W ← W − α·ΣdW/m."""
-        grads = self.gradients(params)
-        test = float("nan")
-        if self.X_test is not None and self.labels_test is not None:
-            test = self.accuracy(params, self.X_test, self.labels_test)
+        """One full-batch gradient-descent step from ``params``: W ← W − α·ΣdW/m. The test
+        accuracy at ``params`` is measured in the same pass, on the same workers."""
+        grads, test = self._pass(params, test=True)
         new = update(params, grads.dW, grads.db, self.alpha, grads.m)
         return EpochResult(number, grads.cost, grads.accuracy, test, grads, new)
 
@@ -151,36 +164,41 @@ class Trainer:
             params = result.params
             yield result
 
-    def _map(self, fn, X: Array, labels: Array) -> list:
-        """``fn`` over consecutive column slices of (X, labels), one per worker, in order.
+    def _pass(self, params: Params, test: bool) -> tuple[BatchGradients, float]:
+        """The summed gradients at ``params`` and (when ``test``) the test accuracy at them."""
+        hidden, plan, stats = self.hidden, self.plan, self.stats
+
+        def work(share: tuple[tuple[Chunk, ...], tuple[Chunk, ...]]):
+            train, test_chunks = share
+            grads = [chunk_gradients(params, c, hidden, plan, stats) for c in train]
+            right = sum(chunk_figures(params, c, hidden)[1] for c in test_chunks) if test else 0
+            return grads, right
+
+        parts = self._map(work)
+        grads = sum_gradients([g for part, _ in parts for g in part])
+        accuracy = self._test_accuracy(sum(right for _, right in parts)) if test else float("nan")
+        return grads, accuracy
+
+    def _test_accuracy(self, right: int) -> float:
+        """The test set's accuracy from its count of right predictions (nan without one)."""
+        return right / self.m_test if self.has_test and self.m_test else float("nan")
+
+    def _map(self, fn) -> list:
+        """``fn`` of each worker's share, on the workers, in order.
 
         Overflow is not warned about: it shows as inf or nan in the results (a diverging run's
         cost), which the caller reports in words.
         """
-        m = labels.shape[0]
         fn = _quiet(fn)
-        if self._pool is None or m < 2 * self.workers:
-            return [fn(X, labels)]
-        # Cut at chunk boundaries, so every worker sums the very chunks one worker would.
-        chunks = -(-m // self.chunk)
-        bounds = np.minimum(m, self.chunk * np.linspace(0, chunks, self.workers + 1).astype(int))
-        slices = [(X[:, a:b], labels[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-        return list(self._pool.map(lambda s: fn(*s), slices))
+        if self._pool is None:
+            return [fn(share) for share in self._shares]
+        return list(self._pool.map(fn, self._shares))
 
 
-def chunk_figures(
-    params: Params, X: Array, labels: Array, hidden: Activation, chunk: int = CHUNK
-) -> list[tuple[float, int]]:
-    """(Σ cross-entropy, right predictions) of each run of ``chunk`` columns of ``X`` (784, m),
-    in order: what :func:`~netviz.core.epoch.chunk_gradients` measures, by the same forward
-    pass, without the backward one."""
-    L, parts = len(params.W), []
-    for start in range(0, X.shape[1], chunk):
-        Xc, yc = X[:, start : start + chunk], labels[start : start + chunk]
-        cache = forward(params, Xc, hidden)
-        correct = int(np.count_nonzero(cache[f"A{L}"].argmax(axis=0) == yc))
-        parts.append((float(costs(cache[f"Z{L}"], yc).sum()), correct))
-    return parts
+def _runs(n: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` consecutive (start, stop) runs that share ``range(n)`` as evenly as can be."""
+    bounds = np.linspace(0, n, parts + 1).round().astype(int)
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
 
 
 def _quiet(fn):

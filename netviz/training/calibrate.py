@@ -1,0 +1,193 @@
+"""The epoch's plan on this machine: measured once, at first use, and kept in the cache folder.
+
+Which chunk size, block order and dW1 layout (a :class:`~netviz.core.epoch.Plan`) and how many
+worker threads run an epoch fastest depends on the CPU, its caches and the BLAS kernels for it. On
+an AMD EPYC with OpenBLAS's Haswell kernels, a float32 W1·X ran at half the speed with X's block
+stored example by example as with it stored pixel by pixel, and (X·dZ1ᵀ)ᵀ ran at 0.7× the speed
+of dZ1·Xᵀ; on an Intel machine with the SkylakeX kernels the second was the other way round
+(benchmarks/RESULTS.md). So the candidates are timed on the first columns of the training set
+itself (how many of its pixels are lit matters), with the network's own layer widths, and the
+fastest is kept in ``$XDG_CACHE_HOME/netviz/calibration.json`` under a key naming the CPU, its
+cores, the BLAS with its kernel, numpy's version, the dtype and the widths; another machine,
+BLAS or network is measured again. ``netviz train -v`` says what was chosen and where from.
+
+A plan fixes the order in which BLAS adds, so a run's bits depend on it; a trace records its
+plan, and a fork trains with its parent's (:mod:`.fork`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+
+from ..core.activations import Activation
+from ..core.epoch import DEFAULT_PLAN, Plan
+from ..core.network import init_params
+from ..errors import NetvizError
+
+SAMPLE = 8192  # columns timed; a training set this small or smaller keeps DEFAULT_PLAN
+CHUNKS = (256, 512, 1024, 2048)
+ROUNDS = 3  # each candidate timed this many times, interleaved; its best time counts
+MAX_WORKERS = 8
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The plan and worker count a trainer uses, and in words where they come from."""
+
+    plan: Plan
+    workers: int
+    source: str
+
+
+def choose(
+    X: np.ndarray,
+    labels: np.ndarray,
+    hidden: Activation,
+    sizes: Sequence[int],
+    plan: Plan | None = None,
+    workers: int | None = None,
+    make: Callable | None = None,
+) -> Choice:
+    """The plan and workers to train ``X`` (784, m) with: those given, else this machine's
+    measured ones (from the cache, or measured now and cached), else the defaults for a
+    training set too small to be worth measuring. ``make``: the trainer class that measures,
+    ``make(X, labels, hidden, alpha, workers=, plan=)`` (given, so this module needs not import
+    the one that imports it)."""
+    cores = max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+    if plan is not None and workers is not None:
+        return Choice(plan, workers, "as given")
+    given = "plan given; " if plan is not None else "worker count given; " if workers else ""
+    if X.shape[1] <= SAMPLE:
+        m = X.shape[1]
+        source = f"{given}the defaults: {m:,} training examples are not worth measuring for"
+        return Choice(plan or DEFAULT_PLAN, workers or cores, source)
+    key, path = machine_key(X.dtype, sizes), cache_path()
+    found = _read_cache(path).get(key)
+    if found is not None:
+        source = f"measured on this machine {found['measured']}, cached in {path}"
+        measured = Choice(Plan.from_dict(found["plan"]), found["workers"], source)
+    else:
+        measured = measure(X, labels, hidden, sizes, cores, make)
+        try:
+            _write_cache(path, key, measured)
+            source = f"{measured.source}, cached in {path}"
+        except (OSError, NetvizError) as e:
+            source = f"{measured.source}; not cached: {e}"
+        measured = Choice(measured.plan, measured.workers, source)
+    return Choice(plan or measured.plan, workers or measured.workers, given + measured.source)
+
+
+def measure(
+    X: np.ndarray,
+    labels: np.ndarray,
+    hidden: Activation,
+    sizes: Sequence[int],
+    cores: int,
+    make: Callable,
+) -> Choice:
+    """Time every candidate plan on the first :data:`SAMPLE` columns of ``X`` with ``cores``
+    workers, then the best plan with fewer workers; the fastest of each (about a second)."""
+    Xs, ys = X[:, :SAMPLE], labels[:SAMPLE]
+    params = init_params(sizes, np.random.default_rng(0), "xavier", X.dtype)
+    plans = [Plan(c, p, t) for c, p, t in product(CHUNKS, (False, True), (False, True))]
+    times = _best_times(make, Xs, ys, hidden, params, [(p, cores) for p in plans])
+    plan = min(plans, key=lambda p: times[p, cores])
+    counts = sorted({w for w in (1, 2, 4, cores) if w <= cores})
+    fewer = [(plan, w) for w in counts if w != cores]
+    times.update(_best_times(make, Xs, ys, hidden, params, fewer))
+    workers = min(counts, key=lambda w: times[plan, w])
+    took = f"{1000 * times[plan, workers]:.1f} ms for {X[:, :SAMPLE].shape[1]:,} examples"
+    return Choice(plan, workers, f"measured on this machine now ({took})")
+
+
+def _best_times(make, X, labels, hidden, params, candidates) -> dict:
+    """{(plan, workers): the best of :data:`ROUNDS` timed gradient passes over ``X``}."""
+    trainers = {c: make(X, labels, hidden, 0.0, workers=c[1], plan=c[0]) for c in candidates}
+    try:
+        best = dict.fromkeys(candidates, float("inf"))
+        for _ in range(ROUNDS + 1):  # the first round warms caches and thread pools: not kept
+            for c, trainer in trainers.items():
+                start = time.perf_counter()
+                trainer.gradients(params)
+                best[c] = min(best[c], time.perf_counter() - start)
+        return best
+    finally:
+        for trainer in trainers.values():
+            trainer.close()
+
+
+def machine_key(dtype: np.dtype, sizes: Sequence[int]) -> str:
+    """What a measurement holds for: CPU, cores, BLAS and its kernel, numpy, dtype, widths."""
+    from threadpoolctl import threadpool_info
+
+    blas = [
+        f"{i.get('internal_api')} {i.get('version')} {i.get('architecture') or ''}".strip()
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    ]
+    return " | ".join(
+        (
+            cpu_name(),
+            f"{os.cpu_count()} cores",
+            ", ".join(blas) or "no BLAS found",
+            f"numpy {np.__version__}",
+            str(np.dtype(dtype)),
+            "-".join(map(str, sizes)),
+        )
+    )
+
+
+def cpu_name() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), else what the platform module says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "an unknown CPU"
+
+
+def cache_path() -> Path:
+    from ..files import cache_home
+
+    return cache_home() / "calibration.json"
+
+
+def _read_cache(path: Path) -> dict:
+    """The cached measurements by key; {} when there are none or the file is not ours."""
+    try:
+        data = json.loads(path.read_text())
+        entries = data["entries"] if data.get("version") == CACHE_VERSION else {}
+        for entry in entries.values():  # a damaged entry measures again, as a missing one
+            Plan.from_dict(entry["plan"]), str(entry["measured"])
+            if type(entry["workers"]) is not int or not 1 <= entry["workers"] <= MAX_WORKERS:
+                raise ValueError(f"workers: {entry['workers']!r}")
+        return entries
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _write_cache(path: Path, key: str, choice: Choice) -> None:
+    from ..files import atomic_writer
+
+    entries = _read_cache(path)
+    entries[key] = {
+        "plan": asdict(choice.plan),
+        "workers": choice.workers,
+        "measured": datetime.date.today().isoformat(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_writer(path, "w") as f:
+        json.dump({"version": CACHE_VERSION, "entries": entries}, f, indent=1)
