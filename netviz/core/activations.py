@@ -36,20 +36,30 @@ def sigmoid(Z: Array, shift: float = 0.0) -> Array:
     except KeyError:
         raise TypeError(f"sigmoid computes float64 or float32, not {Z.dtype}") from None
     t = np.subtract(shift, Z, out=np.empty_like(Z))  # −(Z − shift), as the walkthrough's −Z + 1e−5
+    if t.size == 0:
+        return t
+    if t.max() <= cut:  # nothing below −cut (the usual case past layer 1): the plain 1/(1 + e^t)
+        if t.min() < -cut:
+            np.maximum(t, -cut, out=t)  # σ is 1 either way
+        return _reciprocal_of_one_plus_exp(t)
     t_flat = t.ravel(order="K")  # a view
-    near, tail = t_flat <= cut, None  # False below −cut and for NaN (which stays NaN)
-    if np.count_nonzero(near) == near.size:
-        near = 1.0  # nothing below −cut: the plain 1/(1 + e^t)
-    else:
-        tail = np.flatnonzero(near < (t_flat < zero_from))  # −zero_from < Z − shift < −cut
-        t_tail = t_flat[tail]  # before the clip
-    np.clip(t, -cut, cut, out=t)
+    far = np.flatnonzero(t_flat > cut)  # Z − shift < −cut (NaN is not, and stays NaN)
+    t_far = t_flat[far]  # before the clip
+    in_tail = t_far < zero_from  # −zero_from < Z − shift < −cut
+    np.minimum(t, cut, out=t)  # (np.clip does the same with more overhead per call)
+    np.maximum(t, -cut, out=t)
+    A_flat = _reciprocal_of_one_plus_exp(t).ravel(order="K")
+    A_flat[far] = 0.0
+    if np.count_nonzero(in_tail):
+        A_flat[far[in_tail]] = _left_tail(t_far[in_tail])
+    return t
+
+
+def _reciprocal_of_one_plus_exp(t: Array) -> Array:
+    """1/(1 + e^t), in place in ``t``, which it returns."""
     np.exp(t, out=t)
     t += 1.0
-    A_flat = np.divide(near, t_flat, out=t_flat)  # 1/(1 + e^t) where near, else 0
-    if tail is not None and tail.size:
-        A_flat[tail] = _left_tail(t_tail)
-    return t
+    return np.divide(1.0, t, out=t)
 
 
 # (cut, zero_from) per dtype. exp keeps its fast path on [−cut, cut] (in float64 numpy's

@@ -25,6 +25,7 @@ from ..core.epoch import (
     Chunk,
     Figures,
     Plan,
+    chunk_correct,
     chunk_figures,
     chunk_gradients,
     cut,
@@ -137,14 +138,14 @@ class Trainer:
             train, test = share
             return (
                 [chunk_figures(params, c, hidden) for c in train],
-                sum(chunk_figures(params, c, hidden)[1] for c in test),
+                sum(chunk_correct(params, c, hidden) for c in test),
             )
 
         parts = self._map(figures)
         cost_sum, correct = 0.0, 0
-        for chunk_cost, chunk_correct in (chunk for part, _ in parts for chunk in part):
+        for chunk_cost, right in (chunk for part, _ in parts for chunk in part):
             cost_sum += chunk_cost  # one chunk after another, as sum_gradients adds them
-            correct += chunk_correct
+            correct += right
         test = self._test_accuracy(sum(right for _, right in parts))
         if self.m == 0:
             return Figures(epoch, float("nan"), float("nan"), test)
@@ -171,7 +172,7 @@ class Trainer:
         def work(share: tuple[tuple[Chunk, ...], tuple[Chunk, ...]]):
             train, test_chunks = share
             grads = [chunk_gradients(params, c, hidden, plan, stats) for c in train]
-            right = sum(chunk_figures(params, c, hidden)[1] for c in test_chunks) if test else 0
+            right = sum(chunk_correct(params, c, hidden) for c in test_chunks) if test else 0
             return grads, right
 
         parts = self._map(work)
