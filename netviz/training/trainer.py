@@ -11,6 +11,7 @@ with one BLAS thread and the same chunks, any number of workers gives the same b
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -93,17 +94,10 @@ class Trainer:
             raise
         self.plan, self.workers = self.choice.plan, self.choice.workers
         self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
-        train = cut(X, labels, self.plan)
-        test = () if X_test is None or labels_test is None else cut(X_test, labels_test, self.plan)
-        self.m, self.m_test = labels.shape[0], 0 if labels_test is None else labels_test.shape[0]
+        self._train = cut(X, labels, self.plan)
         self.has_test = X_test is not None and labels_test is not None
-        # Each worker's share: a run of training chunks and a run of test chunks, in order.
-        self._shares = [
-            (train[a:b], test[c:d])
-            for (a, b), (c, d) in zip(
-                _runs(len(train), self.workers), _runs(len(test), self.workers), strict=True
-            )
-        ]
+        self._test = cut(X_test, labels_test, self.plan) if self.has_test else ()
+        self.m, self.m_test = labels.shape[0], 0 if labels_test is None else labels_test.shape[0]
 
     def close(self) -> None:
         """Stop the worker threads and give BLAS its threads back."""
@@ -133,20 +127,13 @@ class Trainer:
         an epoch starting from them would report (the same chunks, forward pass and order of
         additions), without its backward pass. A run's final figures, after its last update."""
         hidden = self.hidden
-
-        def figures(share):
-            train, test = share
-            return (
-                [chunk_figures(params, c, hidden) for c in train],
-                sum(chunk_correct(params, c, hidden) for c in test),
-            )
-
-        parts = self._map(figures)
+        tasks = [(chunk_figures, c) for c in self._train] + [(chunk_correct, c) for c in self._test]
+        done = self._each(tasks, lambda task: task[0](params, task[1], hidden))
         cost_sum, correct = 0.0, 0
-        for chunk_cost, right in (chunk for part, _ in parts for chunk in part):
+        for chunk_cost, right in done[: len(self._train)]:
             cost_sum += chunk_cost  # one chunk after another, as sum_gradients adds them
             correct += right
-        test = self._test_accuracy(sum(right for _, right in parts))
+        test = self._test_accuracy(sum(done[len(self._train) :]))
         if self.m == 0:
             return Figures(epoch, float("nan"), float("nan"), test)
         return Figures(epoch, cost_sum / self.m, correct / self.m, test)
@@ -166,50 +153,53 @@ class Trainer:
             yield result
 
     def _pass(self, params: Params, test: bool) -> tuple[BatchGradients, float]:
-        """The summed gradients at ``params`` and (when ``test``) the test accuracy at them."""
+        """The summed gradients at ``params`` and (when ``test``) the test accuracy at them:
+        the training chunks' gradients, then the test chunks' right guesses, in one run of the
+        workers, so the test pass fills the time a worker would otherwise wait for the other."""
         hidden, plan, stats = self.hidden, self.plan, self.stats
 
-        def work(share: tuple[tuple[Chunk, ...], tuple[Chunk, ...]]):
-            train, test_chunks = share
-            grads = [chunk_gradients(params, c, hidden, plan, stats) for c in train]
-            right = sum(chunk_correct(params, c, hidden) for c in test_chunks) if test else 0
-            return grads, right
+        def gradients(chunk: Chunk) -> BatchGradients:
+            return chunk_gradients(params, chunk, hidden, plan, stats)
 
-        parts = self._map(work)
-        grads = sum_gradients([g for part, _ in parts for g in part])
-        accuracy = self._test_accuracy(sum(right for _, right in parts)) if test else float("nan")
-        return grads, accuracy
+        def right(chunk: Chunk) -> int:
+            return chunk_correct(params, chunk, hidden)
+
+        tasks = [(gradients, c) for c in self._train]
+        tasks += [(right, c) for c in self._test] if test else []
+        done = self._each(tasks, lambda task: task[0](task[1]))
+        n = len(self._train)
+        accuracy = self._test_accuracy(sum(done[n:])) if test else float("nan")
+        return sum_gradients(done[:n]), accuracy
 
     def _test_accuracy(self, right: int) -> float:
         """The test set's accuracy from its count of right predictions (nan without one)."""
         return right / self.m_test if self.has_test and self.m_test else float("nan")
 
-    def _map(self, fn) -> list:
-        """``fn`` of each worker's share, on the workers, in order.
+    def _each(self, tasks: Sequence, fn) -> list:
+        """``[fn(task) for task in tasks]``, computed on the workers: each takes the next task
+        when it has finished one, so a worker that is held up (waiting for the GIL, or for a CPU
+        another process has) takes fewer. The results come back in the tasks' order, whoever
+        computed them, so they are added in the same order with any number of workers.
 
         Overflow is not warned about: it shows as inf or nan in the results (a diverging run's
         cost), which the caller reports in words.
         """
-        fn = _quiet(fn)
+        results: list = [None] * len(tasks)
+        taken = itertools.count()  # next() on it is atomic: two workers never take one task
+
+        def worker() -> None:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for i in iter(taken.__next__, -1):
+                    if i >= len(tasks):
+                        return
+                    results[i] = fn(tasks[i])
+
         if self._pool is None:
-            return [fn(share) for share in self._shares]
-        return list(self._pool.map(fn, self._shares))
-
-
-def _runs(n: int, parts: int) -> list[tuple[int, int]]:
-    """``parts`` consecutive (start, stop) runs that share ``range(n)`` as evenly as can be."""
-    bounds = np.linspace(0, n, parts + 1).round().astype(int)
-    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
-
-
-def _quiet(fn):
-    """``fn`` run with numpy's overflow warnings off, in whichever thread runs it."""
-
-    def run(*args):
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return fn(*args)
-
-    return run
+            worker()
+        else:
+            for running in [self._pool.submit(worker) for _ in range(self.workers)]:
+                running.result()  # a worker's exception is raised here
+        return results
 
 
 class _BlasHold:
