@@ -133,11 +133,14 @@ def test_every_layout_gives_the_sums_of_the_single_example_loop(batch, plan):
 
 def test_a_chunk_keeps_exactly_the_pixels_lit_in_one_of_its_columns(batch):
     p, X, labels = batch
-    for chunk in cut(X, labels, Plan(50)):
-        columns = X[:, chunk.start : chunk.start + chunk.m]
+    chunks = cut(X, labels, Plan(50))
+    assert sorted(i for c in chunks for i in c.examples) == list(range(X.shape[1]))  # each once
+    for chunk in chunks:
+        columns = X[:, chunk.examples]
         want = [i for i in range(784) if any(columns[i, j] != 0 for j in range(chunk.m))]
         assert chunk.lit.tolist() == want
         np.testing.assert_array_equal(chunk.X, columns[want])
+        np.testing.assert_array_equal(chunk.labels, labels[chunk.examples])
         assert 0 < len(want) < 784  # the sample's borders are dark
 
 
@@ -156,7 +159,7 @@ def test_a_chunk_pass_is_the_lessons_forward_and_backward_on_its_columns(batch, 
     lesson's equations one array at a time."""
     p, X, labels = batch
     chunk = cut(X, labels, plan)[1]
-    columns, y = X[:, chunk.start : chunk.start + chunk.m], chunk.labels
+    columns, y = X[:, chunk.examples], chunk.labels
     cache = forward(p, columns, SEED_SIGMOID)
     ours = chunk_forward(p, chunk, SEED_SIGMOID)
     for name in ("Z1", "A1", "Z2", "A2", "Z3", "A3"):
@@ -202,3 +205,12 @@ def test_the_epochs_test_accuracy_is_that_of_predict_on_the_test_set(sample, wor
         result.train_accuracy,
         result.test_accuracy,
     )
+
+
+def test_chunks_take_the_examples_grouped_by_label_then_where_their_ink_begins_and_ends(batch):
+    p, X, labels = batch
+    examples = [int(i) for c in cut(X, labels, Plan(30)) for i in c.examples]
+    lit = [np.flatnonzero(X[:, i]) for i in examples]
+    keys = [(int(labels[i]), int(ink[0]), int(ink[-1])) for i, ink in zip(examples, lit)]
+    assert keys == sorted(keys)
+    assert len(set(keys)) > 30  # not a trivial order

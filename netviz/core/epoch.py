@@ -6,10 +6,11 @@ gradient sums are added one chunk after another, in order. The sum is the same a
 (784, m) batch, up to floating-point rounding.
 
 Each chunk keeps only its *lit* pixels: the rows of X that are not 0 in every one of its columns
-(about 580 of 784 in 512 MNIST digits: the borders are black). A pixel left out adds W1[j, i]·0 = 0
-to every Z1[j] and dZ1[j]·0 = 0 to ΣdW1[j, i], so the sums keep their value, with about a quarter
-fewer terms in the epoch's two large products. How the chunks are cut and laid out is a
-:class:`Plan`; the fastest one differs between CPUs (``netviz.training.calibrate`` measures it).
+(about 440 of 784 in 512 MNIST digits grouped by label and extent: the borders are black). A
+pixel left out adds W1[j, i]·0 = 0 to every Z1[j] and dZ1[j]·0 = 0 to ΣdW1[j, i], so the sums
+keep their value, with 44 % fewer terms in the epoch's two large products. How the chunks are
+cut and laid out is a :class:`Plan`; the fastest one differs between CPUs
+(``netviz.training.calibrate`` measures it).
 """
 
 from __future__ import annotations
@@ -67,13 +68,13 @@ DEFAULT_PLAN = Plan()
 
 @dataclass(frozen=True, eq=False)
 class Chunk:
-    """A run of columns of X, ready for the epoch: X[lit, start:start+c] as one block.
+    """Some columns of X, ready for the epoch: X[lit][:, examples] as one block.
 
-    ``lit`` (k,): the pixels not 0 in every column of the run, in order; ``X`` (k, c), in the
-    plan's memory order; ``labels`` (c,) the digits.
+    ``examples`` (c,): which columns of X, in order; ``lit`` (k,): the pixels not 0 in every one
+    of them, in order; ``X`` (k, c), in the plan's memory order; ``labels`` (c,) their digits.
     """
 
-    start: int
+    examples: Array
     lit: Array
     X: Array
     labels: Array
@@ -84,17 +85,26 @@ class Chunk:
 
 
 def cut(X: Array, labels: Array, plan: Plan = DEFAULT_PLAN) -> tuple[Chunk, ...]:
-    """The columns of ``X`` (784, m) cut into :class:`Chunk` s of ``plan.chunk``, in order.
+    """The columns of ``X`` (784, m) cut into :class:`Chunk` s of ``plan.chunk`` examples.
 
-    The blocks are copies: together the lit part of X, about three quarters of it for MNIST.
+    The examples are taken grouped: by label, then by where their ink begins and ends in the
+    pixel order (top row first), so that the digits of a chunk share their dark borders: 437
+    pixels lit in a chunk of 512 MNIST digits instead of 578 in the data's order. The full-batch
+    sums do not depend on the order of the examples (up to rounding); this order depends on the
+    data only, so a plan cuts a data set alike on any machine. The blocks are copies: together
+    the lit part of X, about 55 % of it for MNIST.
     """
+    ink = X != 0
+    first, last = ink.argmax(axis=0), X.shape[0] - 1 - ink[::-1].argmax(axis=0)
+    order = np.lexsort((last, first, labels))
     chunks = []
     for start in range(0, X.shape[1], plan.chunk):
-        Xc = X[:, start : start + plan.chunk]
+        examples = order[start : start + plan.chunk]
+        Xc = X[:, examples]
         lit = np.flatnonzero(Xc.any(axis=1))
         block = Xc[lit]
         block = np.ascontiguousarray(block) if plan.by_pixel else np.asfortranarray(block)
-        chunks.append(Chunk(start, frozen(lit), frozen(block), labels[start : start + plan.chunk]))
+        chunks.append(Chunk(frozen(examples), frozen(lit), frozen(block), labels[examples]))
     return tuple(chunks)
 
 
