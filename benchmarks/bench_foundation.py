@@ -256,11 +256,12 @@ def write_results(rows, args) -> None:
     from results_file import cpu_name, table, write_section
     from threadpoolctl import threadpool_info
 
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
     kernels = ", ".join(
         f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')} kernels)"
-        for i in threadpool_info()
-        if i.get("user_api") == "blas"
+        for i in blas
     )
+    arch = " ".join(str(i.get("architecture")) for i in blas)
     kind = (
         "Intel"
         if "intel" in cpu_name().lower()
@@ -269,7 +270,8 @@ def write_results(rows, args) -> None:
         else "other"
     )
     lines = [
-        f"## Foundation on {kind}: the epoch, the floor, start-up (bench_foundation.py)",
+        f"## Foundation on {kind}, {arch} kernels: the epoch, the floor, start-up "
+        "(bench_foundation.py)",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {cpu_name()} ({platform.machine()}, "
         f"{os.cpu_count()} cores), Python {platform.python_version()}, numpy "
@@ -281,7 +283,7 @@ def write_results(rows, args) -> None:
         "How to read these figures: below, after the generated sections.",
     ]
     if not args.quick:
-        write_section(f"bench_foundation {kind}", "\n".join(lines))
+        write_section(f"bench_foundation {kind} {arch}", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -281,3 +281,14 @@ def test_saturated_is_where_the_label_says(act):
         want = slope < threshold
     np.testing.assert_array_equal(act.saturated(act.forward(Z)), want)
     assert 0 < want.mean() < 1
+
+
+@pytest.mark.parametrize("act", [SIGMOID, SEED_SIGMOID, TANH, RELU], ids=lambda a: a.name)
+def test_a_slope_is_a_new_array_that_the_epoch_may_scale_in_place(act):
+    """netviz.core.epoch multiplies the slope by dA in place: it must not be A itself."""
+    A = act.forward(np.linspace(-3, 3, 12).reshape(3, 4))
+    before = A.copy()
+    slope = act.slope(A)
+    assert not np.shares_memory(slope, A)
+    slope *= 2.0
+    np.testing.assert_array_equal(A, before)

@@ -230,7 +230,8 @@ def chunk_gradients(
     dZL = ŷ − y            (10, c): ŷ with 1 taken from each column's label entry
     dWl = dZl·A(l−1)ᵀ      dbl = Σ_i dZl      dA(l−1) = Wlᵀ·dZl
     dZl = f′(Zl)⊙dAl       (the slope written in Al, from ``hidden``)
-    ``stats=False`` skips the activation statistics (~7 % of an epoch) when nobody records them.
+    ``stats=False`` skips the activation statistics (a few % of an epoch) when nobody records
+    them.
     """
     L, m = len(params.W), chunk.m
     cache = chunk_forward(params, chunk, hidden)
@@ -250,7 +251,8 @@ def chunk_gradients(
             if stats:  # the hidden layer's statistics, from the slope backprop needs anyway
                 A_sum.append(A.sum(axis=1))
                 saturated.append(np.count_nonzero(hidden.flat(slope), axis=1))
-            slope *= params.W[l - 1].T @ dZ  # dZ(l−1) = f′⊙dA(l−1), dA(l−1) = Wlᵀ·dZl
+            # dZ(l−1) = f′⊙dA(l−1), dA(l−1) = Wlᵀ·dZl; in place: every slope is a new array
+            slope *= params.W[l - 1].T @ dZ
             dZ = slope
     return BatchGradients(
         m,
