@@ -20,10 +20,10 @@ SIZES = (784, 16, 16, 10)
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
-    """A cache folder of the test's own, and measurements kept short (two chunk sizes, one
-    timed round): the calibration file's path."""
+    """A cache folder of the test's own, and measurements kept short (two sizes, one timed
+    round): the calibration file's path."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(calibrate, "CHUNKS", (256, 1024))
+    monkeypatch.setattr(calibrate, "SIZES", ((512, 512), (2048, 1024)))
     monkeypatch.setattr(calibrate, "ROUNDS", 1)
     return tmp_path / "cache" / "netviz" / "calibration.json"
 
@@ -60,7 +60,7 @@ def test_a_large_set_is_measured_once_then_read_from_the_cache(big, cache, monke
     key = calibrate.machine_key(np.float64, SIZES)
     assert list(entries) == [key]
     assert entries[key]["plan"] == asdict(first.plan) and entries[key]["workers"] == first.workers
-    assert first.plan.chunk in calibrate.CHUNKS
+    assert (first.plan.chunk, first.plan.part) in calibrate.SIZES
     with Trainer(*big, SIGMOID, 0.5, sizes=SIZES) as second:
         assert len(calls) == 1  # not measured again
         assert (second.plan, second.workers) == (first.plan, first.workers)
@@ -91,8 +91,9 @@ def test_another_dtype_or_network_is_measured_again(big, cache, monkeypatch, oth
         '{"version": 1, "entries": []}',
         '{"version": 1, "entries": {"KEY": {"plan": {"chunk": 0}, "workers": 2, '
         '"measured": "2026-12-01"}}}',
-        '{"version": 1, "entries": {"KEY": {"plan": {"chunk": 512, "by_pixel": false, '
-        '"dW1_as_product_of_transposes": false}, "workers": 0, "measured": "2026-12-01"}}}',
+        '{"version": 1, "entries": {"KEY": {"plan": {"chunk": 512, "part": 512, '
+        '"by_pixel": false, "dW1_as_product_of_transposes": false}, "workers": 0, '
+        '"measured": "2026-12-01"}}}',
     ],
     ids=["not-json", "another-version", "entries-not-a-table", "a-damaged-plan", "no-workers"],
 )
@@ -111,7 +112,7 @@ def test_a_cache_that_cannot_be_written_still_trains_and_says_why(big, tmp_path,
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # its netviz folder cannot be made
-    monkeypatch.setattr(calibrate, "CHUNKS", (512,))
+    monkeypatch.setattr(calibrate, "SIZES", ((512, 512),))
     monkeypatch.setattr(calibrate, "ROUNDS", 1)
     with Trainer(*big, SIGMOID, 0.5, sizes=SIZES) as trainer:
         assert "not cached" in trainer.choice.source
@@ -126,20 +127,20 @@ def trainer_params():
 
 def test_the_fastest_candidate_is_chosen(big, monkeypatch):
     """The choice, with the timings made up: the least time wins, plan first, then workers."""
-    slow = {Plan(1024, True, False): 1.0, Plan(256, False, True): 0.5}
+    slow = {Plan(2048, 1024, True, False): 1.0, Plan(512, 512, False, True): 0.5}
 
     def timed(make, X, labels, hidden, params, candidates):
         return {(p, w): slow.get(p, 2.0) + (0.1 if w == 1 else 0.3) for p, w in candidates}
 
     monkeypatch.setattr(calibrate, "_best_times", timed)
-    monkeypatch.setattr(calibrate, "CHUNKS", (256, 1024))
+    monkeypatch.setattr(calibrate, "SIZES", ((512, 512), (2048, 1024)))
     choice = calibrate.measure(*big, SIGMOID, SIZES, 2, Trainer)
-    assert (choice.plan, choice.workers) == (Plan(256, False, True), 1)
+    assert (choice.plan, choice.workers) == (Plan(512, 512, False, True), 1)
 
 
 def test_a_plan_and_workers_given_are_used_as_given(big, cache, monkeypatch):
     calls = count_measures(monkeypatch)
-    plan = Plan(300, True, True)
+    plan = Plan(300, 100, True, True)
     with Trainer(*big, SIGMOID, 0.5, workers=3, plan=plan) as trainer:
         assert (trainer.plan, trainer.workers, trainer.choice.source) == (plan, 3, "as given")
     assert not calls and not cache.exists()
@@ -151,11 +152,20 @@ def test_a_plan_and_workers_given_are_used_as_given(big, cache, monkeypatch):
         None,
         [512, False, False],
         {"chunk": 512},
-        {"chunk": 0, "by_pixel": False, "dW1_as_product_of_transposes": False},
-        {"chunk": 512.0, "by_pixel": False, "dW1_as_product_of_transposes": False},
-        {"chunk": 512, "by_pixel": "no", "dW1_as_product_of_transposes": False},
+        {"chunk": 0, "part": 1, "by_pixel": False, "dW1_as_product_of_transposes": False},
+        {"chunk": 512.0, "part": 1, "by_pixel": False, "dW1_as_product_of_transposes": False},
+        {"chunk": 512, "part": 1, "by_pixel": "no", "dW1_as_product_of_transposes": False},
+        {"chunk": 512, "part": -3, "by_pixel": False, "dW1_as_product_of_transposes": False},
     ],
-    ids=["none", "a-list", "a-field-missing", "chunk-0", "chunk-a-float", "flag-a-string"],
+    ids=[
+        "none",
+        "a-list",
+        "a-field-missing",
+        "chunk-0",
+        "chunk-a-float",
+        "flag-a-string",
+        "part<0",
+    ],
 )
 def test_a_recorded_plan_that_is_not_one_is_refused(recorded):
     with pytest.raises(ValueError):
@@ -163,7 +173,7 @@ def test_a_recorded_plan_that_is_not_one_is_refused(recorded):
 
 
 def test_a_recorded_plan_reads_back_as_written():
-    plan = Plan(1024, True, False)
+    plan = Plan(1024, 256, True, False)
     assert Plan.from_dict(asdict(plan)) == plan
 
 

@@ -115,7 +115,7 @@ def test_activation_statistics_are_those_of_the_batch(batch):
 # --- plans: how the chunks are cut and laid out changes no sum ----------------------------------
 
 LAYOUTS = [
-    Plan(64, by_pixel, transposed) for by_pixel in (False, True) for transposed in (False, True)
+    Plan(64, 24, by_pixel, transposed) for by_pixel in (False, True) for transposed in (False, True)
 ]
 LAYOUT_IDS = ["by-example", "by-example-transposed", "by-pixel", "by-pixel-transposed"]
 
@@ -133,15 +133,21 @@ def test_every_layout_gives_the_sums_of_the_single_example_loop(batch, plan):
 
 def test_a_chunk_keeps_exactly_the_pixels_lit_in_one_of_its_columns(batch):
     p, X, labels = batch
-    chunks = cut(X, labels, Plan(50))
+    chunks = cut(X, labels, Plan(50, 20))
     assert sorted(i for c in chunks for i in c.examples) == list(range(X.shape[1]))  # each once
     for chunk in chunks:
-        columns = X[:, chunk.examples]
-        want = [i for i in range(784) if any(columns[i, j] != 0 for j in range(chunk.m))]
-        assert chunk.lit.tolist() == want
-        np.testing.assert_array_equal(chunk.X, columns[want])
         np.testing.assert_array_equal(chunk.labels, labels[chunk.examples])
-        assert 0 < len(want) < 784  # the sample's borders are dark
+        assert [(p.start, p.stop) for p in chunk.parts] == [
+            (a, min(a + 20, chunk.m)) for a in range(0, chunk.m, 20)
+        ]
+        for part in chunk.parts:
+            columns = X[:, chunk.examples[part.start : part.stop]]
+            want = [
+                i for i in range(784) if any(columns[i, j] != 0 for j in range(columns.shape[1]))
+            ]
+            assert part.lit.tolist() == want
+            np.testing.assert_array_equal(part.X, columns[want])
+            assert 0 < len(want) < 784  # the sample's borders are dark
 
 
 def test_a_pixel_dark_in_every_example_gets_no_gradient_and_its_weights_stay(batch):
@@ -223,6 +229,6 @@ def test_chunks_take_the_examples_by_where_their_ink_lies(batch):
 
 def test_a_chunk_of_ink_ordered_digits_has_fewer_lit_pixels_than_one_in_the_datas_order(batch):
     p, X, labels = batch
-    grouped = np.mean([c.lit.size for c in cut(X, labels, Plan(50))])
+    grouped = np.mean([c.parts[0].lit.size for c in cut(X, labels, Plan(50))])
     as_given = np.mean([X[:, s : s + 50].any(axis=1).sum() for s in range(0, X.shape[1], 50)])
     assert grouped < 0.9 * as_given

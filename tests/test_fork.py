@@ -76,7 +76,7 @@ def test_an_unchanged_fork_repeats_the_parents_next_epochs_bit_for_bit(parent, t
 def test_a_fork_adds_in_the_order_of_the_plan_its_parent_recorded(tmp_path, monkeypatch):
     """A parent trained with another plan than this machine would choose (another machine's):
     the fork takes the parent's from its trace, and repeats it bit for bit."""
-    theirs = Plan(70, True, True)
+    theirs = Plan(70, 30, True, True)
     monkeypatch.setattr(calibrate, "DEFAULT_PLAN", theirs)
     path = tmp_path / "parent.nvtrace"
     assert train(spec(), workers=1, trace=str(path), record=EVERY_EPOCH) == 0

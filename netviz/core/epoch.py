@@ -33,52 +33,76 @@ class Plan:
     the order BLAS adds their terms in, so one plan gives the same bits every time (and with any
     number of worker threads), and two plans may differ in the last bits.
 
-    ``chunk``: columns of X per chunk. ``by_pixel``: a chunk's block of X is stored pixel by
-    pixel (C order: one pixel's values over the chunk's examples side by side) instead of example
-    by example, as X itself is. ``dW1_as_product_of_transposes``: dW1 = dZ1·Xᵀ is computed as
-    (X·dZ1ᵀ)ᵀ, the same sum of products in the other layout. Which of these BLAS runs fastest
-    depends on the CPU and its BLAS kernels: twice as fast, or half (benchmarks/RESULTS.md).
+    ``chunk``: examples per chunk, the unit of work of a worker thread: its sigmoids, softmax
+    and small layers run on all of them at once. ``part``: examples per layer-1 product within a
+    chunk, so that a part's pixels stay in the CPU cache between ``W1·X`` and ``dZ1·Xᵀ``.
+    ``by_pixel``: a part's block of X is stored pixel by pixel (C order: one pixel's values over
+    the examples side by side) instead of example by example, as X itself is.
+    ``dW1_as_product_of_transposes``: dW1 = dZ1·Xᵀ is computed as (X·dZ1ᵀ)ᵀ, the same sum of
+    products in the other layout. Which of these runs fastest depends on the CPU, its caches and
+    its BLAS kernels: twice as fast, or half (benchmarks/RESULTS.md).
     """
 
     chunk: int = 512
+    part: int = 512
     by_pixel: bool = False
     dW1_as_product_of_transposes: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("chunk", "part"):
+            size = getattr(self, name)
+            if type(size) is not int or not 1 <= size <= 1 << 20:
+                raise ValueError(
+                    f"an epoch plan's {name} must be 1 to {1 << 20} examples: {size!r}"
+                )
+        flags = (self.by_pixel, self.dW1_as_product_of_transposes)
+        if not all(isinstance(f, bool) for f in flags):
+            raise ValueError(f"an epoch plan's layout flags must be true or false: {flags!r}")
 
     @classmethod
     def from_dict(cls, d: object) -> Plan:
         """The plan as a trace records it (``dataclasses.asdict``); ValueError for another."""
-        fields = ("chunk", "by_pixel", "dW1_as_product_of_transposes")
+        fields = ("chunk", "part", "by_pixel", "dW1_as_product_of_transposes")
         if not (isinstance(d, dict) and set(d) == set(fields)):
             raise ValueError(f"not an epoch plan: {d!r}"[:200])
-        chunk, flags = d["chunk"], [d[f] for f in fields[1:]]
-        if type(chunk) is not int or not 1 <= chunk <= 1 << 20:
-            raise ValueError(f"an epoch plan's chunk must be 1 to {1 << 20} columns: {chunk!r}")
-        if not all(isinstance(f, bool) for f in flags):
-            raise ValueError(f"an epoch plan's layout flags must be true or false: {flags!r}")
-        return cls(chunk, *flags)
+        return cls(*(d[f] for f in fields))
 
     def describe(self) -> str:
         """The plan in words, as ``netviz train -v`` says it."""
         order = "pixel by pixel" if self.by_pixel else "example by example"
         dW1 = "(X·dZ1ᵀ)ᵀ" if self.dW1_as_product_of_transposes else "dZ1·Xᵀ"
-        return f"chunks of {self.chunk} examples, stored {order}; dW1 computed as {dW1}"
+        part = min(self.part, self.chunk)
+        return (
+            f"chunks of {self.chunk} examples, layer 1's products {part} at a time with X "
+            f"stored {order}; dW1 computed as {dW1}"
+        )
 
 
 DEFAULT_PLAN = Plan()
 
 
 @dataclass(frozen=True, eq=False)
-class Chunk:
-    """Some columns of X, ready for the epoch: X[lit][:, examples] as one block.
+class Part:
+    """Columns ``start:stop`` of a chunk, as one block for layer 1's products: X[lit] of them.
 
-    ``examples`` (c,): which columns of X, in order; ``lit`` (k,): the pixels not 0 in every one
-    of them, in order; ``X`` (k, c), in the plan's memory order; ``labels`` (c,) their digits.
+    ``lit`` (k,): the pixels not 0 in every one of those examples, in order; ``X`` (k, c), in
+    the plan's memory order.
     """
 
-    examples: Array
+    start: int
+    stop: int
     lit: Array
     X: Array
+
+
+@dataclass(frozen=True, eq=False)
+class Chunk:
+    """Some columns of X, ready for the epoch: ``examples`` (c,), which columns of X, in order;
+    ``labels`` (c,) their digits; ``parts``: the columns cut in runs of ``plan.part``."""
+
+    examples: Array
     labels: Array
+    parts: tuple[Part, ...]
 
     @property
     def m(self) -> int:
@@ -86,11 +110,12 @@ class Chunk:
 
 
 def cut(X: Array, labels: Array, plan: Plan = DEFAULT_PLAN) -> tuple[Chunk, ...]:
-    """The columns of ``X`` (784, m) cut into :class:`Chunk` s of ``plan.chunk`` examples.
+    """The columns of ``X`` (784, m) cut into :class:`Chunk` s of ``plan.chunk`` examples,
+    each in :class:`Part` s of ``plan.part``.
 
     The examples are taken in the order of where their ink lies in the 28 × 28 image: its
-    leftmost column, then its rightmost, then its top row; so the digits of a chunk share their
-    dark borders: 384 pixels lit in a chunk of 512 MNIST digits instead of 578 in the data's
+    leftmost column, then its rightmost, then its top row; so the digits of a part share their
+    dark borders: 384 pixels lit in a part of 512 MNIST digits instead of 578 in the data's
     order. The full-batch sums do not depend on the order of the examples (up to rounding);
     this order depends on the data only, so a plan cuts a data set alike on any machine. The
     blocks are copies: together the lit part of X, about half of it for MNIST.
@@ -99,11 +124,13 @@ def cut(X: Array, labels: Array, plan: Plan = DEFAULT_PLAN) -> tuple[Chunk, ...]
     chunks = []
     for start in range(0, X.shape[1], plan.chunk):
         examples = order[start : start + plan.chunk]
-        Xc = X[:, examples]
-        lit = np.flatnonzero(Xc.any(axis=1))
-        block = Xc[lit]
-        block = np.ascontiguousarray(block) if plan.by_pixel else np.asfortranarray(block)
-        chunks.append(Chunk(frozen(examples), frozen(lit), frozen(block), labels[examples]))
+        parts = []
+        for first in range(0, examples.shape[0], plan.part):
+            Xp = X[:, examples[first : first + plan.part]]
+            lit = np.flatnonzero(Xp.any(axis=1))
+            block = np.ascontiguousarray(Xp[lit]) if plan.by_pixel else np.asfortranarray(Xp[lit])
+            parts.append(Part(first, first + Xp.shape[1], frozen(lit), frozen(block)))
+        chunks.append(Chunk(frozen(examples), labels[examples], tuple(parts)))
     return tuple(chunks)
 
 
@@ -186,15 +213,19 @@ class BatchGradients:
 
 def chunk_forward(params: Params, chunk: Chunk, hidden: Activation) -> dict[str, Array]:
     """Every layer's Z and A for the chunk's columns: :func:`~netviz.core.network.forward`'s
-    rules, layer 1 on the lit pixels only.
+    rules, layer 1 part by part, on each part's lit pixels only.
 
     Z1 = W1[:, lit]·X[lit] + b1   # (16, c) = (16, k)·(k, c) + (16, 1): the dark pixels add 0
     A1 = f(Z1), ..., AL = softmax(ZL) = ŷ  (10, c)
     The bias is added in place: the same sum as W·A + b, without a second (n, c) array.
     """
-    L, A, cache = len(params.W), chunk.X, {}
+    W1, L = params.W[0], len(params.W)
+    Z1 = np.empty((W1.shape[0], chunk.m), dtype=W1.dtype)
+    for part in chunk.parts:
+        np.matmul(W1[:, part.lit], part.X, out=Z1[:, part.start : part.stop])
+    A, cache = None, {}
     for l, (W, b) in enumerate(zip(params.W, params.b, strict=True), start=1):
-        Z = (W[:, chunk.lit] if l == 1 else W) @ A
+        Z = Z1 if l == 1 else W @ A
         Z += b[:, None]
         A = softmax(Z) if l == L else hidden.forward(Z)
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
@@ -225,7 +256,7 @@ def chunk_gradients(
     params: Params, chunk: Chunk, hidden: Activation, plan: Plan = DEFAULT_PLAN, stats: bool = True
 ) -> BatchGradients:
     """The chunk's summed gradients: :func:`~netviz.core.network.backward`'s rules, with
-    dW1 over the lit pixels only (the rest of ΣdW1 is dZ1·0 = 0).
+    dW1 part by part, over each part's lit pixels only (the rest of ΣdW1 is dZ1·0 = 0).
 
     dZL = ŷ − y            (10, c): ŷ with 1 taken from each column's label entry
     dWl = dZl·A(l−1)ᵀ      dbl = Σ_i dZl      dA(l−1) = Wlᵀ·dZl
@@ -266,12 +297,13 @@ def chunk_gradients(
 
 
 def _dW1(dZ1: Array, chunk: Chunk, shape: tuple[int, int], plan: Plan) -> Array:
-    """ΣdW1 (16, 784) = dZ1·Xᵀ: the lit pixels' columns from the chunk's block, 0 elsewhere."""
-    lit_part = (chunk.X @ dZ1.T).T if plan.dW1_as_product_of_transposes else dZ1 @ chunk.X.T
-    if lit_part.shape == shape:
-        return lit_part
+    """ΣdW1 (16, 784) = dZ1·Xᵀ, part by part: each part's lit pixels' columns, added in the
+    parts' order; 0 for a pixel dark in the whole chunk."""
     dW1 = np.zeros(shape, dtype=dZ1.dtype)
-    dW1[:, chunk.lit] = lit_part
+    for part in chunk.parts:
+        dZ = dZ1[:, part.start : part.stop]
+        lit_part = (part.X @ dZ.T).T if plan.dW1_as_product_of_transposes else dZ @ part.X.T
+        dW1[:, part.lit] += lit_part
     return dW1
 
 

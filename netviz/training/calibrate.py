@@ -34,8 +34,9 @@ from ..core.epoch import DEFAULT_PLAN, Plan
 from ..core.network import init_params
 from ..errors import NetvizError
 
-SAMPLE = 8192  # columns timed; a training set this small or smaller keeps DEFAULT_PLAN
-CHUNKS = (256, 512, 1024, 2048)
+SAMPLE = 12288  # columns timed; a training set this small or smaller keeps DEFAULT_PLAN
+# (chunk, part) sizes tried: a worker's unit of work, and the columns of one layer-1 product
+SIZES = ((512, 512), (2048, 512), (4096, 512), (4096, 1024))
 ROUNDS = 3  # each candidate timed this many times, interleaved; its best time counts
 MAX_WORKERS = 8
 CACHE_VERSION = 1
@@ -97,10 +98,11 @@ def measure(
     make: Callable,
 ) -> Choice:
     """Time every candidate plan on the first :data:`SAMPLE` columns of ``X`` with ``cores``
-    workers, then the best plan with fewer workers; the fastest of each (about a second)."""
+    workers, then the best plan with fewer workers; the fastest of each (about two seconds)."""
     Xs, ys = X[:, :SAMPLE], labels[:SAMPLE]
     params = init_params(sizes, np.random.default_rng(0), "xavier", X.dtype)
-    plans = [Plan(c, p, t) for c, p, t in product(CHUNKS, (False, True), (False, True))]
+    layouts = product((False, True), (False, True))
+    plans = [Plan(c, p, *layout) for (c, p), layout in product(SIZES, layouts)]
     times = _best_times(make, Xs, ys, hidden, params, [(p, cores) for p in plans])
     plan = min(plans, key=lambda p: times[p, cores])
     counts = sorted({w for w in (1, 2, 4, cores) if w <= cores})
