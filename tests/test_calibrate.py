@@ -53,16 +53,17 @@ def test_a_small_training_set_keeps_the_defaults_and_writes_nothing(sample, cach
 
 
 def test_a_large_set_is_measured_once_then_read_from_the_cache(big, cache, monkeypatch):
-    calls = count_measures(monkeypatch)
-    with Trainer(*big, SIGMOID, 0.5, sizes=SIZES) as first:
+    calls, told = count_measures(monkeypatch), []
+    with Trainer(*big, SIGMOID, 0.5, sizes=SIZES, notice=told.append) as first:
         assert len(calls) == 1 and "measured on this machine now" in first.choice.source
+    assert len(told) == 1 and "measuring how this machine runs an epoch fastest" in told[0]
     entries = json.loads(cache.read_text())["entries"]
     key = calibrate.machine_key(np.float64, SIZES)
     assert list(entries) == [key]
     assert entries[key]["plan"] == asdict(first.plan) and entries[key]["workers"] == first.workers
     assert (first.plan.chunk, first.plan.part) in calibrate.SIZES
-    with Trainer(*big, SIGMOID, 0.5, sizes=SIZES) as second:
-        assert len(calls) == 1  # not measured again
+    with Trainer(*big, SIGMOID, 0.5, sizes=SIZES, notice=told.append) as second:
+        assert len(calls) == 1 and len(told) == 1  # not measured again, nothing to tell
         assert (second.plan, second.workers) == (first.plan, first.workers)
         assert f"cached in {cache}" in second.choice.source
 

@@ -137,6 +137,7 @@ def _train(
                 plan=fork.plan if fork else None,
                 stats=record is not None,
                 sizes=run.params.sizes,
+                notice=lambda line: print(line, file=sys.stderr, flush=True),
             )
         )
         if verbose:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,15 +62,18 @@ class Session(History):
         workers: int | None = None,
         start: tuple[Params, str] | None = None,
         fork: Fork | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         """``start``: saved weights to begin from instead of the recipe's initial ones, and
         where they came from (``netviz tour --weights``): the trace says so. ``fork``: a run
-        continuing another from its epoch K (:meth:`fork`), numbered on from there."""
+        continuing another from its epoch K (:meth:`fork`), numbered on from there.
+        ``notice``: told when the trainer first measures this machine (a few seconds)."""
         super().__init__()  # breakpoints and watches are kept across resets: they are the lesson
         self._start_weights, self._fork = start, fork
         self._epoch_lock = threading.Lock()  # one epoch at a time, and no reset during one
         self.traces: list[Path] = []  # every trace this session wrote (a reset starts a new one)
         self._workers, self._record, self._trace_arg = workers, record, trace
+        self._notice = notice
         self._start(spec)
 
     live = True
@@ -396,6 +400,7 @@ class Session(History):
         self._trainer = Trainer(
             run.X, run.y, run.hidden, spec.preset.alpha, run.X_test, run.y_test, self._workers,
             plan=fork.plan if fork is not None else None, sizes=run.params.sizes,
+            notice=self._notice,
         )  # fmt: skip
         self._recorder = None
         if self._record is not None:

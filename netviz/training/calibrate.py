@@ -59,12 +59,14 @@ def choose(
     plan: Plan | None = None,
     workers: int | None = None,
     make: Callable | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> Choice:
     """The plan and workers to train ``X`` (784, m) with: those given, else this machine's
     measured ones (from the cache, or measured now and cached), else the defaults for a
     training set too small to be worth measuring. ``make``: the trainer class that measures,
     ``make(X, labels, hidden, alpha, workers=, plan=)`` (given, so this module needs not import
-    the one that imports it)."""
+    the one that imports it). ``notice``: told in a line, before a measurement, that one is
+    about to take a few seconds (the command shows it; this module prints nothing)."""
     cores = max(1, min(os.cpu_count() or 1, MAX_WORKERS))
     if plan is not None and workers is not None:
         return Choice(plan, workers, "as given")
@@ -76,13 +78,18 @@ def choose(
     key, path = machine_key(X.dtype, sizes), cache_path()
     found = _read_cache(path).get(key)
     if found is not None:
-        source = f"measured on this machine {found['measured']}, cached in {path}"
+        source = f"measured on this machine {found['measured']}; cached in {path}"
         measured = Choice(Plan.from_dict(found["plan"]), found["workers"], source)
     else:
+        if notice is not None:
+            notice(
+                "measuring how this machine runs an epoch fastest (once for this CPU, BLAS, "
+                "dtype and network; a few seconds)…"
+            )
         measured = measure(X, labels, hidden, sizes, cores, make)
         try:
             _write_cache(path, key, measured)
-            source = f"{measured.source}, cached in {path}"
+            source = f"{measured.source}; cached in {path}"
         except (OSError, NetvizError) as e:
             source = f"{measured.source}; not cached: {e}"
         measured = Choice(measured.plan, measured.workers, source)
@@ -110,7 +117,7 @@ def measure(
     times.update(_best_times(make, Xs, ys, hidden, params, fewer))
     workers = min(counts, key=lambda w: times[plan, w])
     took = f"{1000 * times[plan, workers]:.1f} ms for {X[:, :SAMPLE].shape[1]:,} examples"
-    return Choice(plan, workers, f"measured on this machine now ({took})")
+    return Choice(plan, workers, f"measured on this machine now: {took}")
 
 
 def _best_times(make, X, labels, hidden, params, candidates) -> dict:

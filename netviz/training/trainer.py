@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -71,10 +71,12 @@ class Trainer:
         plan: Plan | None = None,
         stats: bool = True,
         sizes: Sequence[int] | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         """``stats``: measure each hidden neuron's mean activation and saturation per epoch.
         ``plan`` and ``workers``: None for this machine's (:func:`.calibrate.choose`, which
-        measures them with a network of layer widths ``sizes``, default 784-16-16-10).
+        measures them with a network of layer widths ``sizes``, default 784-16-16-10, and tells
+        ``notice`` first).
         """
         self.X, self.labels, self.hidden, self.alpha = X, labels, hidden, alpha
         self.stats = stats
@@ -88,7 +90,7 @@ class Trainer:
         self._pool = None
         sizes = tuple(sizes or (X.shape[0], 16, 16, 10))
         try:
-            self.choice = choose(X, labels, hidden, sizes, plan, workers, Trainer)
+            self.choice = choose(X, labels, hidden, sizes, plan, workers, Trainer, notice)
         except BaseException:
             self.close()
             raise
