@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
+
+from netviz.training.calibrate import cpu_name  # noqa: F401 (the benchmarks' import)
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
 TITLE = "# Benchmarks\n\nWritten by the scripts in this folder; each owns one section.\n"
@@ -30,14 +31,3 @@ def table(rows: list[tuple[str, str, str]]) -> str:
     """A markdown table of (measure, value, note) rows."""
     lines = ["| measure | value | note |", "|---|---:|---|"]
     return "\n".join(lines + [f"| {w} | {v} | {n} |" for w, v, n in rows])
-
-
-def cpu_name() -> str:
-    """The CPU's model name, as /proc/cpuinfo gives it (or what platform knows)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"

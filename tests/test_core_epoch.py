@@ -55,11 +55,21 @@ def test_vectorised_update_equals_the_walkthroughs_per_example_loop(batch):
     assert max(np.abs(a - w).max() for a, w in zip(ours.W, p.W, strict=True)) > 1e-6  # it moved
 
 
-@pytest.mark.parametrize("chunk", [1, 7, 64, 10_000])
-def test_chunk_size_does_not_change_the_sums(batch, chunk):
+LAYOUTS = [
+    Plan(64, 24, by_pixel, transposed) for by_pixel in (False, True) for transposed in (False, True)
+]
+LAYOUT_IDS = ["by-example", "by-example-transposed", "by-pixel", "by-pixel-transposed"]
+SIZES = [Plan(1, 1), Plan(7, 7), Plan(64, 64), Plan(64, 5), Plan(10_000, 10_000), Plan(10_000, 333)]
+
+
+@pytest.mark.parametrize(
+    "plan", SIZES + LAYOUTS, ids=[f"{p.chunk}-{p.part}" for p in SIZES] + LAYOUT_IDS
+)
+def test_no_plan_changes_the_sums(batch, plan):
+    """Chunk and part sizes, memory orders, dW1's two forms: the same sums, to rounding."""
     p, X, labels = batch
     ref = batch_gradients(p, X, labels, SEED_SIGMOID, Plan(200))
-    got = batch_gradients(p, X, labels, SEED_SIGMOID, Plan(chunk))
+    got = batch_gradients(p, X, labels, SEED_SIGMOID, plan)
     for a, b in zip(ref.dW + ref.db, got.dW + got.db, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     assert (got.correct, got.m) == (ref.correct, ref.m)
@@ -112,23 +122,7 @@ def test_activation_statistics_are_those_of_the_batch(batch):
     assert 0 < np.mean(g.saturated_fraction[0]) < 1  # raw pixels saturate part of layer 1
 
 
-# --- plans: how the chunks are cut and laid out changes no sum ----------------------------------
-
-LAYOUTS = [
-    Plan(64, 24, by_pixel, transposed) for by_pixel in (False, True) for transposed in (False, True)
-]
-LAYOUT_IDS = ["by-example", "by-example-transposed", "by-pixel", "by-pixel-transposed"]
-
-
-@pytest.mark.parametrize("plan", LAYOUTS, ids=LAYOUT_IDS)
-def test_every_layout_gives_the_sums_of_the_single_example_loop(batch, plan):
-    p, X, labels = batch
-    ref = batch_gradients(p, X, labels, SEED_SIGMOID, Plan(10_000))
-    got = batch_gradients(p, X, labels, SEED_SIGMOID, plan)
-    for a, b in zip(ref.dW + ref.db, got.dW + got.db, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-    assert (got.correct, got.m) == (ref.correct, ref.m)
-    assert got.cost == pytest.approx(ref.cost, rel=1e-12)
+# --- chunks and parts: the lit pixels, the order of the examples, the lessons' rules --------------
 
 
 def test_a_chunk_keeps_exactly_the_pixels_lit_in_one_of_its_columns(batch):
