@@ -2,9 +2,9 @@
 
 Which chunk size, block order and dW1 layout (a :class:`~netviz.core.epoch.Plan`) and how many
 worker threads run an epoch fastest depends on the CPU, its caches and the BLAS kernels for it. On
-an AMD EPYC with OpenBLAS's Haswell kernels, a float32 W1·X ran at half the speed with X's block
-stored example by example as with it stored pixel by pixel, and (X·dZ1ᵀ)ᵀ ran at 0.7× the speed
-of dZ1·Xᵀ; on an Intel machine with the SkylakeX kernels the second was the other way round
+an AMD EPYC with OpenBLAS's SkylakeX kernels, a float32 W1·X ran at half the speed with X's block
+stored example by example as with it stored pixel by pixel, and a float64 (X·dZ1ᵀ)ᵀ at 0.7× the
+speed of dZ1·Xᵀ; on an Intel machine with the same kernels the second was the faster, 1.7×
 (benchmarks/RESULTS.md). So the candidates are timed on the first columns of the training set
 itself (how many of its pixels are lit matters), with the network's own layer widths, and the
 fastest is kept in ``$XDG_CACHE_HOME/netviz/calibration.json`` under a key naming the CPU, its
@@ -125,11 +125,12 @@ def _best_times(make, X, labels, hidden, params, candidates) -> dict:
     trainers = {c: make(X, labels, hidden, 0.0, workers=c[1], plan=c[0]) for c in candidates}
     try:
         best = dict.fromkeys(candidates, float("inf"))
-        for _ in range(ROUNDS + 1):  # the first round warms caches and thread pools: not kept
+        for round_ in range(ROUNDS + 1):  # the first warms caches and thread pools: not kept
             for c, trainer in trainers.items():
                 start = time.perf_counter()
                 trainer.gradients(params)
-                best[c] = min(best[c], time.perf_counter() - start)
+                if round_:
+                    best[c] = min(best[c], time.perf_counter() - start)
         return best
     finally:
         for trainer in trainers.values():

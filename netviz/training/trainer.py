@@ -78,8 +78,7 @@ class Trainer:
         measures them with a network of layer widths ``sizes``, default 784-16-16-10, and tells
         ``notice`` first).
         """
-        self.X, self.labels, self.hidden, self.alpha = X, labels, hidden, alpha
-        self.stats = stats
+        self.hidden, self.alpha, self.stats = hidden, alpha, stats
         # One BLAS thread with one worker too: a multi-threaded BLAS cuts a product's sums
         # differently (a 300-column chunk's ΣdW differs in its last bits with two OpenBLAS
         # threads), and a run must give the same bits with any --workers, or a fork would not
@@ -91,15 +90,16 @@ class Trainer:
         sizes = tuple(sizes or (X.shape[0], 16, 16, 10))
         try:
             self.choice = choose(X, labels, hidden, sizes, plan, workers, Trainer, notice)
+            self.plan, self.workers = self.choice.plan, self.choice.workers
+            # The chunks are copies of X's lit pixels, cut once: every epoch reads them.
+            self._train = cut(X, labels, self.plan)
+            self.has_test = X_test is not None and labels_test is not None
+            self._test = cut(X_test, labels_test, self.plan) if self.has_test else ()
         except BaseException:
             self.close()
             raise
-        self.plan, self.workers = self.choice.plan, self.choice.workers
-        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
-        self._train = cut(X, labels, self.plan)
-        self.has_test = X_test is not None and labels_test is not None
-        self._test = cut(X_test, labels_test, self.plan) if self.has_test else ()
         self.m, self.m_test = labels.shape[0], 0 if labels_test is None else labels_test.shape[0]
+        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
 
     def close(self) -> None:
         """Stop the worker threads and give BLAS its threads back."""
