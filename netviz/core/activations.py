@@ -29,7 +29,9 @@ def sigmoid(Z: Array, shift: float = 0.0) -> Array:
     (700 in float64, 80 in float32). Above Z − shift = cut that changes nothing (σ is 1 either
     way); below −cut the result is set to 0, right from −zero_from (−746, −104) on, and the few
     entries in between (about 1 in 70 of a raw-pixel Z1) are computed again, unclipped, by
-    :func:`_left_tail` (benchmarks/bench_sigmoid.py times both steps).
+    :func:`_left_tail` (benchmarks/bench_sigmoid.py times both steps). Masks and whole-array
+    passes only: picking entries out by index, or assigning through a mask, costs several times
+    a pass over the array where about half a raw-pixel Z1 is beyond −cut.
     """
     try:
         cut, zero_from = _LIMITS[Z.dtype]
@@ -42,17 +44,15 @@ def sigmoid(Z: Array, shift: float = 0.0) -> Array:
         if t.min() < -cut:
             np.maximum(t, -cut, out=t)  # σ is 1 either way
         return _reciprocal_of_one_plus_exp(t)
-    t_flat = t.ravel(order="K")  # a view
-    far = np.flatnonzero(t_flat > cut)  # Z − shift < −cut (NaN is not, and stays NaN)
-    t_far = t_flat[far]  # before the clip
-    in_tail = t_far < zero_from  # −zero_from < Z − shift < −cut
-    np.minimum(t, cut, out=t)  # (np.clip does the same with more overhead per call)
-    np.maximum(t, -cut, out=t)
-    A_flat = _reciprocal_of_one_plus_exp(t).ravel(order="K")
-    A_flat[far] = 0.0
-    if np.count_nonzero(in_tail):
-        A_flat[far[in_tail]] = _left_tail(t_far[in_tail])
-    return t
+    far = t > cut  # Z − shift < −cut (NaN is not, and stays NaN)
+    in_tail = np.logical_and(t < zero_from, far)  # −zero_from < Z − shift < −cut
+    t_tail = t[in_tail] if np.count_nonzero(in_tail) else None  # before the clip
+    np.clip(t, -cut, cut, out=t)
+    A = _reciprocal_of_one_plus_exp(t)
+    np.multiply(A, ~far, out=A)  # 0 where Z − shift < −cut: A·0 = 0 there, A·1 = A elsewhere
+    if t_tail is not None:
+        A[in_tail] = _left_tail(t_tail)
+    return A
 
 
 def _reciprocal_of_one_plus_exp(t: Array) -> Array:
