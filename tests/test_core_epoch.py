@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from netviz.core.activations import SEED_SIGMOID, SIGMOID
+from netviz.core.activations import SEED_SIGMOID, SIGMOID, softmax
 from netviz.core.epoch import (
     Plan,
+    _softmax_and_costs,
     batch_gradients,
     chunk_forward,
     chunk_gradients,
     count_correct,
     cut,
 )
-from netviz.core.network import as_inputs, backward, forward, init_params, predict, update
+from netviz.core.network import as_inputs, backward, costs, forward, init_params, predict, update
 from netviz.core.steps import example_ops
 from netviz.core.walkthrough import walkthrough_epoch
 from netviz.training.trainer import Trainer
@@ -172,6 +173,26 @@ def test_a_chunk_pass_is_the_lessons_forward_and_backward_on_its_columns(batch, 
         np.testing.assert_allclose(g.dW[l - 1], grads[f"dW{l}"], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(g.db[l - 1], grads[f"db{l}"], rtol=1e-12, atol=1e-12)
     assert g.correct == int(np.sum(cache["A3"].argmax(axis=0) == y))
+    assert g.cost_sum == pytest.approx(costs(cache["Z3"], y).sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_exp_gives_the_lessons_softmax_and_costs_bit_for_bit(dtype):
+    """The epoch takes ŷ and each column's cost from one exp; the lesson's softmax and costs
+    (from log-softmax) take two. Logits far apart, equal, and a confidently wrong column."""
+    rng = np.random.default_rng(5)
+    Z = np.concatenate(
+        [rng.normal(0, 8, (10, 300)), [[1000.0, 0.0]] + [[-1000.0, 0.0]] * 9], axis=1
+    ).astype(dtype)
+    labels = np.append(rng.integers(0, 10, 300), [9, 3])
+    y_hat, column_costs = _softmax_and_costs(Z.copy(), labels)
+    for ours, lessons in ((y_hat, softmax(Z)), (column_costs, costs(Z, labels))):
+        assert ours.dtype == dtype
+        np.testing.assert_array_equal(
+            ours.view(f"u{ours.itemsize}"), lessons.view(f"u{ours.itemsize}")
+        )
+    assert column_costs[-2] == pytest.approx(2000.0)  # ŷ_label underflows to 0; the cost does not
+    assert column_costs.sum() == costs(Z, labels).sum()  # the epoch's Σ, as the lesson's
 
 
 @pytest.mark.parametrize("plan", LAYOUTS, ids=LAYOUT_IDS)

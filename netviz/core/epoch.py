@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import Activation, log_softmax, softmax
+from .activations import Activation
 from .network import Params, frozen
 
 Array = np.ndarray
@@ -217,7 +217,8 @@ def chunk_forward(params: Params, chunk: Chunk, hidden: Activation) -> dict[str,
 
     Z1 = W1[:, lit]·X[lit] + b1   # (16, c) = (16, k)·(k, c) + (16, 1): the dark pixels add 0
     A1 = f(Z1), ..., AL = softmax(ZL) = ŷ  (10, c)
-    The bias is added in place: the same sum as W·A + b, without a second (n, c) array.
+    The bias is added in place: the same sum as W·A + b, without a second (n, c) array. With
+    them, ``"costs"`` (c,): each column's cross-entropy (:func:`_softmax_and_costs`).
     """
     W1, L = params.W[0], len(params.W)
     Z1 = np.empty((W1.shape[0], chunk.m), dtype=W1.dtype)
@@ -227,9 +228,27 @@ def chunk_forward(params: Params, chunk: Chunk, hidden: Activation) -> dict[str,
     for l, (W, b) in enumerate(zip(params.W, params.b, strict=True), start=1):
         Z = Z1 if l == 1 else W @ A
         Z += b[:, None]
-        A = softmax(Z) if l == L else hidden.forward(Z)
+        if l == L:
+            A, cache["costs"] = _softmax_and_costs(Z, chunk.labels)
+        else:
+            A = hidden.forward(Z)
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
     return cache
+
+
+def _softmax_and_costs(ZL: Array, labels: Array) -> tuple[Array, Array]:
+    """:func:`~netviz.core.activations.softmax` (ZL) and :func:`~netviz.core.network.costs`
+    (ZL, labels), the same bits, from one exp instead of two:
+
+    ŷ = e / Σe with e = exp(ZL − max), and −log ŷ_label = −(ZL_label − max) + log Σe, which is
+    log-softmax's (ZL_label − max) − log Σe negated (negating is exact)."""
+    e = ZL - ZL.max(axis=0, keepdims=True)
+    costs = -e[labels, np.arange(labels.shape[0])]
+    np.exp(e, out=e)
+    total = e.sum(axis=0, keepdims=True)
+    costs += np.log(total[0])
+    e /= total
+    return e, costs
 
 
 def chunk_figures(params: Params, chunk: Chunk, hidden: Activation) -> tuple[float, int]:
@@ -248,7 +267,7 @@ def chunk_correct(params: Params, chunk: Chunk, hidden: Activation) -> int:
 def _figures(cache: dict[str, Array], labels: Array, L: int) -> tuple[float, int]:
     """Σ −log ŷ_label (from the logits, as :func:`~netviz.core.network.costs`) and the count of
     columns whose largest ŷ is their label."""
-    cost = -log_softmax(cache[f"Z{L}"])[labels, np.arange(labels.shape[0])].sum()
+    cost = cache["costs"].sum()
     return float(cost), int(np.count_nonzero(cache[f"A{L}"].argmax(axis=0) == labels))
 
 
@@ -267,7 +286,7 @@ def chunk_gradients(
     L, m = len(params.W), chunk.m
     cache = chunk_forward(params, chunk, hidden)
     cost_sum, correct = _figures(cache, chunk.labels, L)
-    dZ = cache[f"A{L}"].copy()
+    dZ = cache[f"A{L}"]  # in place: ŷ is not needed again
     dZ[chunk.labels, np.arange(m)] -= 1.0  # ŷ − y, y one-hot: the same bits as ŷ − Y
     dW, db, A_sum, saturated = [], [], [], []
     for l in range(L, 0, -1):
