@@ -105,10 +105,15 @@ def command_seconds(argv: list[str], repeat: int) -> float:
 
 
 def interleaved(fns: dict, repeat: int, burst: int = 3) -> dict:
-    """{name: median wall time of fns[name]()} in seconds. The functions take turns, each
+    """{name: (best, median) wall time of fns[name]()} in seconds. The functions take turns, each
     called ``burst`` times in a row, and the first call of each turn is not kept: so a machine
     that slows down for a while slows every one alike, and no function pays for the one before
-    it (after a product on all cores, the next epoch ran up to 1.5× slower). One round warms up."""
+    it (after a product on all cores, the next epoch ran up to 1.5× slower). One round warms up.
+
+    The best time is the code's own speed: on a shared virtual machine another tenant can only
+    slow a call down (the same float32 epoch took 16 to 31 ms in one run of 150, the square
+    product 7.8 to 14.6 ms), so the goals are judged on best times, floor and epoch alike; the
+    medians, which carry that noise, are printed beside them."""
     times = {name: [] for name in fns}
     for round_ in range(repeat + 1):
         for name, fn in fns.items():
@@ -117,7 +122,7 @@ def interleaved(fns: dict, repeat: int, burst: int = 3) -> dict:
                 fn()
                 if round_ and call:
                     times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return {name: (min(t), statistics.median(t)) for name, t in times.items()}
 
 
 def train_epoch_seconds(netviz: str, mnist: str, trace: bool) -> float:
@@ -210,36 +215,49 @@ def main() -> None:
     full = trainer(run64, X_test=run64.X_test, labels_test=run64.y_test)
     opened.append(full)
     fns["full"] = lambda: full.epoch(run64.params, 1)
-    times = interleaved(fns, repeat)
+    timed = interleaved(fns, repeat)
     for t in opened:
         t.close()
+    times = {name: best for name, (best, _) in timed.items()}
+    medians = {name: median for name, (_, median) in timed.items()}
+
+    def ms(name) -> str:
+        return f"{1000 * times[name]:.1f} ms"
+
+    def median_ms(name) -> str:
+        return f"median {1000 * medians[name]:.1f} ms"
+
     plain = times["plain"]
     row("plain vectorised epoch, float64 (one batch: the lesson's forward and backward)",
-        f"{1000 * plain:.1f} ms", "BLAS on all cores")  # fmt: skip
+        ms("plain"), f"BLAS on all cores; {median_ms('plain')}")  # fmt: skip
     for name in ("float64", "float32"):
         for workers in sorted({1, plans[name].workers}):
-            row(f"netviz epoch, {name}, {workers} worker thread(s)",
-                f"{1000 * times[name, workers]:.1f} ms")  # fmt: skip
+            key = name, workers
+            row(f"netviz epoch, {name}, {workers} worker thread(s)", ms(key), median_ms(key))
     row("netviz epoch, float64, + test accuracy and activation statistics (as netviz train)",
-        f"{1000 * times['full']:.1f} ms", f"{times['full'] / plain:.2f}× plain")  # fmt: skip
-    ours64 = times["float64", plans["float64"].workers]
-    ours32 = times["float32", plans["float32"].workers]
+        ms("full"), f"{times['full'] / plain:.2f}× plain; {median_ms('full')}")  # fmt: skip
+    ours = {name: (name, plans[name].workers) for name in ("float64", "float32")}
 
-    floors = {}
+    floors, median_floors = {}, {}
     for name, run in (("float64", run64), ("float32", run32)):
         bw = read_bandwidth(run.X, cores, repeat)
-        peak = 2.0 * SQUARE**3 / times[f"peak {name}"]
+        peak, median_peak = (2.0 * SQUARE**3 / t[f"peak {name}"] for t in (times, medians))
         read_s, flop_s = run.X.nbytes / bw, flops / peak
-        floors[name] = max(read_s, flop_s)
+        floors[name], median_floors[name] = max(read_s, flop_s), max(read_s, flops / median_peak)
         read_what = f"{name}: read X once ({run.X.nbytes / 1e6:.0f} MB at {bw / 1e9:.1f} GB/s)"
         row(read_what, f"{1000 * read_s:.1f} ms")
         flop_what = f"{name}: {flops / 1e9:.2f} GFLOP at {peak / 1e9:.0f} GFLOP/s (square matmul)"
-        row(flop_what, f"{1000 * flop_s:.1f} ms", "timed in turn with the epochs above")
+        note = f"timed in turn with the epochs above; median {median_peak / 1e9:.0f} GFLOP/s"
+        row(flop_what, f"{1000 * flop_s:.1f} ms", note)
         row(f"{name}: floor = the larger", f"{1000 * floors[name]:.1f} ms")
 
-    row("speed-up over the per-example loop, float64", f"{loop_epoch / ours64:.0f}×", "goal ≥ 40×")
-    row("netviz epoch ÷ floor, float64", f"{ours64 / floors['float64']:.2f}×", "goal ≤ 2.5×")
-    row("netviz epoch ÷ floor, float32", f"{ours32 / floors['float32']:.2f}×", "goal ≤ 2.5×")
+    speed_up = loop_epoch / medians[ours["float64"]]  # the loop's time is a median too
+    row("speed-up over the per-example loop, float64", f"{speed_up:.0f}×", "goal ≥ 40×; medians")
+    for name in ("float64", "float32"):
+        ratio = times[ours[name]] / floors[name]
+        median_ratio = medians[ours[name]] / median_floors[name]
+        row(f"netviz epoch ÷ floor, {name}", f"{ratio:.2f}×",
+            f"goal ≤ 2.5×; of the medians: {median_ratio:.2f}×")  # fmt: skip
     row("plain epoch ÷ floor, float64", f"{plain / floors['float64']:.2f}×")
 
     netviz = shutil.which("netviz") or f"{sys.executable} -m netviz"
