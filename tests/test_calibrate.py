@@ -69,15 +69,19 @@ def test_a_large_set_is_measured_once_then_read_from_the_cache(big, cache, monke
 
 
 @pytest.mark.parametrize(
-    "other", ["float32", (784, 32, 16, 10)], ids=["another-dtype", "another-width"]
+    "other",
+    ["float32", (784, 32, 16, 10), "newer epoch code"],
+    ids=["another-dtype", "another-width", "another-epoch-code"],
 )
-def test_another_dtype_or_network_is_measured_again(big, cache, monkeypatch, other):
+def test_another_dtype_network_or_epoch_code_is_measured_again(big, cache, monkeypatch, other):
     X, y = big
     with Trainer(X, y, SIGMOID, 0.5, sizes=SIZES):
         pass
     calls = count_measures(monkeypatch)
     sizes = other if isinstance(other, tuple) else SIZES
-    X = X.astype(other) if isinstance(other, str) else X
+    X = X.astype(other) if other == "float32" else X
+    if other == "newer epoch code":
+        monkeypatch.setattr(calibrate, "EPOCH_CODE", calibrate.EPOCH_CODE + 1)
     with Trainer(X, y, SIGMOID, 0.5, sizes=sizes):
         pass
     assert len(calls) == 1

@@ -39,7 +39,11 @@ SAMPLE = 12288  # columns timed; a training set this small or smaller keeps DEFA
 SIZES = ((512, 512), (2048, 512), (4096, 512), (4096, 1024))
 ROUNDS = 3  # each candidate timed this many times, interleaved; its best time counts
 MAX_WORKERS = 8
-CACHE_VERSION = 2  # raised when the epoch's code changes what runs fastest: measured again
+CACHE_VERSION = 1  # the file's layout
+# The epoch code's generation, part of each entry's key: raised when a change to the epoch
+# changes what runs fastest, so each machine measures again, while an older netviz sharing the
+# cache folder keeps its own entries (it reads and writes the others back untouched).
+EPOCH_CODE = 2
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,8 @@ def _best_times(make, X, labels, hidden, params, candidates) -> dict:
 
 
 def machine_key(dtype: np.dtype, sizes: Sequence[int]) -> str:
-    """What a measurement holds for: CPU, cores, BLAS and its kernel, numpy, dtype, widths."""
+    """What a measurement holds for: CPU, cores, BLAS and its kernel, numpy, dtype, widths and
+    the epoch code's generation."""
     from threadpoolctl import threadpool_info
 
     blas = [
@@ -154,6 +159,7 @@ def machine_key(dtype: np.dtype, sizes: Sequence[int]) -> str:
             f"numpy {np.__version__}",
             str(np.dtype(dtype)),
             "-".join(map(str, sizes)),
+            f"epoch code {EPOCH_CODE}",
         )
     )
 
