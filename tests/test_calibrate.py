@@ -147,7 +147,8 @@ def test_a_plan_and_workers_given_are_used_as_given(big, cache, monkeypatch):
     calls = count_measures(monkeypatch)
     plan = Plan(300, 100, True, True)
     with Trainer(*big, SIGMOID, 0.5, workers=3, plan=plan) as trainer:
-        assert (trainer.plan, trainer.workers, trainer.choice.source) == (plan, 3, "as given")
+        assert (trainer.plan, trainer.workers) == (plan, 3)
+        assert trainer.choice.source == "plan as given; worker count as given"
     assert not calls and not cache.exists()
 
 
@@ -190,4 +191,4 @@ def test_train_v_says_the_plan_and_where_it_comes_from(tmp_path, monkeypatch, ca
     assert status == 0, err
     line = next(row for row in out.splitlines() if row.startswith("epochs: "))
     assert DEFAULT_PLAN.describe() in line and "2 worker threads" in line
-    assert "worker count given; the defaults" in line
+    assert "worker count as given; plan: the default: 3,000 training examples" in line

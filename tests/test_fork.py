@@ -44,9 +44,10 @@ def fork(parent: Path, folder: Path, at: str = f"e{K}", **options) -> Path:
     """Fork ``parent`` into ``folder/fork.nvtrace``; its path."""
     workers = options.pop("workers", None)
     fixed = options.pop("fixed", None)
+    verbose = options.pop("verbose", False)
     path = folder / "fork.nvtrace"
     status = train_fork(str(parent), at, ForkOptions(**options), fixed, workers=workers,
-                        trace=str(path), record=EVERY_EPOCH)  # fmt: skip
+                        trace=str(path), record=EVERY_EPOCH, verbose=verbose)  # fmt: skip
     assert status == 0
     return path
 
@@ -73,15 +74,25 @@ def test_an_unchanged_fork_repeats_the_parents_next_epochs_bit_for_bit(parent, t
         assert f.final() == p.final()
 
 
-def test_a_fork_adds_in_the_order_of_the_plan_its_parent_recorded(tmp_path, monkeypatch):
+def test_a_fork_adds_in_the_order_of_the_plan_its_parent_recorded(
+    tmp_path, monkeypatch, capsys, plain_wide_console
+):
     """A parent trained with another plan than this machine would choose (another machine's):
-    the fork takes the parent's from its trace, and repeats it bit for bit."""
+    the fork takes the parent's from its trace, says so, and repeats it bit for bit."""
     theirs = Plan(70, 30, True, True)
-    monkeypatch.setattr(calibrate, "DEFAULT_PLAN", theirs)
     path = tmp_path / "parent.nvtrace"
-    assert train(spec(), workers=1, trace=str(path), record=EVERY_EPOCH) == 0
-    monkeypatch.undo()
-    forked = fork(path, tmp_path, workers=2)
+    with monkeypatch.context() as patch:
+        patch.setattr(calibrate, "DEFAULT_PLAN", theirs)
+        assert train(spec(), workers=1, trace=str(path), record=EVERY_EPOCH) == 0
+    capsys.readouterr()
+    forked = fork(path, tmp_path, workers=2, verbose=True)
+    said = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("epochs"))
+    assert (
+        f"epochs: {theirs.describe()}; 2 worker threads (plan the parent's, as its trace "
+        "records it; worker count as given)" == said
+    )
+    status, out, _ = run_cli(capsys, "trace", "info", str(forked))
+    assert status == 0 and table_rows(out)["epoch plan"] == theirs.describe()
     with TraceReader(path) as p, TraceReader(forked) as f:
         assert p.meta["plan"] == f.meta["plan"] == asdict(theirs)
         for epoch in range(K + 1, EPOCHS + 1):

@@ -65,6 +65,9 @@ def info(path: str) -> int:
             right = sum(1 for a in value if isinstance(a, dict) and a.get("right") is True)
             row("answers", f"{len(value)} ({right} right)")
             continue
+        if key == "plan" and (plan := _plan_text(value)) is not None:
+            row("epoch plan", plan)
+            continue
         row(key, _meta_text(value))
     table.add_section()
     row("size", _size(Path(path)))
@@ -92,6 +95,17 @@ def info(path: str) -> int:
 
 
 FORK_SHOWN = ("parent", "fork_epoch", "fork_changes")  # in the one ``fork`` row
+
+
+def _plan_text(recorded: object) -> str | None:
+    """The epoch plan a trace records, in words (as ``netviz train -v`` says it); None for one
+    that is not a plan (then shown as it is)."""
+    from ..core.epoch import Plan
+
+    try:
+        return Plan.from_dict(recorded).describe()
+    except ValueError:
+        return None
 
 
 def fork_text(meta: dict) -> str | None:

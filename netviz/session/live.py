@@ -397,10 +397,13 @@ class Session(History):
             run, meta = replace(run, params=params), {"start_weights": origin}
         self._run: Run = run
         self._params, self._epoch = run.params, first
+        plan_from = "as given"
+        if fork is not None:
+            from ..training.fork import PARENTS_PLAN as plan_from
         self._trainer = Trainer(
             run.X, run.y, run.hidden, spec.preset.alpha, run.X_test, run.y_test, self._workers,
             plan=fork.plan if fork is not None else None, sizes=run.params.sizes,
-            notice=self._notice,
+            notice=self._notice, plan_from=plan_from,
         )  # fmt: skip
         self._recorder = None
         if self._record is not None:

@@ -64,20 +64,30 @@ def choose(
     workers: int | None = None,
     make: Callable | None = None,
     notice: Callable[[str], None] | None = None,
+    plan_from: str = "as given",
 ) -> Choice:
     """The plan and workers to train ``X`` (784, m) with: those given, else this machine's
     measured ones (from the cache, or measured now and cached), else the defaults for a
     training set too small to be worth measuring. ``make``: the trainer class that measures,
     ``make(X, labels, hidden, alpha, workers=, plan=)`` (given, so this module needs not import
     the one that imports it). ``notice``: told in a line, before a measurement, that one is
-    about to take a few seconds (the command shows it; this module prints nothing)."""
+    about to take a few seconds (the command shows it; this module prints nothing).
+    ``plan_from``: where a given plan comes from, in words (``-v`` says it): "as given", "the
+    parent's, as its trace records it"."""
     cores = max(1, min(os.cpu_count() or 1, MAX_WORKERS))
     if plan is not None and workers is not None:
-        return Choice(plan, workers, "as given")
-    given = "plan given; " if plan is not None else "worker count given; " if workers else ""
+        return Choice(plan, workers, f"plan {plan_from}; worker count as given")
+    given = (
+        f"plan {plan_from}; worker count: "
+        if plan is not None
+        else "worker count as given; plan: "
+        if workers
+        else ""
+    )
     if X.shape[1] <= SAMPLE:
         m = X.shape[1]
-        source = f"{given}the defaults: {m:,} training examples are not worth measuring for"
+        what = "the default" if given else "the defaults"
+        source = f"{given}{what}: {m:,} training examples are not worth measuring for"
         return Choice(plan or DEFAULT_PLAN, workers or cores, source)
     key, path = machine_key(X.dtype, sizes), cache_path()
     found = _read_cache(path).get(key)

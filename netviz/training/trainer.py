@@ -72,11 +72,12 @@ class Trainer:
         stats: bool = True,
         sizes: Sequence[int] | None = None,
         notice: Callable[[str], None] | None = None,
+        plan_from: str = "as given",
     ) -> None:
         """``stats``: measure each hidden neuron's mean activation and saturation per epoch.
         ``plan`` and ``workers``: None for this machine's (:func:`.calibrate.choose`, which
         measures them with a network of layer widths ``sizes``, default 784-16-16-10, and tells
-        ``notice`` first).
+        ``notice`` first); ``plan_from`` says in words where a given plan comes from.
         """
         self.hidden, self.alpha, self.stats = hidden, alpha, stats
         # One BLAS thread with one worker too: a multi-threaded BLAS cuts a product's sums
@@ -89,7 +90,9 @@ class Trainer:
         self._pool = None
         sizes = tuple(sizes or (X.shape[0], 16, 16, 10))
         try:
-            self.choice = choose(X, labels, hidden, sizes, plan, workers, Trainer, notice)
+            self.choice = choose(
+                X, labels, hidden, sizes, plan, workers, Trainer, notice, plan_from
+            )
             self.plan, self.workers = self.choice.plan, self.choice.workers
             # The chunks are copies of X's lit pixels, cut once: every epoch reads them.
             self._train = cut(X, labels, self.plan)
