@@ -3,6 +3,8 @@ and colour legends that speak of the hidden layers' own activation."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from helpers import pilot_test, screen_text
@@ -209,24 +211,50 @@ async def test_charts_grow_with_the_terminal(session):
 
 @pilot_test
 async def test_the_network_shows_each_neurons_value_where_it_has_room(session):
-    """At 200 columns each hidden neuron's A is written beside its cell (2 significant digits);
-    at 120 there is no room, and the cells stand alone."""
+    """At 200 columns each hidden neuron's value is written beside its cell (2 significant
+    digits), each column's values ending in one column of the screen: A1, then dZ1, where a
+    saturated σ passes back values as small as −2e−278; at 120 there is no room, and the cells
+    stand alone."""
     for size in SIZES[1:]:
         app = create_app(session)
         async with app.run_test(size=size) as pilot:
             await pilot.press("s")  # A1 = σ(Z1)
             await pilot.pause()
-            A1 = np.asarray(app.snapshot.layers[1].activation)
-            rows = region_text(app, app.network)[4 : 4 + A1.size]  # below the layer names
-            words = [row.strip(" │").split() for row in rows]
             if size[0] < 200:
+                rows = region_text(app, app.network)[4:20]
                 assert not any("." in row or "e-" in row for row in rows)
                 continue
-            for i, w in enumerate(words):
-                assert w[0] == str(i)
-                word = w[w.index("██") + 1]
-                digits = 1 if "e" in word else 2  # 0.44, 0.077; 4e-237
-                assert float(word) == pytest.approx(A1[i], rel=0.5 * 10 ** (1 - digits), abs=0)
+            A1 = np.asarray(app.snapshot.layers[1].activation)
+            assert_shown(network_values(app, 1), A1)
+            await pilot.press(*"s" * 14)  # dZ1 = A1(1−A1)⊙dA1
+            await pilot.pause()
+            dZ1 = np.asarray(app.snapshot.layers[1].gradient)
+            assert np.min(np.abs(dZ1[dZ1 != 0])) < 1e-99  # the case that needs 7 cells
+            assert_shown(network_values(app, 1), dZ1)
+
+
+def assert_shown(words: list[str], values: np.ndarray) -> None:
+    """Each word is its value to the digits shown: 0.44, 0.077 (2); 4e-237 (1)."""
+    for word, value in zip(words, values, strict=True):
+        digits = 1 if "e" in word else 2
+        assert float(word) == pytest.approx(value, rel=0.5 * 10 ** (1 - digits), abs=0)
+
+
+def network_values(app, column: int) -> list[str]:
+    """The values written beside hidden layer ``column``'s cells, one per neuron, after checking
+    that they all end in the same screen column."""
+    rows = region_text(app, app.network)[4:20]  # below the layer names: neurons 0–15
+    ends = []
+    words = []
+    for i, row in enumerate(rows):
+        cells = [m for m in re.finditer(r"[^\s│]+", row)]
+        assert cells[0].group() == str(i)
+        after = [c for c in cells if c.group() == "██"][column - 1]  # the layer's cell
+        word = next(c for c in cells if c.start() > after.start())
+        ends.append(word.end())
+        words.append(word.group())
+    assert len(set(ends)) == 1, rows  # aligned: no value pushed its row out of line
+    return words
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)

@@ -51,7 +51,7 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
     CSS_PATH = "netviz.tcss"
     TITLE = "netviz"
     COMMANDS = App.COMMANDS | {NetvizCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide"), (190, "-roomy")]
     VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (32, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = KEY_BINDINGS  # made from the key table, KEYS
 

@@ -22,11 +22,15 @@ Mode = Literal["activation", "gradient", "slope"]
 CELL = "██"
 MISSING = " ·"  # not computed yet: visibly not a value, unlike a dark cell for 0
 FLOOR = 0.15  # a zero still shows as a dim cell, so it is never confused with "not computed"
-VALUE = 6  # cells for a neuron's value beside its cell, where the network has room
+# Cells for a neuron's value beside its cell, where the network has room: a hidden layer's may
+# be as small as −2e−278 (the gradient of a saturated σ); the output's ŷ and ŷ − y lie in
+# [−1, 1], and ŷ − y is 0 or at least 1.1e−16 from it (−1e−17 at the most).
+VALUE, OUTPUT_VALUE = 7, 6
 
 
 def short(value: float) -> str:
-    """A neuron's value in at most ``VALUE`` cells, 2 significant digits: 0.93, -0.077, 3e-05."""
+    """A neuron's value in at most ``VALUE`` cells, 2 significant digits where it has room:
+    0.93, -0.077, 3e-05, -2e-278."""
     if value == 0:
         return "0"  # −0.0 too: its sign is rounding's, not a value's
     if not np.isfinite(value):
@@ -36,8 +40,8 @@ def short(value: float) -> str:
 
 def values_width(layers: int) -> int:
     """Cells the columns need with values beside the cells: neuron numbers 2, the input 8, each
-    hidden layer 12 (padding, cell, value, mark), the output 14."""
-    return 2 + 8 + 12 * (layers - 2) + 14
+    hidden layer 6 + VALUE (padding, cell, value, mark), the output 8 + OUTPUT_VALUE."""
+    return 2 + 8 + (6 + VALUE) * (layers - 2) + 8 + OUTPUT_VALUE
 
 
 def mode_of(snapshot: Snapshot) -> Mode:
@@ -182,7 +186,7 @@ class LayerColumn(Cells):
                 text.append("◂" if i == self.prediction else " ")
             if self.numbers:
                 shown = "" if values is None else short(float(values[i]))
-                text.append(f" {shown:>{VALUE}}")
+                text.append(f" {shown:>{OUTPUT_VALUE if self.index == self.last else VALUE}}")
             if self.marked and self.index != self.last:
                 text.append("◂" if i in self.marked else " ", mark)
         return text
