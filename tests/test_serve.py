@@ -24,6 +24,7 @@ from helpers import refused
 
 from netviz.commands.cli import build_parser
 from netviz.commands.serve import session_command, split_args
+from netviz.trace import TraceReader
 from netviz.tui.deliver import deliver
 from netviz.tui.web import is_loopback
 
@@ -176,6 +177,28 @@ def test_sessions_opened_together_each_write_their_own_trace(tmp_path):
     assert len(traces(tmp_path)) == 3
 
 
+def test_sessions_quit_when_their_server_is_killed(tmp_path):
+    """kill -9 leaves the server no time to end its sessions: each sees within a second or two
+    that its server is gone, and quits as q does, its trace closed cleanly."""
+    with served(tmp_path) as url:
+
+        async def then_kill_the_server(client):
+            session = await open_session(client, url)
+            await screen_shows(session, FIRST)
+            await until(lambda: len(traces(tmp_path)) == 1)
+            url.server.kill()
+            url.server.wait()
+
+        with_client(then_kill_the_server)
+        started = time.monotonic()
+        assert wait_for_exit(tmp_path) == []  # on its own: none was left to kill
+        assert time.monotonic() - started < 10
+    [trace] = traces(tmp_path)
+    assert not Path(f"{trace}-wal").exists()  # its WAL folded back in: closed, not abandoned
+    with TraceReader(trace) as reader:
+        assert reader.counts()["steps"] >= 1
+
+
 def test_a_full_server_answers_503_with_a_page_saying_so(tmp_path):
     with served(tmp_path, "--max-sessions", "1") as url:
 
@@ -312,9 +335,11 @@ def free_port() -> int:
 
 
 class Url(str):
-    """A served base URL (``http://127.0.0.1:PORT/``) that knows its port."""
+    """A served base URL (``http://127.0.0.1:PORT/``) that knows its port and its server's
+    process."""
 
     port: int
+    server: subprocess.Popen
 
 
 @contextmanager
@@ -328,7 +353,7 @@ def served(folder: Path, *options: str):
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=folder, stdout=out, stderr=subprocess.STDOUT)
     url = Url(f"http://127.0.0.1:{port}/")
-    url.port = port
+    url.port, url.server = port, server
     try:
         end = time.monotonic() + WAIT
         while get(url)[0] != 200:

@@ -8,6 +8,7 @@ closes the session afterwards, which finishes its trace.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +44,8 @@ from .timeline import Scrubber, Timeline
 CONTINUE_MAX = 10_000  # epochs ``c`` runs at most before giving up on a breakpoint
 PAINT_EVERY = 0.25  # seconds between repaints while epochs run
 FOLLOW_EVERY = 0.5  # seconds between looks for new steps in a replayed trace
+SERVER_PID = "NETVIZ_SERVER_PID"  # netviz serve's process id, in its sessions' environment
+ORPHAN_CHECK = 1.0  # seconds between a served session's looks for its server
 
 
 class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
@@ -87,6 +90,8 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         yield self.footer
 
     def on_mount(self) -> None:
+        if os.environ.get(SERVER_PID) == str(os.getppid()):  # a session of netviz serve
+            self.set_interval(ORPHAN_CHECK, self._quit_if_orphaned)
         if not self.session.live:
             self.sub_title = f"replay · {literal(self.session.trace_path)}"
             self.timeline.add_class("-replay")
@@ -94,6 +99,12 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         self.snapshot = self.session.snapshot()
         if self.intro is not None:
             self.push_screen(self.intro)
+
+    async def _quit_if_orphaned(self) -> None:
+        """A served session whose server is gone (killed, so it could not end its sessions)
+        quits as q does, its trace closed cleanly: no browser can reach it any more."""
+        if os.environ.get(SERVER_PID) != str(os.getppid()):
+            await self.action_quit()
 
     def _follow(self) -> None:
         """A replayed trace that is still being written: show what was committed since."""

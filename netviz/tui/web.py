@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
+
+from .app import SERVER_PID
 
 RETRY_AFTER = 60  # seconds a full server asks a browser to wait (the page says "a minute")
 FULL_PAGE = """<!DOCTYPE html>
@@ -94,6 +97,9 @@ class NetvizServer(Server):
         self, command: str, host: str, port: int, title: str, max_sessions: int, announce: str
     ) -> None:
         super().__init__(command, host=host, port=port, title=title)
+        # Each session's process (forked from here, so its parent) quits when this one is gone:
+        # a server killed with SIGKILL cannot stop its sessions itself.
+        os.environ[SERVER_PID] = str(os.getpid())
         self.max_sessions = max_sessions
         self.announce = announce
         self.sessions: set[web.WebSocketResponse] = set()  # one open websocket per session
