@@ -155,6 +155,8 @@ def _magnitude(name: str, values: Mapping[str, Array], L: int) -> Array | None:
 
 
 DIFFERENCE = 1e-7  # theirs vs the reference: off by more than this × the reference's largest |x|
+DIFFERS = "◆"  # an entry where theirs differs from the reference: readable without colour
+NAMED = 4  # differing entries named in a diff's line (the largest differences first)
 
 
 def differing(theirs: Array, reference: Array) -> Array:
@@ -176,3 +178,35 @@ def differing(theirs: Array, reference: Array) -> Array:
         off = np.abs(t - r) > DIFFERENCE * peak
     same_special = (np.isnan(t) & np.isnan(r)) | (t == r)
     return np.where(finite, off, ~same_special)
+
+
+def verdict(mask: np.ndarray, sides: tuple[str, ...] = ("theirs", "the reference")) -> str:
+    """``theirs vs the reference: K of N entries differ``, or that they are the same."""
+    k, pair = int(mask.sum()), f"{sides[0]} vs {sides[1]}"
+    if not k:
+        return f"{pair}: the same, to rounding"
+    entries = "entry" if mask.size == 1 else "entries"
+    return f"{pair}: {k} of {mask.size} {entries} differ"
+
+
+def largest_first(difference: np.ndarray, mask: np.ndarray) -> list[tuple[int, ...]]:
+    """The indices of the differing entries, the largest |difference| first (a NaN or an
+    infinity counts as the largest), ties in index order."""
+    where = np.argwhere(mask)
+    size = np.abs(difference[mask])
+    order = np.argsort(-np.where(np.isfinite(size), size, np.inf), kind="stable")
+    return [tuple(int(i) for i in where[k]) for k in order]
+
+
+def differing_entries(name: str, difference: np.ndarray, mask: np.ndarray, width: int) -> str:
+    """``◆ dW2[2, 5], dW2[0, 1] and 3 more``: the differing entries, largest difference first,
+    as many as fit ``width`` (at least one, at most NAMED); a vector's by one index."""
+    where = largest_first(difference, mask)
+    vector = difference.ndim == 2 and difference.shape[1] == 1
+    names = [f"{name}[{', '.join(map(str, i[:1] if vector else i))}]" if i else name for i in where]
+    for n in range(min(NAMED, len(names)), 0, -1):
+        more = len(names) - n
+        line = f"{DIFFERS} {', '.join(names[:n])}" + (f" and {more} more" if more else "")
+        if len(line) <= width or n == 1:
+            return line
+    return DIFFERS

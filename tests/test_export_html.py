@@ -121,6 +121,43 @@ def test_every_number_on_the_page_is_the_traces_own(example_page, reader):
             assert shown["divide"] == (None if m is None else str(m))
 
 
+def test_a_check_traces_page_sets_the_learners_values_beside_the_reference(tmp_path):
+    """Each output the learner computed: their value embedded beside it (the trace's
+    ``theirs/NAME``, bit for bit) and a line saying whether they differ, naming the entries
+    that do, as the replay does."""
+    from test_check_replay import DIFFERING, PLANTED, write_check_trace
+
+    trace, out = tmp_path / "check.nvtrace", tmp_path / "check.html"
+    theirs = write_check_trace(trace)
+    export_html(str(trace), first=None, last=None, lesson=None, out=str(out))
+    text = out.read_text()
+    page, stored = Page(text), embedded(text)
+    lines = {
+        address: re.findall(r"<li( class=differs)?>([^<]*)</li>", section)
+        for address, section in re.findall(r'data-address="([^"]+)"(.*?)</section>', text, re.S)
+    }
+    named = {"e0/x0/bwd/L2/dZ": "dZ2[3]", "e0/x1/bwd/L2/dW": "dW2[2, 5]", "e0/x2/fwd/L1/Z": "Z1[4]"}
+    assert sorted(named) == sorted(DIFFERING) and len(PLANTED) == 3
+    with TraceReader(trace) as reader:
+        for address in page.order:
+            step = reader.step(address)
+            _, outputs = reader.op_arrays(address)
+            for name in outputs:
+                if name == "cost":  # the learner kept every output but the cost
+                    assert f"theirs/{name}" not in page.arrays[address]
+                    continue
+                got = stored[page.arrays[address][f"theirs/{name}"]["id"]]
+                want = theirs[step.example, name]
+                assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), address
+            said = lines[address]
+            if address in named:
+                [(differs, line)] = said
+                [size] = [a.size for a in outputs.values()]
+                assert differs and line.endswith(f"1 of {size} entries differ: ◆ {named[address]}")
+            else:
+                assert all(not d and line.endswith("the same, to rounding") for d, line in said)
+
+
 def test_the_page_loads_nothing_from_outside(example_page):
     text = example_page.read_text()
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?!#)""", text)

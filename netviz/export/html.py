@@ -31,8 +31,9 @@ from ..debug.explain import explain
 from ..debug.passes import pass_values
 from ..errors import NetvizError
 from ..files import atomic_writer
-from ..numbers import magnitude
+from ..numbers import differing, differing_entries, magnitude, shape_text, verdict
 from ..trace import Step, TraceReader
+from ..trace.reader import THEIRS
 from . import markup
 from .gather import digit_words, layer_count, run_name, trace_activation, weights_words
 from .webcurves import Curves
@@ -266,16 +267,19 @@ def _op_section(
     """One op of an example pass: its arrays (inputs, then outputs), the pass's digit and, for
     a gradient, the chain-rule card of its largest entry."""
     index = next(k for k, item in enumerate(ops) if item[0].step == step.step)
-    _, inputs, outputs, _ = ops[index]
+    _, inputs, outputs, theirs = ops[index]
     whole = tuple(Op(s.phase, s.layer, s.op, s.equation or "", i, o) for s, i, o, _ in ops)
     values = pass_values(whole)
     op = whole[index]
-    shown = [(n, "input", inputs[n]) for n in step.inputs if n in inputs]
-    shown += [(n, "output", a) for n, a in outputs.items()]
+    shown = [(n, n, "input", inputs[n]) for n in step.inputs if n in inputs]
+    for n, a in outputs.items():
+        shown.append((n, n, "output", a))
+        if n in theirs:  # a check trace: the learner's value of it, beside
+            shown.append((f"{THEIRS}{n}", n, "the learner's", theirs[n]))
     scales = {**values, **inputs, **outputs}
     arrays = [
-        markup.Shown(name, role, a, store.add(a), magnitude(name, scales, L))
-        for name, role, a in shown
+        markup.Shown(name, role, a, store.add(a), magnitude(of, scales, L))
+        for name, of, role, a in shown
     ]
     chain = None
     name, a = next(iter(outputs.items()))
@@ -296,8 +300,26 @@ def _op_section(
         arrays=arrays,
         digit=digit,
         chain=chain,
+        checked=tuple(_checked(n, a, theirs[n]) for n, a in outputs.items() if n in theirs),
     )
     return markup.op_section(where, view)
+
+
+def _checked(name: str, reference: np.ndarray, theirs: np.ndarray) -> tuple[str, bool]:
+    """(what a check trace's replay says of an output the learner computed, whether theirs
+    differs): ``dW2: the learner's vs the reference: 1 of 160 entries differ: ◆ dW2[2, 5]``
+    (the largest differences first), ``…: the same, to rounding``, or the shapes."""
+    sides = ("the learner's", "the reference")
+    if np.shape(theirs) != np.shape(reference):
+        shapes = f"{shape_text(np.shape(theirs))}, {sides[1]} {shape_text(np.shape(reference))}"
+        return f"{name}: {sides[0]} is {shapes}", True
+    mask = differing(theirs, reference)
+    said = f"{name}: {verdict(mask, sides)}"
+    if not mask.any():
+        return said, False
+    with np.errstate(over="ignore", invalid="ignore"):
+        difference = np.where(mask, np.asarray(theirs, float) - reference, 0.0)
+    return f"{said}: {differing_entries(name, difference, mask, 100)}", True
 
 
 def largest(a: np.ndarray) -> tuple[int, ...]:

@@ -89,6 +89,8 @@ class OpView:
     arrays: list[Shown]
     digit: tuple[str, str] | None  # (pixels id, words)
     chain: object | None  # a netviz.debug.chain.ChainCard
+    checked: tuple[tuple[str, bool], ...] = ()  # a check trace's outputs: (the learner's vs
+    # the reference, in words; whether they differ)
 
 
 # --- the document ------------------------------------------------------------------------------
@@ -201,6 +203,13 @@ def op_section(where: Where, view: OpView) -> str:
     step = view.step
     equation = step.equation or step.op or ""
     parts = [_section_head(where, "op", view.words, view.digit, equation, view.shapes, view.text)]
+    if view.checked:
+        parts.append('<ul class="checked">')
+        parts += [
+            f"<li{' class=differs' if differs else ''}>{esc(line)}</li>"
+            for line, differs in view.checked
+        ]
+        parts.append("</ul>")
     parts.append('<div class="arrays">')
     parts += [array_html(s) for s in view.arrays]
     parts.append("</div>")

@@ -14,7 +14,18 @@ from rich.style import Style
 from rich.text import Text
 
 from ..core.steps import YHAT, Op
-from ..numbers import cell_width, differing, fmt, magnitude, shape_text, stats_line
+from ..numbers import (
+    DIFFERS,
+    cell_width,
+    differing,
+    differing_entries,
+    fmt,
+    largest_first,
+    magnitude,
+    shape_text,
+    stats_line,
+    verdict,
+)
 from ..session.snapshot import Snapshot
 from .keys import MATRIX_KEYS
 
@@ -23,8 +34,6 @@ BAR_WIDTH = 12
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 MATRIX_ROWS = 10  # rows of a matrix shown at least; more when the view is taller
 LONG_VECTOR = 64  # longer vectors (the 784 inputs) print several entries a line, without bars
-DIFFERS = "◆"  # an entry where theirs differs from the reference: readable without colour
-NAMED = 4  # differing entries named in a diff's second line (the largest differences first)
 
 
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:
@@ -218,24 +227,6 @@ def compared(block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return theirs, shown, mask
 
 
-def verdict(mask: np.ndarray, sides: tuple[str, ...] = ("theirs", "the reference")) -> str:
-    """``theirs vs the reference: K of N entries differ``, or that they are the same."""
-    k, pair = int(mask.sum()), f"{sides[0]} vs {sides[1]}"
-    if not k:
-        return f"{pair}: the same, to rounding"
-    entries = "entry" if mask.size == 1 else "entries"
-    return f"{pair}: {k} of {mask.size} {entries} differ"
-
-
-def largest_first(difference: np.ndarray, mask: np.ndarray) -> list[tuple[int, ...]]:
-    """The indices of the differing entries, the largest |difference| first (a NaN or an
-    infinity counts as the largest), ties in index order."""
-    where = np.argwhere(mask)
-    size = np.abs(difference[mask])
-    order = np.argsort(-np.where(np.isfinite(size), size, np.inf), kind="stable")
-    return [tuple(int(i) for i in where[k]) for k in order]
-
-
 def largest_difference(block: Block) -> tuple[int, ...] | None:
     """Where a diff block's largest difference is (the window opens on it), or None."""
     if block.theirs is None or np.shape(block.theirs) != np.shape(block.array):
@@ -243,20 +234,6 @@ def largest_difference(block: Block) -> tuple[int, ...] | None:
     _, difference, mask = compared(block)
     first = largest_first(difference, mask)[:1]
     return first[0] if first else None
-
-
-def differing_entries(name: str, difference: np.ndarray, mask: np.ndarray, width: int) -> str:
-    """``◆ dW2[2, 5], dW2[0, 1] and 3 more``: the differing entries, largest difference first,
-    as many as fit ``width`` (at least one, at most NAMED); a vector's by one index."""
-    where = largest_first(difference, mask)
-    vector = difference.ndim == 2 and difference.shape[1] == 1
-    names = [f"{name}[{', '.join(map(str, i[:1] if vector else i))}]" if i else name for i in where]
-    for n in range(min(NAMED, len(names)), 0, -1):
-        more = len(names) - n
-        line = f"{DIFFERS} {', '.join(names[:n])}" + (f" and {more} more" if more else "")
-        if len(line) <= width or n == 1:
-            return line
-    return DIFFERS
 
 
 def diff_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Text:
