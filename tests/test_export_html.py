@@ -441,8 +441,9 @@ def test_a_page_opens_at_its_top_and_a_cut_link_still_opens(example_page):
 
 
 def test_a_float32_run_and_an_own_digit_are_written_as_the_tour_writes_them(tmp_path, capsys):
-    """A float32 mean within float32's rounding bound is 0 (Σŷ − 1 = 0: dZ3's mean), and a
-    digit of the learner's own without a label says backprop used the guess."""
+    """A float32 mean within float32's rounding bound is 0 (Σŷ − 1 = 0: dZ3's mean), a digit
+    of the learner's own without a label says backprop used the guess, and one from an image
+    goes by its file's name, as in the tour."""
     from netviz.core.presets import PRESETS
     from netviz.session.live import Session
     from netviz.training.run import RunSpec
@@ -451,6 +452,8 @@ def test_a_float32_run_and_an_own_digit_are_written_as_the_tour_writes_them(tmp_
     with Session(spec, trace=tmp_path / "f32.nvtrace") as session:
         session.own_digit(session._run.train.images[3])
         session.goto("e0/x200/bwd/L3/dZ")
+        session.own_digit(session._run.train.images[5], label=3, source="my3.png")
+        session.goto("e0/x201/bwd/L3/dZ")
     out = tmp_path / "f32.html"
     assert (
         export_html(str(tmp_path / "f32.nvtrace"), first=None, last=None, lesson=None, out=str(out))
@@ -459,7 +462,9 @@ def test_a_float32_run_and_an_own_digit_are_written_as_the_tour_writes_them(tmp_
     text = out.read_text()
     section = text.split('data-address="e0/x200/bwd/L3/dZ"')[1].split("</section>")[0]
     assert re.search(r"<b>dZ3</b>.*?mean 0 ·", section, re.S)
-    assert "your digit (x200), no label: backprop used the guess" in section
+    assert "x: your digit (x200), no label: backprop used the guess" in section
+    section = text.split('data-address="e0/x201/bwd/L3/dZ"')[1].split("</section>")[0]
+    assert "x: my3.png (x201), label 3, guessed" in section
 
 
 def test_a_wide_network_gets_fewer_passes_and_the_page_says_why(tmp_path):

@@ -57,6 +57,36 @@ def test_without_a_label_backprop_uses_the_guess_and_says_so(session, tmp_path):
         assert not shown.labelled and shown.source and np.array_equal(shown.pixels, pixels)
 
 
+def test_a_replay_names_each_own_digit_as_the_tour_did(session, tmp_path):
+    """An image by its file's name, a drawing as a drawing: the trace keeps what each was."""
+    session.own_digit(a_digit(session), label=3, source="my3.png")
+    session.own_digit(a_digit(session)[::-1].copy(), label=5, source="your drawing")
+    session.close()
+    with Replay(tmp_path / "own.nvtrace") as replay:
+        for example, name in ((300, "my3.png"), (301, "your drawing")):
+            replay.goto(f"e0/x{example}")
+            assert replay.snapshot().source == name
+
+
+def test_a_trace_without_names_replays_its_own_digits_generically(session, tmp_path):
+    """An older trace (or one whose record of the names is damaged): still named as a digit of
+    the learner's own, never as a training example."""
+    import sqlite3
+
+    session.own_digit(a_digit(session), label=3, source="my3.png")
+    session.close()
+    path = tmp_path / "own.nvtrace"
+    for damaged in (None, '"not a table"', '{"300": 7}'):
+        with sqlite3.connect(path) as db:
+            if damaged is None:
+                db.execute("DELETE FROM meta WHERE key = 'own_digits'")
+            else:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('own_digits', ?)", (damaged,))
+        with Replay(path) as replay:
+            replay.goto("e0/x300")
+            assert replay.snapshot().source == "a digit of the learner's own"
+
+
 def test_an_epoch_never_trains_on_it_and_reopens_it_at_the_new_weights(session, tmp_path):
     plain = Session(SPEC, trace=tmp_path / "plain.nvtrace")
     session.own_digit(a_digit(session), label=1)

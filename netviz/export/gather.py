@@ -288,7 +288,8 @@ def pass_input(reader: TraceReader, step: Step, output: int | None = None) -> Sh
     return Shown(
         values, 0, "input", f"{label}, {weights_words(step.epoch)}", step.address, detail,
         x=arrays["x"], output=output,
-        x_words=digit_words(arrays, step.example, reader.example(step.example)[1] is not None),
+        x_words=digit_words(arrays, step.example, reader.example(step.example)[1] is not None,
+                            reader.own_digit_name(step.example)),
     )  # fmt: skip
 
 
@@ -382,13 +383,16 @@ def input_detail(
     return " · ".join(parts)
 
 
-def digit_words(arrays: dict[str, np.ndarray], example: int, labelled: bool = True) -> str:
+def digit_words(
+    arrays: dict[str, np.ndarray], example: int, labelled: bool = True, name: str | None = None
+) -> str:
     """``x: example 3, label 1, guessed 1 (97.2 %)``: the digit under an input gradient. A
-    learner's own digit stored without a label (``labelled`` False) says so: its y was the
-    network's guess then."""
-    words = f"x: example {example}"
+    learner's own digit goes by the name the tour gave it (``x: my3.png (x300), label 3, …``);
+    one stored without a label (``labelled`` False) says so: its y was the network's guess."""
+    own = name is not None or not labelled
+    words = f"x: {name or 'your digit'} (x{example})" if own else f"x: example {example}"
     if not labelled:
-        words = f"x: your digit (x{example}), no label: backprop used the guess"
+        words += ", no label: backprop used the guess"
     elif "y" in arrays:
         words += f", label {int(np.argmax(arrays['y']))}"
     if YHAT in arrays:

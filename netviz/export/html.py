@@ -232,7 +232,7 @@ def page(
     by_step: dict[str, list[Note]] = {}
     for note in notes:
         by_step.setdefault(note.at, []).append(note)
-    sections, ops, labelled, total = [], None, True, len(choice.steps)
+    sections, ops, labelled, own_name, total = [], None, True, None, len(choice.steps)
     for number, step in enumerate(choice.steps, 1):
         where = markup.Where(step.address, number, total, tuple(by_step.get(step.address, ())))
         if step.kind == "epoch":
@@ -251,7 +251,8 @@ def page(
         if ops is None or (ops[0][0].epoch, ops[0][0].example) != (step.epoch, step.example):
             ops = reader.pass_ops(step.epoch, step.example)
             labelled = reader.example(step.example)[1] is not None  # an own digit may have none
-        sections.append(_op_section(where, step, ops, hidden, L, store, labelled))
+            own_name = reader.own_digit_name(step.example)
+        sections.append(_op_section(where, step, ops, hidden, L, store, labelled, own_name))
     head = {
         "title": run_name(reader),
         "facts": _facts(reader),
@@ -262,7 +263,14 @@ def page(
 
 
 def _op_section(
-    where, step: Step, ops: list, hidden, L: int, store: Store, labelled: bool = True
+    where,
+    step: Step,
+    ops: list,
+    hidden,
+    L: int,
+    store: Store,
+    labelled: bool = True,
+    own_name: str | None = None,
 ) -> str:
     """One op of an example pass: its arrays (inputs, then outputs), the pass's digit and, for
     a gradient, the chain-rule card of its largest entry."""
@@ -289,7 +297,9 @@ def _op_section(
         except (ValueError, KeyError, IndexError):
             chain = None  # a pass recorded without what the card needs
     x = values.get("x")
-    digit = None if x is None else (store.add(x), digit_words(values, step.example, labelled))
+    digit = (
+        None if x is None else (store.add(x), digit_words(values, step.example, labelled, own_name))
+    )
     # the explanations are written in the words of the hidden layers' activation
     text = "" if hidden is None else explain(step.phase or "", step.op or "", step.layer, L, hidden)
     view = markup.OpView(

@@ -481,7 +481,7 @@ class Session(History):
         p = self._passes[pid]
         if self._recorder:  # an own digit without a label is stored without one
             label = p.label if p.labelled else None
-            self._recorder.example_pass(p.epoch, p.example, p.ops, p.pixels, label)
+            self._recorder.example_pass(p.epoch, p.example, p.ops, p.pixels, label, p.source)
 
     def _drop_unvisited_pass(self) -> None:
         """Forget the newest pass if nobody moved in it (it was opened after an epoch)."""

@@ -139,7 +139,8 @@ class Replay(History):
         """A pass whose ops are read when the cursor first enters it."""
         pixels, label = self._example(example)
         own = example >= int(self.reader.meta.get("train_size", example + 1))
-        source = "a digit of the learner's own" if own else ""  # drawn, or an image
+        unnamed = "a digit of the learner's own"  # an older trace, or a damaged record of names
+        source = (self.reader.own_digit_name(example) or unnamed) if own else ""
         self._add_pass(Pass(epoch, example, (), label, pixels, source, label >= 0), ops)
 
     def _example(self, index: int) -> tuple[np.ndarray, int]:

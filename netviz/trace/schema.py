@@ -172,6 +172,7 @@ def parse_address(text: str) -> dict | None:
     }
 
 
+OWN_DIGITS = "own_digits"  # meta: what each learner's own digit was, {"3000": "my3.png"}
 ARRAY_COLUMNS = "dtype, shape, encoding, crc32, data"  # as encode() returns them
 SPARSE_FROM = 0.1  # store ``nonzero`` when at least this fraction of entries is exactly zero
 

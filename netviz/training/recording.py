@@ -27,7 +27,7 @@ from ..core.epoch import Figures
 from ..core.network import Params, backward, forward
 from ..core.steps import Op
 from ..trace import SUFFIX, TraceWriter
-from ..trace.schema import op_address
+from ..trace.schema import OWN_DIGITS, op_address
 from .run import Run
 from .trainer import EpochResult
 
@@ -124,6 +124,7 @@ class Recorder:
         self._before = run.params  # the weights the next epoch starts from
         self._last_checkpoint = start
         self._last_epoch = start
+        self._own_digits: dict[str, str] = {}  # an own digit's example number → what it is
 
     @property
     def path(self) -> Path:
@@ -164,10 +165,21 @@ class Recorder:
         self.writer.set_final(figures.epoch, figures.cost, figures.train_accuracy, test)
 
     def example_pass(
-        self, epoch: int, example: int, ops: Sequence[Op], pixels: np.ndarray, label: int | None
+        self,
+        epoch: int,
+        example: int,
+        ops: Sequence[Op],
+        pixels: np.ndarray,
+        label: int | None,
+        source: str = "",
     ) -> list[int]:
-        """Record one example's ops at the weights after ``epoch`` epochs; their step numbers."""
+        """Record one example's ops at the weights after ``epoch`` epochs; their step numbers.
+        ``source``: what a learner's own digit is ("your drawing", "my3.png"), kept in the
+        trace's ``own_digits`` by its example number, so a replay names it as the tour did."""
         self.writer.add_examples([(example, label, pixels)])
+        if source and self._own_digits.get(str(example)) != source:
+            self._own_digits[str(example)] = source
+            self.writer.set_meta({OWN_DIGITS: self._own_digits})
         produced: set[str] = set()
         context: dict[str, np.ndarray] = {}
         for op in ops:  # what the pass reads but no earlier op made: x, y, W, b, α
