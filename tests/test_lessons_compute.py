@@ -41,6 +41,23 @@ def test_a_right_number_shows_the_factors_and_names_no_slip(run):
         assert any(factor.name in line and fmt(factor.value) in line for line in lines)
 
 
+@pytest.mark.parametrize(
+    ("name", "index"), [("dZ2", (3,)), ("dW3", (5, 2)), ("Z1", (4,))], ids=["dZ2", "dW3", "Z1"]
+)
+def test_a_number_computed_from_the_factors_as_shown_is_right_to_their_rounding(run, name, index):
+    """The card shows 4 significant digits; a learner who computes from those lands near the
+    result, not on it: no factor "needs" another value for that, and no slip is named."""
+    card = run.chain_rule(name, index)
+    shown = [float(fmt(f.value)) for f in card.factors]
+    given = float(np.prod(shown) if card.combine == "product" else np.sum(shown))
+    assert given != card.result  # the rounding shows
+    text = said(against(card, given))
+    assert "yours needs" not in text and "Likely" not in text
+    assert text.endswith(f"yours {fmt(given)}: right, to the rounding of the numbers shown")
+    off = card.result + 50 * abs(given - card.result) + 0.01 * abs(card.result)  # beyond it
+    assert "yours needs" in said(against(card, off))
+
+
 def test_a_factor_left_out_of_a_product_is_named_and_each_factors_need_shown(run):
     v = values(run)
     slope, dA = v["A2"][3, 0] * (1 - v["A2"][3, 0]), v["dA2"][3, 0]

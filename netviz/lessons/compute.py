@@ -30,6 +30,9 @@ def against(card: ChainCard, given: float) -> list[str]:
     the right one: the equation, each factor listed with its value and what yours needs it to
     be, the right result beside yours, then the slip that explains yours, if one does."""
     shown, hidden, last = layout(card, LISTED)
+    # from the factors as shown (4 significant digits) a right computation lands near, not on
+    # the result: there no factor "needs" another value, and no slip is named
+    rounded = abs(given - card.result) <= _rounding_slack(card)
     needs = dict(zip(map(id, card.factors), _needs(card, given), strict=True))
     # a sum's need is a difference of sums: within their rounding it is 0, not noise
     terms = np.asarray([f.value for f in card.factors] + [given])
@@ -39,17 +42,48 @@ def against(card: ChainCard, given: float) -> list[str]:
     for factor in shown + last:
         need = needs[id(factor)]
         # of a long sum one term could take all the difference: only the bias's need is said
-        quiet = need is None or (bool(hidden) and factor not in last)
+        quiet = rounded or need is None or (bool(hidden) and factor not in last)
         tail = "" if quiet else f"  yours needs {derived(need, bound)}"
         lines.append(f"  {factor.name:<{width}} {fmt(factor.value):>11}{tail}")
         if hidden and shown and factor is shown[-1]:
             lines.append(f"  {f'… {len(hidden)} more terms':<{width}}")
     right = derived(card.result, result_bound(card))
-    lines.append(f"  = {card.entry:<{width - 2}} {right:>11}  yours {fmt(given)}")
-    slip = _slip(card, given, needs, shown + last if hidden else list(card.factors))
+    yours = f"yours {fmt(given)}"
+    if rounded and given != card.result:
+        yours += ": right, to the rounding of the numbers shown"
+    lines.append(f"  = {card.entry:<{width - 2}} {right:>11}  {yours}")
+    candidates = shown + last if hidden else list(card.factors)
+    slip = "" if rounded else _slip(card, given, needs, candidates)
     if slip:
         lines.append(f"  Likely: {slip}.")
     return lines
+
+
+def _rounding_slack(card: ChainCard) -> float:
+    """How far from the result a number may lie when computed right from the factors as the
+    card shows them (fmt's 4 significant digits) and written as shown: the result's change when
+    each factor moves by half a unit of its last digit, plus half a unit of the result's. A
+    function's input moves it by at most that much again (every activation's slope is at most
+    1, softmax's too)."""
+    values = [f.value for f in card.factors]
+    halves = [_half_digit(v) for v in values]
+    if card.combine == "sum":
+        moved = math.fsum(halves)
+    elif card.combine == "product":
+        moved = math.fsum(
+            h * abs(math.prod(v for i, v in enumerate(values) if i != k))
+            for k, h in enumerate(halves)
+        )
+    else:
+        moved = _half_digit(card.expansion.value) if card.expansion is not None else 0.0
+    return moved + _half_digit(card.result)
+
+
+def _half_digit(value: float) -> float:
+    """Half a unit in the last of the 4 significant digits fmt writes ``value`` with."""
+    if value == 0 or not math.isfinite(value):
+        return 0.0
+    return 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - 3)
 
 
 def _needs(card: ChainCard, given: float) -> list[float | None]:
