@@ -255,8 +255,10 @@ async def test_each_kind_of_question_answered_right_wrong_and_shown(tmp_path, ki
             text = screen_text(app)
             said = {"right": "Right", "wrong": "Not quite", "show": "Shown, not scored"}[how]
             assert said in text, text
-            if kind == "compute" and how != "show":
+            if kind == "compute" and how == "wrong":
                 assert "yours needs" in text  # each factor set against the typed number
+            if kind == "compute" and how == "right":  # the factors listed, none needing more
+                assert "dZ3[5]" in text and "yours needs" not in text
             if kind != "updown":
                 assert session.snapshot().address == at  # now the value is on screen
         want = {"right": True, "wrong": False, "show": None}[how]
