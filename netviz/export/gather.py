@@ -31,6 +31,7 @@ from ..core.steps import YHAT, one_step
 from ..errors import NetvizError
 from ..safe import literal
 from ..trace import Step, TraceReader, parse_address
+from ..trace.schema import own_digit_name
 
 What = Literal["grad", "weight", "update", "input"]
 
@@ -289,7 +290,7 @@ def pass_input(reader: TraceReader, step: Step, output: int | None = None) -> Sh
         values, 0, "input", f"{label}, {weights_words(step.epoch)}", step.address, detail,
         x=arrays["x"], output=output,
         x_words=digit_words(arrays, step.example, reader.example(step.example)[1] is not None,
-                            reader.own_digit_name(step.example)),
+                            own_digit_name(reader.meta, step.example)),
     )  # fmt: skip
 
 

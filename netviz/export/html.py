@@ -34,6 +34,7 @@ from ..files import atomic_writer
 from ..numbers import differing, differing_entries, magnitude, shape_text, verdict
 from ..trace import Step, TraceReader
 from ..trace.reader import THEIRS
+from ..trace.schema import own_digit_name
 from . import markup
 from .gather import digit_words, layer_count, run_name, trace_activation, weights_words
 from .webcurves import Curves
@@ -251,7 +252,7 @@ def page(
         if ops is None or (ops[0][0].epoch, ops[0][0].example) != (step.epoch, step.example):
             ops = reader.pass_ops(step.epoch, step.example)
             labelled = reader.example(step.example)[1] is not None  # an own digit may have none
-            own_name = reader.own_digit_name(step.example)
+            own_name = own_digit_name(reader.meta, step.example)
         sections.append(_op_section(where, step, ops, hidden, L, store, labelled, own_name))
     head = {
         "title": run_name(reader),

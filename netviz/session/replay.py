@@ -35,7 +35,7 @@ from ..debug.breakpoints import (
 )
 from ..safe import literal
 from ..trace import TraceError, TraceReader
-from ..trace.schema import parse_address
+from ..trace.schema import own_digit_name, parse_address
 from . import epochs
 from .history import History
 from .snapshot import NOTHING, CheckedOp, Hit, Item, Pass, Snapshot
@@ -140,7 +140,7 @@ class Replay(History):
         pixels, label = self._example(example)
         own = example >= int(self.reader.meta.get("train_size", example + 1))
         unnamed = "a digit of the learner's own"  # an older trace, or a damaged record of names
-        source = (self.reader.own_digit_name(example) or unnamed) if own else ""
+        source = (own_digit_name(self.reader.meta, example) or unnamed) if own else ""
         self._add_pass(Pass(epoch, example, (), label, pixels, source, label >= 0), ops)
 
     def _example(self, index: int) -> tuple[np.ndarray, int]:

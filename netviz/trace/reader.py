@@ -24,15 +24,7 @@ from .checks import (
     check_names,
     check_step_fields,
 )
-from .schema import (
-    ARRAY_COLUMNS,
-    FORMAT,
-    OWN_DIGITS,
-    SCHEMA_VERSION,
-    Step,
-    decode,
-    parse_address,
-)
+from .schema import ARRAY_COLUMNS, FORMAT, SCHEMA_VERSION, Step, decode, parse_address
 
 ONE_COLUMN = re.compile(r"(?:x|y|ŷ|d?[ZA][0-9]+)")  # an example's vectors in a pass
 THEIRS = "theirs/"  # a check trace: the learner's own value of an op's output, by its name
@@ -358,14 +350,6 @@ class TraceReader:
             return check_example(index, pixels, label)
         except ValueError as e:
             raise self._damaged(e) from None
-
-    def own_digit_name(self, index: int) -> str | None:
-        """What example ``index`` was if it is a learner's own digit the tour named ("your
-        drawing", "my3.png"); None for another example, or where the trace has no readable name
-        (an older trace's own digits)."""
-        names = self.meta.get(OWN_DIGITS)
-        name = names.get(str(index)) if isinstance(names, dict) else None
-        return name if isinstance(name, str) and name else None
 
     def follow(self, poll: float = 0.2, timeout: float | None = None) -> Iterator[Step]:
         """Yield steps as they are committed, from the first, until ``timeout`` seconds pass

@@ -45,6 +45,7 @@ import json
 import math
 import re
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,6 +174,17 @@ def parse_address(text: str) -> dict | None:
 
 
 OWN_DIGITS = "own_digits"  # meta: what each learner's own digit was, {"3000": "my3.png"}
+
+
+def own_digit_name(meta: Mapping[str, object], index: int) -> str | None:
+    """What example ``index`` was if it is a learner's own digit the tour named ("your
+    drawing", "my3.png"), from a trace's metadata; None for another example, or where there is
+    no readable name (an older trace's own digits)."""
+    names = meta.get(OWN_DIGITS)
+    name = names.get(str(index)) if isinstance(names, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
 ARRAY_COLUMNS = "dtype, shape, encoding, crc32, data"  # as encode() returns them
 SPARSE_FROM = 0.1  # store ``nonzero`` when at least this fraction of entries is exactly zero
 
