@@ -182,16 +182,18 @@ def test_one_exp_gives_the_lessons_softmax_and_costs_bit_for_bit(dtype):
     (from log-softmax) take two. Logits far apart, equal, and a confidently wrong column."""
     rng = np.random.default_rng(5)
     Z = np.concatenate(
-        [rng.normal(0, 8, (10, 300)), [[1000.0, 0.0]] + [[-1000.0, 0.0]] * 9], axis=1
+        [rng.normal(0, 8, (10, 300)), [[1000.0, 0.0, 1000.0]] + [[-1000.0, 0.0, -1000.0]] * 9],
+        axis=1,
     ).astype(dtype)
-    labels = np.append(rng.integers(0, 10, 300), [9, 3])
+    labels = np.append(rng.integers(0, 10, 300), [9, 3, 0])  # wrong; tied; right, cost 0
     y_hat, column_costs = _softmax_and_costs(Z.copy(), labels)
     for ours, lessons in ((y_hat, softmax(Z)), (column_costs, costs(Z, labels))):
         assert ours.dtype == dtype
         np.testing.assert_array_equal(
             ours.view(f"u{ours.itemsize}"), lessons.view(f"u{ours.itemsize}")
         )
-    assert column_costs[-2] == pytest.approx(2000.0)  # ŷ_label underflows to 0; the cost does not
+    assert column_costs[-3] == pytest.approx(2000.0)  # ŷ_label underflows to 0; the cost does not
+    assert column_costs[-1] == 0 and np.signbit(column_costs[-1])  # −0.0, as the lesson's
     assert column_costs.sum() == costs(Z, labels).sum()  # the epoch's Σ, as the lesson's
 
 

@@ -240,13 +240,14 @@ def _softmax_and_costs(ZL: Array, labels: Array) -> tuple[Array, Array]:
     """:func:`~netviz.core.activations.softmax` (ZL) and :func:`~netviz.core.network.costs`
     (ZL, labels), the same bits, from one exp instead of two:
 
-    ŷ = e / Σe with e = exp(ZL − max), and −log ŷ_label = −(ZL_label − max) + log Σe, which is
-    log-softmax's (ZL_label − max) − log Σe negated (negating is exact)."""
+    ŷ = e / Σe with e = exp(ZL − max), and −log ŷ_label = −((ZL_label − max) − log Σe), as
+    log-softmax computes it (a column whose cost is 0 gives −0.0 here too)."""
     e = ZL - ZL.max(axis=0, keepdims=True)
-    costs = -e[labels, np.arange(labels.shape[0])]
+    costs = e[labels, np.arange(labels.shape[0])]  # ZL_label − max, before e becomes exp(e)
     np.exp(e, out=e)
     total = e.sum(axis=0, keepdims=True)
-    costs += np.log(total[0])
+    np.subtract(costs, np.log(total[0]), out=costs)
+    np.negative(costs, out=costs)
     e /= total
     return e, costs
 
