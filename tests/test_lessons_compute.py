@@ -58,6 +58,37 @@ def test_a_number_computed_from_the_factors_as_shown_is_right_to_their_rounding(
     assert "yours needs" in said(against(card, off))
 
 
+def test_a_function_cards_number_is_right_to_rounding_only_near_the_result(run):
+    """A = σ(Z) and ŷ: computed from the card's numbers as shown, right to their rounding; σ
+    of a Z in the hundreds (1 to every digit) is not 1.045, however Z was rounded; and a
+    number the question judged wrong is never called right here."""
+    v = values(run)
+    j = int(np.argmin(np.abs(v["Z2"][:, 0])))  # the neuron nearest σ's middle
+    card = run.chain_rule("A2", (j,))
+    z = float(fmt(card.factors[0].value))
+    given = 1 / (1 + np.exp(-z))
+    text = said(against(card, given))
+    assert given == card.result or text.endswith("right, to the rounding of the numbers shown")
+    k = int(np.argmax(v["ŷ"][:, 0]))
+    card = run.chain_rule("ŷ", (k,))
+    top, total = (float(fmt(f.value)) for f in card.factors[:2])
+    assert said(against(card, top / total)).endswith("right, to the rounding of the numbers shown")
+    assert "right" not in said(against(card, top / total, judged_right=False))
+    assert "right" not in said(against(card, card.result * 1.045))
+
+
+def test_a_saturated_sigmoid_is_not_right_to_rounding_far_from_its_value(tmp_path):
+    spec = RunSpec(PRESETS["seed"], train_size=200, test_size=50)  # raw pixels: |Z1| ~ 100s
+    with Session(spec, trace=tmp_path / "seed.nvtrace") as s:
+        s.step(1)  # A1 = σ(Z1)
+        Z1 = np.asarray(s.arrays()["Z1"])[:, 0]
+        j = int(np.argmax(Z1))
+        assert Z1[j] > 100
+        card = s.chain_rule("A1", (j,))
+        text = said(against(card, 1.045))
+    assert "right" not in text
+
+
 def test_a_factor_left_out_of_a_product_is_named_and_each_factors_need_shown(run):
     v = values(run)
     slope, dA = v["A2"][3, 0] * (1 - v["A2"][3, 0]), v["dA2"][3, 0]

@@ -25,14 +25,17 @@ CLOSE = 0.02  # relative: a factor "needs" a value this close to a slip's to be 
 LISTED = 5  # of a long sum, the largest terms listed (a Z card's bias besides); others counted
 
 
-def against(card: ChainCard, given: float) -> list[str]:
+def against(card: ChainCard, given: float, judged_right: bool | None = None) -> list[str]:
     """Lines setting ``given`` (the learner's number for ``card.entry``) against each factor of
     the right one: the equation, each factor listed with its value and what yours needs it to
-    be, the right result beside yours, then the slip that explains yours, if one does."""
+    be, the right result beside yours, then the slip that explains yours, if one does.
+    ``judged_right``: the question's verdict on it, when there is one (False: never called
+    right here either)."""
     shown, hidden, last = layout(card, LISTED)
     # from the factors as shown (4 significant digits) a right computation lands near, not on
     # the result: there no factor "needs" another value, and no slip is named
-    rounded = abs(given - card.result) <= _rounding_slack(card)
+    near = abs(given - card.result) <= _rounding_slack(card)
+    rounded = near and judged_right is not False
     needs = dict(zip(map(id, card.factors), _needs(card, given), strict=True))
     # a sum's need is a difference of sums: within their rounding it is 0, not noise
     terms = np.asarray([f.value for f in card.factors] + [given])
@@ -60,11 +63,12 @@ def against(card: ChainCard, given: float) -> list[str]:
 
 
 def _rounding_slack(card: ChainCard) -> float:
-    """How far from the result a number may lie when computed right from the factors as the
-    card shows them (fmt's 4 significant digits) and written as shown: the result's change when
-    each factor moves by half a unit of its last digit, plus half a unit of the result's. A
-    function's input moves it by at most that much again (every activation's slope is at most
-    1, softmax's too)."""
+    """How far from the result a number may lie when computed right from the card's factors
+    rounded to fmt's 4 significant digits (a long sum's unlisted terms too) and written so:
+    the result's change when each factor moves by half a unit of its last digit, plus half a
+    unit of the result's. ŷ = exp(ZL[j] − m)/Σ is a quotient of its first two factors; an
+    activation's Z counts for nothing more, as the slope that would scale it is not on the
+    card (A's own last digit covers it where that slope is below 1: σ's, away from tanh's 0)."""
     values = [f.value for f in card.factors]
     halves = [_half_digit(v) for v in values]
     if card.combine == "sum":
@@ -74,8 +78,11 @@ def _rounding_slack(card: ChainCard) -> float:
             h * abs(math.prod(v for i, v in enumerate(values) if i != k))
             for k, h in enumerate(halves)
         )
+    elif card.entry.startswith("ŷ") and len(values) >= 2 and values[1]:
+        top, total = values[0], values[1]
+        moved = halves[0] / abs(total) + abs(top) * halves[1] / total**2
     else:
-        moved = _half_digit(card.expansion.value) if card.expansion is not None else 0.0
+        moved = 0.0
     return moved + _half_digit(card.result)
 
 

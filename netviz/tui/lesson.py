@@ -189,7 +189,8 @@ class LessonApp(NetvizApp):
         self.snapshot = self.session.snapshot()
         if question.kind == "compute" and typed:  # yours against each factor of the right one
             try:
-                feedback += "\n" + "\n".join(against(self._asked_card(question), number(typed)))
+                card = self._asked_card(question)
+                feedback += "\n" + "\n".join(against(card, number(typed), ok))
             except ValueError as e:  # no card for that entry: the verdict alone, and why
                 feedback += f"\n(no card to set yours against: {e})"
         self.pending = None
