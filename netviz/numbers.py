@@ -180,6 +180,24 @@ def differing(theirs: Array, reference: Array) -> Array:
     return np.where(finite, off, ~same_special)
 
 
+def differences(theirs: Array, reference: Array) -> tuple[Array, Array]:
+    """(the difference as shown, the mask of differing entries) of two arrays of one shape:
+    theirs − reference where an entry differs (:func:`differing`), 0 where it is the same to
+    rounding."""
+    theirs, reference = np.asarray(theirs), np.asarray(reference)
+    mask = differing(theirs, reference)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(mask, theirs - reference, 0.0), mask
+
+
+def shapes_differ(theirs_shape: tuple[int, ...], reference_shape: tuple[int, ...]) -> str:
+    """``the shapes differ: theirs is (5,), the reference (16, 1)``."""
+    return (
+        f"the shapes differ: theirs is {shape_text(theirs_shape)}, the reference "
+        f"{shape_text(reference_shape)}"
+    )
+
+
 def verdict(mask: np.ndarray, sides: tuple[str, ...] = ("theirs", "the reference")) -> str:
     """``theirs vs the reference: K of N entries differ``, or that they are the same."""
     k, pair = int(mask.sum()), f"{sides[0]} vs {sides[1]}"

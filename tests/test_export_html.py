@@ -158,6 +158,28 @@ def test_a_check_traces_page_sets_the_learners_values_beside_the_reference(tmp_p
                 assert all(not d and line.endswith("the same, to rounding") for d, line in said)
 
 
+def test_a_learners_value_of_another_shape_is_shown_and_said(tmp_path, capsys):
+    """An answer of the wrong shape (a mistake may give one) is written as it is, beside the
+    reference, with the shapes said: not a traceback."""
+    from test_check_replay import write_check_trace
+
+    wrong = {(0, name): (lambda a: a.reshape(-1)[:5].copy()) for name in ("Z1", "dW2", "db2")}
+    trace, out = tmp_path / "check.nvtrace", tmp_path / "check.html"
+    write_check_trace(trace, planted=wrong)
+    assert run_cli(capsys, "export", "html", str(trace), "-o", str(out))[0] == 0
+    text = out.read_text()
+    sections = dict(re.findall(r'<section[^>]*data-address="([^"]+)"(.*?)</section>', text, re.S))
+    for address, name, shape in [
+        ("e0/x0/fwd/L1/Z", "Z1", "(16, 1)"),
+        ("e0/x0/bwd/L2/dW", "dW2", "(16, 16)"),
+        ("e0/x0/bwd/L2/db", "db2", "(16,)"),
+    ]:
+        section = sections[address]
+        said = f"{name}: the learner&#x27;s vs the reference: the shapes differ: theirs is (5,)"
+        assert f"<li class=differs>{said}, the reference {shape}</li>" in section
+        assert f'data-name="theirs/{name}"' in section
+
+
 def test_the_page_loads_nothing_from_outside(example_page):
     text = example_page.read_text()
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?!#)""", text)

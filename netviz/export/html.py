@@ -31,7 +31,7 @@ from ..debug.explain import explain
 from ..debug.passes import pass_values
 from ..errors import NetvizError
 from ..files import atomic_writer
-from ..numbers import differing, differing_entries, magnitude, shape_text, verdict
+from ..numbers import differences, differing_entries, magnitude, shapes_differ, verdict
 from ..trace import Step, TraceReader
 from ..trace.reader import THEIRS
 from ..trace.schema import own_digit_name
@@ -286,10 +286,12 @@ def _op_section(
         if n in theirs:  # a check trace: the learner's value of it, beside
             shown.append((f"{THEIRS}{n}", n, "the learner's", theirs[n]))
     scales = {**values, **inputs, **outputs}
-    arrays = [
-        markup.Shown(name, role, a, store.add(a), magnitude(of, scales, L))
-        for name, of, role, a in shown
-    ]
+    arrays = []
+    for name, of, role, a in shown:
+        scale = magnitude(of, scales, L)  # a learner's array of another shape: none
+        if scale is not None and np.shape(scale) != np.shape(a):
+            scale = None
+        arrays.append(markup.Shown(name, role, a, store.add(a), scale))
     chain = None
     name, a = next(iter(outputs.items()))
     if hidden is not None and step.phase == "bwd" and name[:2] in GRADIENTS:
@@ -319,17 +321,15 @@ def _op_section(
 def _checked(name: str, reference: np.ndarray, theirs: np.ndarray) -> tuple[str, bool]:
     """(what a check trace's replay says of an output the learner computed, whether theirs
     differs): ``dW2: the learner's vs the reference: 1 of 160 entries differ: ◆ dW2[2, 5]``
-    (the largest differences first), ``…: the same, to rounding``, or the shapes."""
+    (the largest differences first), ``…: the same, to rounding``, or that the shapes differ."""
     sides = ("the learner's", "the reference")
     if np.shape(theirs) != np.shape(reference):
-        shapes = f"{shape_text(np.shape(theirs))}, {sides[1]} {shape_text(np.shape(reference))}"
-        return f"{name}: {sides[0]} is {shapes}", True
-    mask = differing(theirs, reference)
+        shapes = shapes_differ(np.shape(theirs), np.shape(reference))
+        return f"{name}: {sides[0]} vs {sides[1]}: {shapes}", True
+    difference, mask = differences(theirs, reference)
     said = f"{name}: {verdict(mask, sides)}"
     if not mask.any():
         return said, False
-    with np.errstate(over="ignore", invalid="ignore"):
-        difference = np.where(mask, np.asarray(theirs, float) - reference, 0.0)
     return f"{said}: {differing_entries(name, difference, mask, 100)}", True
 
 

@@ -17,12 +17,13 @@ from ..core.steps import YHAT, Op
 from ..numbers import (
     DIFFERS,
     cell_width,
-    differing,
+    differences,
     differing_entries,
     fmt,
     largest_first,
     magnitude,
     shape_text,
+    shapes_differ,
     stats_line,
     verdict,
 )
@@ -220,11 +221,8 @@ def long_vector(v: np.ndarray, width: int, styles: Mapping[str, Style]) -> Text:
 def compared(block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(theirs, the difference as shown, the mask of differing entries) of a diff block: the
     difference theirs − reference where an entry differs, 0 where it is the same to rounding."""
-    theirs, reference = np.asarray(block.theirs), np.asarray(block.array)
-    mask = differing(theirs, reference)
-    with np.errstate(over="ignore", invalid="ignore"):
-        shown = np.where(mask, theirs - reference, 0.0)
-    return theirs, shown, mask
+    theirs = np.asarray(block.theirs)
+    return (theirs, *differences(theirs, block.array))
 
 
 def largest_difference(block: Block) -> tuple[int, ...] | None:
@@ -324,10 +322,8 @@ def op_blocks(
         if snapshot.checked and theirs is None:
             kept = (*notes, f"theirs: none recorded for {name}")
         elif theirs is not None and np.shape(theirs) != np.shape(a):
-            shapes = (
-                f"theirs is {shape_text(np.shape(theirs))}, the reference {shape_text(a.shape)}"
-            )
-            kept = (*notes, f"{DIFFERS} theirs vs the reference: the shapes differ: {shapes}")
+            shapes = shapes_differ(np.shape(theirs), a.shape)
+            kept = (*notes, f"{DIFFERS} theirs vs the reference: {shapes}")
             also, theirs = (Block(f"theirs {name}", np.asarray(theirs)),), None
         scale = magnitude(name, values, L)
         chosen = selected if k == 0 else None
