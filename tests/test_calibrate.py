@@ -152,6 +152,19 @@ def test_a_plan_and_workers_given_are_used_as_given(big, cache, monkeypatch):
     assert not calls and not cache.exists()
 
 
+def test_a_given_plan_says_its_workers_were_measured_with_the_machines_own(big, cache, monkeypatch):
+    """A fork's plan with workers measured here: -v says for which plan they were timed."""
+    plan = Plan(300, 100, True, True)
+    with Trainer(*big, SIGMOID, 0.5, plan=plan, sizes=SIZES, plan_from=calibrate.PARENTS_PLAN) as t:
+        own = Plan.from_dict(json.loads(cache.read_text())["entries"][calibrate.machine_key(
+            np.float64, SIZES)]["plan"])  # fmt: skip
+        assert t.plan == plan and own != plan
+        assert t.choice.source.startswith(
+            "plan the parent's, as its trace records it; worker count: the best for this "
+            f"machine's own plan ({own.describe()}), measured on this machine now"
+        )
+
+
 @pytest.mark.parametrize(
     "recorded",
     [

@@ -14,14 +14,8 @@ import numpy as np
 from ..core.network import Params, forward
 from ..errors import NetvizError
 from ..safe import literal
-from ..training.fork import (
-    NO_CHANGES,
-    PARENTS_PLAN,
-    Fork,
-    ForkOptions,
-    fork_trace_name,
-    plan_fork,
-)
+from ..training.calibrate import AS_GIVEN, PARENTS_PLAN
+from ..training.fork import NO_CHANGES, Fork, ForkOptions, fork_trace_name, plan_fork
 from ..training.recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
 from ..training.run import Run, RunSpec, prepare
 from ..training.trainer import EpochResult, Figures, Trainer
@@ -145,7 +139,7 @@ def _train(
                 stats=record is not None,
                 sizes=run.params.sizes,
                 notice=lambda line: print(line, file=sys.stderr, flush=True),
-                plan_from=PARENTS_PLAN if fork else "as given",
+                plan_from=PARENTS_PLAN if fork else AS_GIVEN,
             )
         )
         if verbose:

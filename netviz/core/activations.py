@@ -29,9 +29,10 @@ def sigmoid(Z: Array, shift: float = 0.0) -> Array:
     (700 in float64, 80 in float32). Above Z − shift = cut that changes nothing (σ is 1 either
     way); below −cut the result is set to 0, right from −zero_from (−746, −104) on, and the few
     entries in between (about 1 in 70 of a raw-pixel Z1) are computed again, unclipped, by
-    :func:`_left_tail` (benchmarks/bench_sigmoid.py times both steps). Masks and whole-array
-    passes only: picking entries out by index, or assigning through a mask, costs several times
-    a pass over the array where about half a raw-pixel Z1 is beyond −cut.
+    :func:`_left_tail` (benchmarks/bench_sigmoid.py times both steps). The far side is zeroed
+    by a whole-array pass (A·(not far)): picking its entries out by index, or assigning through
+    a mask, costs several times that where about half a raw-pixel Z1 lies beyond −cut; only
+    the few tail entries are picked out.
     """
     try:
         cut, zero_from = _LIMITS[Z.dtype]

@@ -38,6 +38,7 @@ from ..training.run import Run, RunSpec, prepare
 
 if TYPE_CHECKING:
     from ..training.fork import Fork
+from ..training.calibrate import AS_GIVEN, PARENTS_PLAN
 from ..training.trainer import EpochResult, Trainer
 from . import epochs
 from .history import History
@@ -397,9 +398,7 @@ class Session(History):
             run, meta = replace(run, params=params), {"start_weights": origin}
         self._run: Run = run
         self._params, self._epoch = run.params, first
-        plan_from = "as given"
-        if fork is not None:
-            from ..training.fork import PARENTS_PLAN as plan_from
+        plan_from = AS_GIVEN if fork is None else PARENTS_PLAN
         self._trainer = Trainer(
             run.X, run.y, run.hidden, spec.preset.alpha, run.X_test, run.y_test, self._workers,
             plan=fork.plan if fork is not None else None, sizes=run.params.sizes,

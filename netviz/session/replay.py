@@ -138,9 +138,7 @@ class Replay(History):
     def _add_head(self, epoch: int, example: int, ops: int) -> None:
         """A pass whose ops are read when the cursor first enters it."""
         pixels, label = self._example(example)
-        own = example >= int(self.reader.meta.get("train_size", example + 1))
-        unnamed = "a digit of the learner's own"  # an older trace, or a damaged record of names
-        source = (own_digit_name(self.reader.meta, example) or unnamed) if own else ""
+        source = own_digit_name(self.reader.meta, example) or ""  # "": a training example
         self._add_pass(Pass(epoch, example, (), label, pixels, source, label >= 0), ops)
 
     def _example(self, index: int) -> tuple[np.ndarray, int]:

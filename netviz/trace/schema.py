@@ -177,12 +177,18 @@ OWN_DIGITS = "own_digits"  # meta: what each learner's own digit was, {"3000": "
 
 
 def own_digit_name(meta: Mapping[str, object], index: int) -> str | None:
-    """What example ``index`` was if it is a learner's own digit the tour named ("your
-    drawing", "my3.png"), from a trace's metadata; None for another example, or where there is
-    no readable name (an older trace's own digits)."""
+    """What example ``index`` is if it is a learner's own digit: the name the tour gave it
+    ("your drawing", "my3.png"), or, where the trace has none readable (an older trace), "a
+    digit of the learner's own" for an index past the training set's; None for a training
+    example."""
     names = meta.get(OWN_DIGITS)
     name = names.get(str(index)) if isinstance(names, dict) else None
-    return name if isinstance(name, str) and name else None
+    if isinstance(name, str) and name:
+        return name
+    train_size = meta.get("train_size")
+    if isinstance(train_size, int) and not isinstance(train_size, bool) and index >= train_size:
+        return "a digit of the learner's own"
+    return None
 
 
 ARRAY_COLUMNS = "dtype, shape, encoding, crc32, data"  # as encode() returns them

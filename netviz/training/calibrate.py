@@ -39,6 +39,8 @@ SAMPLE = 12288  # columns timed; a training set this small or smaller keeps DEFA
 SIZES = ((512, 512), (2048, 512), (4096, 512), (4096, 1024))
 ROUNDS = 3  # each candidate timed this many times, interleaved; its best time counts
 MAX_WORKERS = 8
+AS_GIVEN = "as given"  # where a plan comes from, as -v says it: given to the trainer
+PARENTS_PLAN = "the parent's, as its trace records it"  # a fork's
 CACHE_VERSION = 1  # the file's layout
 # The epoch code's generation, part of each entry's key: raised when a change to the epoch
 # changes what runs fastest, so each machine measures again, while an older netviz sharing the
@@ -64,7 +66,7 @@ def choose(
     workers: int | None = None,
     make: Callable | None = None,
     notice: Callable[[str], None] | None = None,
-    plan_from: str = "as given",
+    plan_from: str = AS_GIVEN,
 ) -> Choice:
     """The plan and workers to train ``X`` (784, m) with: those given, else this machine's
     measured ones (from the cache, or measured now and cached), else the defaults for a
@@ -72,8 +74,8 @@ def choose(
     ``make(X, labels, hidden, alpha, workers=, plan=)`` (given, so this module needs not import
     the one that imports it). ``notice``: told in a line, before a measurement, that one is
     about to take a few seconds (the command shows it; this module prints nothing).
-    ``plan_from``: where a given plan comes from, in words (``-v`` says it): "as given", "the
-    parent's, as its trace records it"."""
+    ``plan_from``: where a given plan comes from, in words (``-v`` says it): :data:`AS_GIVEN`,
+    :data:`PARENTS_PLAN`."""
     cores = max(1, min(os.cpu_count() or 1, MAX_WORKERS))
     if plan is not None and workers is not None:
         return Choice(plan, workers, f"plan {plan_from}; worker count as given")
@@ -107,6 +109,8 @@ def choose(
         except (OSError, NetvizError) as e:
             source = f"{measured.source}; not cached: {e}"
         measured = Choice(measured.plan, measured.workers, source)
+    if plan is not None:  # the workers were timed with the machine's own plan, not this one
+        given += f"the best for this machine's own plan ({measured.plan.describe()}), "
     return Choice(plan or measured.plan, workers or measured.workers, given + measured.source)
 
 

@@ -95,9 +95,6 @@ class Fork:
     plan: Plan | None = None  # the parent's epoch plan (None: a trace from before plans)
 
 
-PARENTS_PLAN = "the parent's, as its trace records it"  # where a fork's plan is from, as -v says
-
-
 def fork_epoch(text: str) -> int:
     """K from ``eK`` (or a bare ``K``): the weights after K epochs."""
     where = parse_address(text if text.strip().startswith("e") else f"e{text.strip()}")

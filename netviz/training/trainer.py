@@ -33,7 +33,7 @@ from ..core.epoch import (
     sum_gradients,
 )
 from ..core.network import Params, update
-from .calibrate import choose
+from .calibrate import AS_GIVEN, choose
 
 Array = np.ndarray
 
@@ -72,7 +72,7 @@ class Trainer:
         stats: bool = True,
         sizes: Sequence[int] | None = None,
         notice: Callable[[str], None] | None = None,
-        plan_from: str = "as given",
+        plan_from: str = AS_GIVEN,
     ) -> None:
         """``stats``: measure each hidden neuron's mean activation and saturation per epoch.
         ``plan`` and ``workers``: None for this machine's (:func:`.calibrate.choose`, which

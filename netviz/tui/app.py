@@ -90,7 +90,7 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         yield self.footer
 
     def on_mount(self) -> None:
-        if os.environ.get(SERVER_PID) == str(os.getppid()):  # a session of netviz serve
+        if SERVER_PID in os.environ:  # a session of netviz serve (its server may be gone already)
             self.set_interval(ORPHAN_CHECK, self._quit_if_orphaned)
         if not self.session.live:
             self.sub_title = f"replay · {literal(self.session.trace_path)}"

@@ -24,7 +24,7 @@ MISSING = " ·"  # not computed yet: visibly not a value, unlike a dark cell for
 FLOOR = 0.15  # a zero still shows as a dim cell, so it is never confused with "not computed"
 # Cells for a neuron's value beside its cell, where the network has room: a hidden layer's may
 # be as small as −2e−278 (the gradient of a saturated σ); the output's ŷ and ŷ − y lie in
-# [−1, 1], and ŷ − y is 0 or at least 1.1e−16 from it (−1e−17 at the most).
+# [−1, 1], and ŷ − y is 0 or at least 1.1e−16 from it: 6 cells (-1e-16) do.
 VALUE, OUTPUT_VALUE = 7, 6
 
 
