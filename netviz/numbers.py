@@ -154,38 +154,77 @@ def _magnitude(name: str, values: Mapping[str, Array], L: int) -> Array | None:
     return None
 
 
-DIFFERENCE = 1e-7  # theirs vs the reference: off by more than this × the reference's largest |x|
+# How far a learner's value may be from the reference's and still be the same number: this
+# fraction of the largest magnitude involved. In float64, sums added in another order move a
+# result by about n·1e−16 of it: far below 1e−7. A float32 script's values carry float32's
+# rounding (1.2e−7 a step, piling up over a pass): 1e−3.
+RTOL = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-3}
 DIFFERS = "◆"  # an entry where theirs differs from the reference: readable without colour
 NAMED = 4  # differing entries named in a diff's line (the largest differences first)
 
 
-def differing(theirs: Array, reference: Array) -> Array:
-    """Which entries of ``theirs`` (a learner's value) differ from ``reference`` beyond
-    rounding: a bool mask of theirs' shape, every entry True when the shapes differ.
+def tolerance(expected: Array, scale: Array | None, dtype: np.dtype | type) -> float:
+    """How far a value computed in ``dtype`` may be from ``expected`` and still be the same
+    number: RTOL[dtype] of the largest finite magnitude involved. ``scale`` is the rule computed
+    on magnitudes (|W|·|A| + |b| for Z), so a sum whose terms cancel is judged by its terms."""
+    top = 0.0
+    for a in (expected, scale):
+        if a is not None and a.size:
+            biggest = float(np.abs(a).max())
+            if not np.isfinite(biggest):  # the finite entries' largest, then
+                finite = np.abs(a[np.isfinite(a)])
+                biggest = float(finite.max()) if finite.size else 0.0
+            top = max(top, biggest)
+    return RTOL.get(np.dtype(dtype), 1e-7) * max(top, 1e-300)
 
-    Finite entries differ where |theirs − reference| > DIFFERENCE · max|reference| (a learner
-    who sums in another order lands within ~n·ε of the reference, far inside that); a NaN or
-    an infinity differs unless the reference holds the same there (NaN for NaN, +∞ for +∞).
+
+def differing(theirs: Array, reference: Array, scale: Array | None = None) -> Array:
+    """Which entries of ``theirs`` (a learner's value, or a fork's) differ from ``reference``
+    beyond rounding: a bool mask of theirs' shape, every entry True when the shapes differ.
+
+    Finite entries differ where |theirs − reference| > :func:`tolerance` (of ``reference`` and
+    ``scale``, :func:`compared_scale`): the rule ``netviz check`` judges a learner's values by,
+    in the precision theirs was computed in when that is coarser than the reference's (a float32
+    script beside the float64 reference), else float64's (a fork beside its run). A NaN or an
+    infinity differs unless the reference holds the same there (NaN for NaN, +∞ for +∞).
     """
     t, r = np.asarray(theirs), np.asarray(reference)
     if t.shape != r.shape:
         return np.ones(t.shape, dtype=bool)
+    coarser = t.dtype == np.float32 and r.dtype != np.float32
+    limit = tolerance(r, scale, t.dtype if coarser else np.float64)
     t, r = t.astype(np.float64, copy=False), r.astype(np.float64, copy=False)
     finite = np.isfinite(t) & np.isfinite(r)
-    kept = np.abs(r[np.isfinite(r)])
-    peak = float(kept.max()) if kept.size else 0.0
     with np.errstate(over="ignore", invalid="ignore"):
-        off = np.abs(t - r) > DIFFERENCE * peak
+        off = np.abs(t - r) > limit
     same_special = (np.isnan(t) & np.isnan(r)) | (t == r)
     return np.where(finite, off, ~same_special)
 
 
-def differences(theirs: Array, reference: Array) -> tuple[Array, Array]:
+def compared_scale(name: str, inputs: Mapping[str, Array]) -> Array | None:
+    """What an op's output ``name`` is judged by when two computations of it are compared
+    (:func:`differing`), beyond its own values: for a hidden layer's dZl = f′⊙dAl, min(1 + Al², 2)
+    ·|dAl| (from the op's ``inputs``), which bounds the slope's terms (σ′ = A − A·A, tanh′ =
+    1 − A², relu′ = 0 or 1). Where a neuron saturates, f′ computed from a rounded A loses its
+    digits (σ′ of a float32 A that rounded to 1 is 0, where float64's is 1e−9): every entry of dZ
+    may be that small, and the difference is A's rounding, not a mistake. None for any other
+    output."""
+    layer = name[2:]
+    A, dA = inputs.get(f"A{layer}"), inputs.get(f"dA{layer}")
+    if not (name.startswith("dZ") and layer.isdigit()) or A is None or dA is None:
+        return None
+    A, dA = np.asarray(A, dtype=np.float64), np.asarray(dA, dtype=np.float64)
+    if A.shape != dA.shape:
+        return None
+    return np.minimum(1.0 + A * A, 2.0) * np.abs(dA)
+
+
+def differences(theirs: Array, reference: Array, scale: Array | None = None) -> tuple[Array, Array]:
     """(the difference as shown, the mask of differing entries) of two arrays of one shape:
     theirs − reference where an entry differs (:func:`differing`), 0 where it is the same to
     rounding."""
     theirs, reference = np.asarray(theirs), np.asarray(reference)
-    mask = differing(theirs, reference)
+    mask = differing(theirs, reference, scale)
     with np.errstate(over="ignore", invalid="ignore"):
         return np.where(mask, theirs - reference, 0.0), mask
 

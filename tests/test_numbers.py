@@ -244,3 +244,41 @@ def test_magnitude_follows_the_lesson_s_equations_on_absolute_values():
     np.testing.assert_allclose(magnitude("Z1", values, 3), z1)
     assert magnitude("A2", values, 3) is None  # an entry as computed: its own size
     assert magnitude("dZ2", values, 3) is None  # a hidden layer's dZ: |dZ2| itself
+
+
+def test_a_float32_value_beside_the_float64_reference_is_judged_by_float32_s_rounding():
+    """The rule netviz check judges a float32 script by (1e−3 of the largest |x|), not
+    float64's 1e−7: a replay of its trace must not mark what the check passed."""
+    from netviz.numbers import RTOL, differing
+
+    rng = np.random.default_rng(3)
+    reference = rng.standard_normal((16, 1))
+    peak = np.abs(reference).max()
+    near, far = reference.copy(), reference.copy()
+    near[2, 0] += 0.5 * RTOL[np.dtype(np.float32)] * peak
+    far[2, 0] += 2 * RTOL[np.dtype(np.float32)] * peak
+    assert not differing(near.astype(np.float32), reference).any()
+    assert differing(far.astype(np.float32), reference).sum() == 1
+    # the same difference in float64, or between two float32 runs (a fork): a real one
+    assert differing(near, reference).sum() == 1
+    assert differing(near.astype(np.float32), reference.astype(np.float32)).sum() == 1
+
+
+def test_a_saturated_slope_s_rounding_is_judged_by_the_slope_s_terms():
+    """σ′ = A(1−A) of a float32 A that rounded to 1 is 0 where float64's is 1e−9: every entry
+    of dZ that small. Judged by min(1 + A², 2)·|dA|, that is rounding; a dZ off by a part in
+    100 of |dA| is still a difference."""
+    from netviz.numbers import compared_scale, differing
+
+    A = np.array([[1 - 1.5e-9], [1 - 3e-9], [1.0 - 2e-9]])
+    dA = np.array([[0.05], [-0.02], [0.03]])
+    reference = A * (1 - A) * dA
+    A32 = A.astype(np.float32)  # rounds to 1
+    theirs = (A32 * (1 - A32) * dA.astype(np.float32)).astype(np.float32)
+    inputs = {"A1": A, "dA1": dA}
+    assert differing(theirs, reference).any()  # by dZ's own tiny values: "differs"
+    assert not differing(theirs, reference, compared_scale("dZ1", inputs)).any()
+    wrong = theirs.copy()
+    wrong[1, 0] = 0.01 * 0.02
+    assert differing(wrong, reference, compared_scale("dZ1", inputs)).sum() == 1
+    assert compared_scale("dW1", inputs) is None and compared_scale("dZ3", {}) is None

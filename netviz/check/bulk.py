@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.activations import Activation
-from .reference import RTOL, Pass
+from ..numbers import RTOL
+from .reference import Pass
 
 Array = np.ndarray
 CHUNK = 2048  # passes per batch: X's columns stay a few MB

@@ -54,6 +54,7 @@ class Checker:
         self.data = LearnerData()  # their X, labels and layout
         self.alpha: float | None = None
         self.alphas: list[float] = []  # each epoch's α, as its update used it
+        self.trail: list[dict[str, Array]] = []  # theirs after each epoch
         self.m: int | None = None
         self.index: int | None = None  # the loop index, as last assigned
         self.hidden: list[Activation] = list(HIDDEN)  # those their A agreed with so far
@@ -257,6 +258,7 @@ class Checker:
 
     def _next_epoch(self) -> None:
         self.alphas.append(self.alpha)
+        self.trail.append(dict(self.weights))
         self.before = dict(self.accumulated)
         self.epoch += 1
         self.summary.epochs = self.epoch
@@ -484,19 +486,25 @@ class Checker:
         return f"{where}/{'fwd' if kind in ('Z', 'A') else 'bwd'}/L{l}/{kind}"
 
     # --- the end ---------------------------------------------------------------------------
-    def finish(self) -> float | None:
-        """After the script: the whole run again by netviz's own trainer code (the core's
-        full-batch gradients and update) from their initial weights on the examples they used,
-        for as many epochs as were checked; the largest relative difference from their final
-        weights, or None when there is nothing to compare (no update, or no X)."""
+    def finish(self) -> tuple[float, int] | None:
+        """After the script: each epoch again by netviz's own trainer code (the core's full-batch
+        gradients and update), one epoch from their weights at its start, on the examples they
+        used (:func:`~.outcome.rerun`). (The largest relative difference from their weights after
+        it, the epoch it is in), or None when there is nothing to compare (no update, or no X)."""
         self.flush()
         X = self.data.X
         if not self.epoch or X is None or self.data.labels is None or self.difference:
             return None
         columns = sorted(self.examples) if self.summary.mode == "example" else range(self.width)
         X_used, labels = X[:, columns], self.data.labels[list(columns)]
-        final = rerun(self.initial, X_used, labels, self.hidden[0], self.alphas)
-        return max(relative(self.weights[k], v) for k, v in final.items())
+        starts = [self.initial, *self.trail[:-1]]
+        ends = rerun(starts, X_used, labels, self.hidden[0], self.alphas)
+        off = [
+            max(relative(theirs[k], v) for k, v in end.items())
+            for theirs, end in zip(self.trail, ends, strict=True)
+        ]
+        worst = max(range(len(off)), key=off.__getitem__)
+        return off[worst], worst + 1
 
     # --- comparing ---------------------------------------------------------------------------
     def _check(self, a, address, got, expected, scale, rule, update: Update | None) -> None:

@@ -60,13 +60,17 @@ def write_trace(path: str | Path, checker: Checker, script: str) -> int:
     with TraceWriter(path, meta, len(params.W)) as writer:
         for epoch, p in recorded:
             for column in range(min(p.width, COLUMNS)):
-                _write_pass(writer, epoch, p, column, scaled)
+                _write_pass(writer, epoch, p, column, scaled, checker.dtype)
                 written += 1
     return written
 
 
-def _write_pass(writer: TraceWriter, epoch: int, p: Pass, c: int, scaled: bool) -> None:
-    """Example ``c`` of pass ``p``: the reference's ops, and theirs beside each output."""
+def _write_pass(
+    writer: TraceWriter, epoch: int, p: Pass, c: int, scaled: bool, dtype: np.dtype
+) -> None:
+    """Example ``c`` of pass ``p``: the reference's ops, and theirs beside each output, in the
+    precision their script computed it in (``dtype``: a replay judges float32 values by float32's
+    rounding, as the check did)."""
     params = Params.from_named(p.weights)
     x = p.x[:, c]
     label = -1 if p.labels is None else int(p.labels[c])
@@ -96,9 +100,9 @@ def _write_pass(writer: TraceWriter, epoch: int, p: Pass, c: int, scaled: bool) 
                     mine[:, c : c + 1] if mine.ndim == 2 and reference.shape[-1:] == (1,) else mine
                 )
                 tensors[f"theirs/{name}"] = (
-                    np.asarray(column, dtype=np.float64).reshape(reference.shape)
+                    np.asarray(column, dtype=dtype).reshape(reference.shape)
                     if np.size(column) == reference.size
-                    else np.asarray(column, dtype=np.float64)
+                    else np.asarray(column, dtype=dtype)
                 )
         fields = {"phase": op.phase, "layer": op.layer, "op": op.name, "equation": op.equation,
                   "inputs": list(op.inputs), "outputs": list(op.outputs)}  # fmt: skip

@@ -18,27 +18,11 @@ import numpy as np
 
 from ..core.activations import RELU, SEED_SIGMOID, SIGMOID, TANH, Activation, softmax
 from ..core.network import one_hot
+from ..numbers import RTOL, tolerance
 from .names import split
 
 Array = np.ndarray
 HIDDEN = (SEED_SIGMOID, SIGMOID, TANH, RELU)  # the walkthrough's σ(Z − 1e−5) first
-RTOL = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-3}
-
-
-def tolerance(expected: Array, scale: Array | None, dtype: np.dtype) -> float:
-    """How far a value may be from the rule's and still be the same number: a relative 1e−7 of
-    the largest magnitude involved (1e−3 for a float32 script). ``scale`` is the rule computed on
-    magnitudes (|W|·|A| + |b| for Z), so a sum whose terms cancel is judged by its terms.
-    Summing in another order moves a float64 result by about n·1e−16 of that: far below."""
-    top = 0.0
-    for a in (expected, scale):
-        if a is not None and a.size:
-            biggest = float(np.abs(a).max())
-            if not np.isfinite(biggest):  # the finite entries' largest, then
-                finite = np.abs(a[np.isfinite(a)])
-                biggest = float(finite.max()) if finite.size else 0.0
-            top = max(top, biggest)
-    return RTOL.get(np.dtype(dtype), 1e-7) * max(top, 1e-300)
 
 
 def closeness(got: Array, expected: Array, scale: Array | None, dtype: np.dtype) -> float | None:

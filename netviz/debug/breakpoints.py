@@ -256,12 +256,13 @@ def _saturated_op(bp: Breakpoint, op, saturated: float | None) -> str | None:
 def _differs_op(bp: Breakpoint, op, saturated: float | None) -> str | None:
     """The learner's value of an output (``op.theirs``, a check trace's) differs from the
     reference's beyond rounding (:func:`netviz.numbers.differing`)."""
-    from ..numbers import differing
+    from ..numbers import compared_scale, differing
 
     theirs = getattr(op, "theirs", None) or {}
     for name, reference in op.outputs.items():
         if name in theirs:
-            mask = differing(theirs[name], reference)
+            scale = compared_scale(name, getattr(op, "inputs", None) or {})
+            mask = differing(theirs[name], reference, scale)
             if mask.any():
                 if theirs[name].shape != reference.shape:
                     return (

@@ -31,7 +31,14 @@ from ..debug.explain import explain
 from ..debug.passes import pass_values
 from ..errors import NetvizError
 from ..files import atomic_writer
-from ..numbers import differences, differing_entries, magnitude, shapes_differ, verdict
+from ..numbers import (
+    compared_scale,
+    differences,
+    differing_entries,
+    magnitude,
+    shapes_differ,
+    verdict,
+)
 from ..trace import Step, TraceReader
 from ..trace.reader import THEIRS
 from ..trace.schema import own_digit_name
@@ -313,12 +320,18 @@ def _op_section(
         arrays=arrays,
         digit=digit,
         chain=chain,
-        checked=tuple(_checked(n, a, theirs[n]) for n, a in outputs.items() if n in theirs),
+        checked=tuple(
+            _checked(n, a, theirs[n], compared_scale(n, inputs))
+            for n, a in outputs.items()
+            if n in theirs
+        ),
     )
     return markup.op_section(where, view)
 
 
-def _checked(name: str, reference: np.ndarray, theirs: np.ndarray) -> tuple[str, bool]:
+def _checked(
+    name: str, reference: np.ndarray, theirs: np.ndarray, scale: np.ndarray | None
+) -> tuple[str, bool]:
     """(what a check trace's replay says of an output the learner computed, whether theirs
     differs): ``dW2: the learner's vs the reference: 1 of 160 entries differ: ◆ dW2[2, 5]``
     (the largest differences first), ``…: the same, to rounding``, or that the shapes differ."""
@@ -326,7 +339,7 @@ def _checked(name: str, reference: np.ndarray, theirs: np.ndarray) -> tuple[str,
     if np.shape(theirs) != np.shape(reference):
         shapes = shapes_differ(np.shape(theirs), np.shape(reference))
         return f"{name}: {sides[0]} vs {sides[1]}: {shapes}", True
-    difference, mask = differences(theirs, reference)
+    difference, mask = differences(theirs, reference, scale)
     said = f"{name}: {verdict(mask, sides)}"
     if not mask.any():
         return said, False

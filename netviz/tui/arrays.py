@@ -17,6 +17,7 @@ from ..core.steps import YHAT, Op
 from ..numbers import (
     DIFFERS,
     cell_width,
+    compared_scale,
     differences,
     differing_entries,
     fmt,
@@ -67,6 +68,7 @@ class Block:
     marks: Mapping[int, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # lines under the heading (the cost's check by hand)
     theirs: np.ndarray | None = None  # a check trace: the learner's value, of array's shape
+    compared: np.ndarray | None = None  # what theirs is judged by beside array (compared_scale)
     masked: bool = False  # a lesson's question asks about it: its values wait for the answer
     # Who ``theirs`` and ``array`` are, in full and in a column's head: a check trace's learner
     # and reference, or a fork of the run and the run itself (the tour's f).
@@ -222,7 +224,7 @@ def compared(block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(theirs, the difference as shown, the mask of differing entries) of a diff block: the
     difference theirs − reference where an entry differs, 0 where it is the same to rounding."""
     theirs = np.asarray(block.theirs)
-    return (theirs, *differences(theirs, block.array))
+    return (theirs, *differences(theirs, block.array, block.compared))
 
 
 def largest_difference(block: Block) -> tuple[int, ...] | None:
@@ -328,7 +330,8 @@ def op_blocks(
         scale = magnitude(name, values, L)
         chosen = selected if k == 0 else None
         blocks += [Block(f"result {name}", np.asarray(a), scale, chosen, notes=kept, theirs=theirs,
-                         masked=name in masked, sides=sides), *also]  # fmt: skip
+                         compared=compared_scale(name, op.inputs), masked=name in masked,
+                         sides=sides), *also]  # fmt: skip
     for name, a in op.inputs.items():
         before = " (before)" if name in op.outputs else ""  # an update's W, as it was
         scale = None if before else magnitude(name, values, L)
