@@ -191,14 +191,20 @@ def differing(theirs: Array, reference: Array, scale: Array | None = None) -> Ar
     t, r = np.asarray(theirs), np.asarray(reference)
     if t.shape != r.shape:
         return np.ones(t.shape, dtype=bool)
-    coarser = t.dtype == np.float32 and r.dtype != np.float32
-    limit = tolerance(r, scale, t.dtype if coarser else np.float64)
+    limit = tolerance(r, scale, np.float32 if in_float32(t, r) else np.float64)
     t, r = t.astype(np.float64, copy=False), r.astype(np.float64, copy=False)
     finite = np.isfinite(t) & np.isfinite(r)
     with np.errstate(over="ignore", invalid="ignore"):
         off = np.abs(t - r) > limit
     same_special = (np.isnan(t) & np.isnan(r)) | (t == r)
     return np.where(finite, off, ~same_special)
+
+
+def in_float32(theirs: Array, reference: Array) -> bool:
+    """Whether ``theirs`` was computed in float32 beside a reference in another precision (a
+    float32 script's values beside the float64 reference): :func:`differing` then allows
+    float32's rounding, and :func:`verdict` says so."""
+    return np.asarray(theirs).dtype == np.float32 and np.asarray(reference).dtype != np.float32
 
 
 def compared_scale(name: str, inputs: Mapping[str, Array]) -> Array | None:
@@ -237,11 +243,15 @@ def shapes_differ(theirs_shape: tuple[int, ...], reference_shape: tuple[int, ...
     )
 
 
-def verdict(mask: np.ndarray, sides: tuple[str, ...] = ("theirs", "the reference")) -> str:
-    """``theirs vs the reference: K of N entries differ``, or that they are the same."""
+def verdict(
+    mask: np.ndarray, sides: tuple[str, ...] = ("theirs", "the reference"), float32: bool = False
+) -> str:
+    """``theirs vs the reference: K of N entries differ``, or that they are the same (``to
+    float32's rounding`` when theirs was judged by it: :func:`in_float32`)."""
     k, pair = int(mask.sum()), f"{sides[0]} vs {sides[1]}"
     if not k:
-        return f"{pair}: the same, to rounding"
+        rounding = "float32's rounding" if float32 else "rounding"
+        return f"{pair}: the same, to {rounding}"
     entries = "entry" if mask.size == 1 else "entries"
     return f"{pair}: {k} of {mask.size} {entries} differ"
 

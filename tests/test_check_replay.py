@@ -271,6 +271,21 @@ def test_a_vector_diff_shows_three_columns_and_a_scalar_three_numbers():
     assert DIFFERS not in same.plain
 
 
+def test_a_float32_learner_s_diff_allows_float32_s_rounding_and_says_so():
+    """A float32 script's value beside the float64 reference (as a check trace keeps it): off
+    by 1e−5 of the largest entry is float32's rounding, and the verdict names that rounding;
+    the same offset in float64 is a difference."""
+    reference = np.array([[1566.0], [4.772], [-718.0]])
+    theirs = reference + [[0.0], [-0.0157], [0.0]]  # 1e−5 of 1566
+    shown = block_text(
+        Block("result Z1", reference, theirs=theirs.astype(np.float32)), Window(), STYLES
+    ).plain
+    assert shown.splitlines()[0] == "theirs vs the reference: the same, to float32's rounding"
+    assert DIFFERS not in shown
+    in_float64 = block_text(Block("result Z1", reference, theirs=theirs), Window(), STYLES).plain
+    assert in_float64.splitlines()[0] == "theirs vs the reference: 1 of 3 entries differ"
+
+
 def test_theirs_of_another_shape_is_shown_beside_the_reference(traces):
     with Replay(traces.check) as replay:
         s = replay.snapshot()

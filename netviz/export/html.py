@@ -35,6 +35,7 @@ from ..numbers import (
     compared_scale,
     differences,
     differing_entries,
+    in_float32,
     magnitude,
     shapes_differ,
     verdict,
@@ -340,7 +341,7 @@ def _checked(
         shapes = shapes_differ(np.shape(theirs), np.shape(reference))
         return f"{name}: {sides[0]} vs {sides[1]}: {shapes}", True
     difference, mask = differences(theirs, reference, scale)
-    said = f"{name}: {verdict(mask, sides)}"
+    said = f"{name}: {verdict(mask, sides, in_float32(theirs, reference))}"
     if not mask.any():
         return said, False
     return f"{said}: {differing_entries(name, difference, mask, 100)}", True

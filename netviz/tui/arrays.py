@@ -21,6 +21,7 @@ from ..numbers import (
     differences,
     differing_entries,
     fmt,
+    in_float32,
     largest_first,
     magnitude,
     shape_text,
@@ -245,7 +246,7 @@ def diff_text(block: Block, window: Window, styles: Mapping[str, Style]) -> Text
     name = block.heading.removeprefix("result ")
     differs, stats = styles.get("differs", styles["result"]), styles["stats"]
     text = Text(no_wrap=True, end="")
-    said = verdict(mask, block.sides)
+    said = verdict(mask, block.sides, in_float32(theirs, reference))
     if len(said) > window.width:  # a narrow inspector: the verdict on two lines
         said = said.replace(": ", ":\n  ", 1)
     text.append(said + "\n", differs if mask.any() else stats)
