@@ -81,6 +81,11 @@ def test_count_correct_agrees_with_predict(batch):
     p, X, labels = batch
     want = int(np.sum(predict(p, X, SEED_SIGMOID) == labels))
     assert count_correct(p, X, labels, SEED_SIGMOID, Plan(33)) == want
+    # without the costs a test set's accuracy does not need: the same ŷ, bit for bit
+    chunk = cut(X, labels, Plan(64))[0]
+    full, bare = (chunk_forward(p, chunk, SEED_SIGMOID, costs=c) for c in (True, False))
+    assert "costs" in full and "costs" not in bare
+    np.testing.assert_array_equal(full["A3"].view(np.uint64), bare["A3"].view(np.uint64))
 
 
 @pytest.mark.parametrize("workers", [2, 3])

@@ -4,9 +4,16 @@ the run they describe."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..errors import NetvizError
 from . import arguments
+
+
+def say(line: str) -> None:
+    """A line for the user while a run gets ready (the machine being measured, say), on stderr:
+    not part of the command's output, and shown before a tour's app takes the screen."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def presets_text() -> str:

@@ -4,13 +4,13 @@ of the learner's own digit (``--image``)."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 from ..safe import literal
 from ..training.recording import RecordOptions
 from ..training.run import RunSpec
+from .options import say
 
 SHOWN = 28  # a preprocessing step is shown at most this many pixels a side
 
@@ -40,7 +40,7 @@ def tour(
         from ..data.images import read_digit
 
         digit = read_digit(image)  # a bad file is refused before the app starts
-    session = Session(spec, trace=trace, record=record, start=start, notice=_say)
+    session = Session(spec, trace=trace, record=record, start=start, notice=say)
     intro = None
     try:
         if goto:
@@ -105,8 +105,3 @@ def _shown_steps(digit) -> list[tuple[str, object]]:
         k = max(1, math.ceil(max(image.shape) / SHOWN))
         shown.append((STEP_TITLES[name], block_mean(image, k) if k > 1 else image))
     return shown
-
-
-def _say(line: str) -> None:
-    """A line for the learner before the app takes the screen (stderr: not part of output)."""
-    print(line, file=sys.stderr, flush=True)

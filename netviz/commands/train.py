@@ -19,6 +19,7 @@ from ..training.fork import NO_CHANGES, Fork, ForkOptions, fork_trace_name, plan
 from ..training.recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
 from ..training.run import Run, RunSpec, prepare
 from ..training.trainer import EpochResult, Figures, Trainer
+from .options import say
 
 EXIT_DIVERGED = 1
 
@@ -138,7 +139,7 @@ def _train(
                 plan=fork.plan if fork else None,
                 stats=record is not None,
                 sizes=run.params.sizes,
-                notice=lambda line: print(line, file=sys.stderr, flush=True),
+                notice=say,
                 plan_from=PARENTS_PLAN if fork else AS_GIVEN,
             )
         )

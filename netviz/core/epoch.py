@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import Activation
+from .activations import Activation, softmax
 from .network import Params, frozen
 
 Array = np.ndarray
@@ -211,14 +211,17 @@ class BatchGradients:
         return self.correct / self.m if self.m else float("nan")
 
 
-def chunk_forward(params: Params, chunk: Chunk, hidden: Activation) -> dict[str, Array]:
+def chunk_forward(
+    params: Params, chunk: Chunk, hidden: Activation, costs: bool = True
+) -> dict[str, Array]:
     """Every layer's Z and A for the chunk's columns: :func:`~netviz.core.network.forward`'s
     rules, layer 1 part by part, on each part's lit pixels only.
 
     Z1 = W1[:, lit]·X[lit] + b1   # (16, c) = (16, k)·(k, c) + (16, 1): the dark pixels add 0
     A1 = f(Z1), ..., AL = softmax(ZL) = ŷ  (10, c)
     The bias is added in place: the same sum as W·A + b, without a second (n, c) array. With
-    them, ``"costs"`` (c,): each column's cross-entropy (:func:`_softmax_and_costs`).
+    them, unless ``costs`` is False, ``"costs"`` (c,): each column's cross-entropy
+    (:func:`_softmax_and_costs`; ŷ is the same bits either way).
     """
     W1, L = params.W[0], len(params.W)
     Z1 = np.empty((W1.shape[0], chunk.m), dtype=W1.dtype)
@@ -228,8 +231,10 @@ def chunk_forward(params: Params, chunk: Chunk, hidden: Activation) -> dict[str,
     for l, (W, b) in enumerate(zip(params.W, params.b, strict=True), start=1):
         Z = Z1 if l == 1 else W @ A
         Z += b[:, None]
-        if l == L:
+        if l == L and costs:
             A, cache["costs"] = _softmax_and_costs(Z, chunk.labels)
+        elif l == L:
+            A = softmax(Z)
         else:
             A = hidden.forward(Z)
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
@@ -261,7 +266,7 @@ def chunk_figures(params: Params, chunk: Chunk, hidden: Activation) -> tuple[flo
 def chunk_correct(params: Params, chunk: Chunk, hidden: Activation) -> int:
     """How many of the chunk's columns the network classifies as their label: the count
     :func:`chunk_figures` gives, without the cost (a test set's accuracy needs no more)."""
-    AL = chunk_forward(params, chunk, hidden)[f"A{len(params.W)}"]
+    AL = chunk_forward(params, chunk, hidden, costs=False)[f"A{len(params.W)}"]
     return int(np.count_nonzero(AL.argmax(axis=0) == chunk.labels))
 
 
