@@ -179,7 +179,7 @@ def main() -> None:
     ap.add_argument("--mnist", default=str(HERE.parent.parent / "shared" / "data" / "mnist"))
     ap.add_argument("--quick", action="store_true", help="fewer repeats, no 500-epoch run")
     args = ap.parse_args()
-    repeat = 3 if args.quick else 8
+    repeat = 3 if args.quick else 20
     rows: list[tuple[str, str, str]] = []
 
     def row(what: str, value: str, note: str = "") -> None:
