@@ -182,16 +182,17 @@ def differing(theirs: Array, reference: Array, scale: Array | None = None) -> Ar
     """Which entries of ``theirs`` (a learner's value, or a fork's) differ from ``reference``
     beyond rounding: a bool mask of theirs' shape, every entry True when the shapes differ.
 
-    Finite entries differ where |theirs − reference| > :func:`tolerance` (of ``reference`` and
-    ``scale``, :func:`compared_scale`): the rule ``netviz check`` judges a learner's values by,
-    in the precision theirs was computed in when that is coarser than the reference's (a float32
-    script beside the float64 reference), else float64's (a fork beside its run). A NaN or an
-    infinity differs unless the reference holds the same there (NaN for NaN, +∞ for +∞).
-    """
+    Finite entries differ where |theirs − reference| > :func:`tolerance`, the rule ``netviz
+    check`` judges a learner's values by: 1e−7 of the reference's largest |x| (a float64
+    script, or a fork beside its run); 1e−3 of the largest of the reference and ``scale`` when
+    theirs is float32 beside a float64 reference (:func:`compared_scale`: the terms of a slope
+    that float32 rounds away). A NaN or an infinity differs unless the reference holds the same
+    there (NaN for NaN, +∞ for +∞)."""
     t, r = np.asarray(theirs), np.asarray(reference)
     if t.shape != r.shape:
         return np.ones(t.shape, dtype=bool)
-    limit = tolerance(r, scale, np.float32 if in_float32(t, r) else np.float64)
+    float32 = in_float32(t, r)
+    limit = tolerance(r, scale if float32 else None, np.float32 if float32 else np.float64)
     t, r = t.astype(np.float64, copy=False), r.astype(np.float64, copy=False)
     finite = np.isfinite(t) & np.isfinite(r)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -208,21 +209,21 @@ def in_float32(theirs: Array, reference: Array) -> bool:
 
 
 def compared_scale(name: str, inputs: Mapping[str, Array]) -> Array | None:
-    """What an op's output ``name`` is judged by when two computations of it are compared
-    (:func:`differing`), beyond its own values: for a hidden layer's dZl = f′⊙dAl, min(1 + Al², 2)
-    ·|dAl| (from the op's ``inputs``), which bounds the slope's terms (σ′ = A − A·A, tanh′ =
-    1 − A², relu′ = 0 or 1). Where a neuron saturates, f′ computed from a rounded A loses its
-    digits (σ′ of a float32 A that rounded to 1 is 0, where float64's is 1e−9): every entry of dZ
-    may be that small, and the difference is A's rounding, not a mistake. None for any other
-    output."""
+    """What a float32 learner's output ``name`` is judged by beside the float64 reference
+    (:func:`differing`), beyond the reference's own values: for a hidden layer's dZl = f′⊙dAl,
+    (1 + a²)·|dAl| with a = min(|Al|, 1) (from the op's ``inputs``), which bounds the slope's
+    terms (σ′ = A(1−A), tanh′ = 1 − A², relu′ = 0 or 1). Where a neuron saturates, f′ computed
+    from a float32 A loses its digits (σ′ of an A that rounded to 1 is 0, where float64's is
+    1e−9): every entry of dZ may be that small, and the difference is A's rounding, not a
+    mistake. None for any other output."""
     layer = name[2:]
     A, dA = inputs.get(f"A{layer}"), inputs.get(f"dA{layer}")
     if not (name.startswith("dZ") and layer.isdigit()) or A is None or dA is None:
         return None
-    A, dA = np.asarray(A, dtype=np.float64), np.asarray(dA, dtype=np.float64)
-    if A.shape != dA.shape:
+    a, dA = np.minimum(np.abs(A), 1.0), np.asarray(dA, dtype=np.float64)
+    if a.shape != dA.shape:
         return None
-    return np.minimum(1.0 + A * A, 2.0) * np.abs(dA)
+    return (1.0 + a * a) * np.abs(dA)
 
 
 def differences(theirs: Array, reference: Array, scale: Array | None = None) -> tuple[Array, Array]:

@@ -282,3 +282,10 @@ def test_a_saturated_slope_s_rounding_is_judged_by_the_slope_s_terms():
     wrong[1, 0] = 0.01 * 0.02
     assert differing(wrong, reference, compared_scale("dZ1", inputs)).sum() == 1
     assert compared_scale("dW1", inputs) is None and compared_scale("dZ3", {}) is None
+    # in float64 the slope's terms lose nothing: a doubled dZ of a saturated neuron is a mistake
+    doubled = 2 * reference
+    assert differing(doubled, reference, compared_scale("dZ1", inputs)).all()
+    # a diverged run's A (1e200) has no finite square: bounded without overflowing
+    with np.errstate(all="raise"):
+        far = compared_scale("dZ1", {"A1": np.array([[1e200], [0.5]]), "dA1": dA[:2]})
+    np.testing.assert_array_equal(far, [[2 * 0.05], [1.25 * 0.02]])

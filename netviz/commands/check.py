@@ -127,13 +127,10 @@ def _nothing(name: str) -> str:
     )
 
 
-def _epochs(n: int) -> str:
-    return f"{n} epoch{'s' if n != 1 else ''}"
-
-
 def _progress(checker: Checker) -> str:
-    examples = checker.summary.examples
-    return f"{_epochs(checker.epoch)} checked, {examples:,} examples in the first epoch"
+    s = checker.summary
+    epochs = f"{checker.epoch} epoch{'s' if checker.epoch != 1 else ''}"
+    return f"{epochs} checked, {s.examples:,} examples in the first epoch"
 
 
 def _difference(name: str, d: Difference, lines: list[str], dtype: np.dtype) -> None:

@@ -335,7 +335,8 @@ def _checked(
 ) -> tuple[str, bool]:
     """(what a check trace's replay says of an output the learner computed, whether theirs
     differs): ``dW2: the learner's vs the reference: 1 of 160 entries differ: ◆ dW2[2, 5]``
-    (the largest differences first), ``…: the same, to rounding``, or that the shapes differ."""
+    (the largest differences first), ``…: the same, to rounding`` (``to float32's rounding``
+    for a float32 script), or that the shapes differ."""
     sides = ("the learner's", "the reference")
     if np.shape(theirs) != np.shape(reference):
         shapes = shapes_differ(np.shape(theirs), np.shape(reference))

@@ -331,7 +331,8 @@ def op_blocks(
         scale = magnitude(name, values, L)
         chosen = selected if k == 0 else None
         blocks += [Block(f"result {name}", np.asarray(a), scale, chosen, notes=kept, theirs=theirs,
-                         compared=compared_scale(name, op.inputs), masked=name in masked,
+                         compared=None if theirs is None else compared_scale(name, op.inputs),
+                         masked=name in masked,
                          sides=sides), *also]  # fmt: skip
     for name, a in op.inputs.items():
         before = " (before)" if name in op.outputs else ""  # an update's W, as it was
