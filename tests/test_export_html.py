@@ -158,6 +158,30 @@ def test_a_check_traces_page_sets_the_learners_values_beside_the_reference(tmp_p
                 assert all(not d and line.endswith("the same, to rounding") for d, line in said)
 
 
+def test_a_learners_value_is_coloured_on_the_reference_s_scale(tmp_path):
+    """theirs/NAME beside NAME: the same ±limit, so that equal numbers get equal colours and the
+    planted difference shows as one (a matrix's canvas, and a vector's bars)."""
+    from test_check_replay import write_check_trace
+
+    trace, out = tmp_path / "check.nvtrace", tmp_path / "check.html"
+    write_check_trace(trace)
+    export_html(str(trace), first=None, last=None, lesson=None, out=str(out))
+    text = out.read_text()
+    sections = dict(re.findall(r'<section[^>]*data-address="([^"]+)"(.*?)</section>', text, re.S))
+    limits = dict(
+        re.findall(r'data-name="([^"]+)" data-limit="([^"]+)"', sections["e0/x1/bwd/L2/dW"])
+    )
+    assert limits["theirs/dW2"] == limits["dW2"]  # its own would be larger: (2, 5) + 0.25
+    # dZ2 with its entry 3 doubled: on the reference's scale that bar is the longest one, full
+    figures = dict(re.findall(r'<figure[^>]*data-name="([^"]+)"(.*?)</figure>',
+                              sections["e0/x0/bwd/L2/dZ"], re.S))  # fmt: skip
+    widths = {name: [float(w) for w in re.findall(r"width:([\d.]+)%", figures[name])]
+              for name in ("dZ2", "theirs/dZ2")}  # fmt: skip
+    assert max(widths["dZ2"]) == 50.0 and widths["theirs/dZ2"].count(50.0) >= 1
+    same = [a == b for a, b in zip(widths["dZ2"], widths["theirs/dZ2"], strict=True)]
+    assert same.count(False) == 1  # only the doubled entry's bar differs
+
+
 def test_a_learners_value_of_another_shape_is_shown_and_said(tmp_path, capsys):
     """An answer of the wrong shape (a mistake may give one) is written as it is, beside the
     reference, with the shapes said: not a traceback."""

@@ -44,6 +44,7 @@ from ..trace import Step, TraceReader
 from ..trace.reader import THEIRS
 from ..trace.schema import own_digit_name
 from . import markup
+from .figures import symmetric_limit
 from .gather import digit_words, layer_count, run_name, trace_activation, weights_words
 from .webcurves import Curves
 
@@ -299,7 +300,9 @@ def _op_section(
         scale = magnitude(of, scales, L)  # a learner's array of another shape: none
         if scale is not None and np.shape(scale) != np.shape(a):
             scale = None
-        arrays.append(markup.Shown(name, role, a, store.add(a), scale))
+        beside = outputs[of] if name != of and np.shape(a) == np.shape(outputs[of]) else None
+        limit = None if beside is None else symmetric_limit(beside)  # the reference's colours
+        arrays.append(markup.Shown(name, role, a, store.add(a), scale, limit=limit))
     chain = None
     name, a = next(iter(outputs.items()))
     if hidden is not None and step.phase == "bwd" and name[:2] in GRADIENTS:

@@ -55,7 +55,9 @@ class Where:
 class Shown:
     """One array as the page shows it: ``values`` (what is written and coloured) under
     ``name``; ``ident`` the embedded array the script draws, divided by ``divide`` (ΣdW drawn
-    as ΣdW/m); ``scale`` the magnitudes behind its mean's rounding bound."""
+    as ΣdW/m); ``scale`` the magnitudes behind its mean's rounding bound; ``limit`` its colour
+    scale's ±limit when it is not its own (a learner's value on the reference's, so that equal
+    numbers get equal colours; larger ones take the end colour)."""
 
     name: str
     role: str
@@ -63,6 +65,7 @@ class Shown:
     ident: str
     scale: np.ndarray | None = None
     divide: int | None = None
+    limit: float | None = None
 
 
 @dataclass(frozen=True)
@@ -319,7 +322,7 @@ def array_html(shown: Shown) -> str:
     )
     column = a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1)
     if column and a.size <= FULL_VECTOR:
-        return f"{head}{caption}{vector_table(a.reshape(-1))}</figure>"
+        return f"{head}{caption}{vector_table(a.reshape(-1), shown.limit)}</figure>"
     return f"{head}{caption}{canvas_html(shown, a)}</figure>"
 
 
@@ -327,17 +330,18 @@ def _divide(shown: Shown) -> str:
     return "" if shown.divide is None else f' data-divide="{shown.divide}"'
 
 
-def vector_table(v: np.ndarray) -> str:
-    """Every entry: its index, its value as netviz writes it, a bar on the diverging scale."""
+def vector_table(v: np.ndarray, limit: float | None = None) -> str:
+    """Every entry: its index, its value as netviz writes it, a bar on the diverging scale of
+    ±``limit`` (None: v's own largest |entry|)."""
     from .figures import symmetric_limit
 
-    limit, lut = symmetric_limit(v), colours()
+    limit, lut = symmetric_limit(v) if limit is None else limit, colours()
     rows = []
     for i, value in enumerate(v):
         bar = ""
         if np.isfinite(value) and value != 0:
             share = min(1.0, abs(value) / limit)
-            colour = lut[int(round((value / limit + 1) / 2 * 255))]
+            colour = lut[int(round((np.copysign(share, value) + 1) / 2 * 255))]
             left = 50 if value > 0 else 50 - 50 * share
             bar = f'<i style="left:{left:.1f}%;width:{50 * share:.1f}%;background:{colour}"></i>'
         rows.append(
@@ -352,7 +356,7 @@ def canvas_html(shown: Shown, a: np.ndarray) -> str:
     written in the line below it."""
     from .figures import is_image_layer, symmetric_limit
 
-    limit = symmetric_limit(a)
+    limit = symmetric_limit(a) if shown.limit is None else shown.limit
     common = f'class="heat" data-id="{shown.ident}" data-name="{esc(shown.name)}"'
     common += f' data-limit="{limit!r}"{_divide(shown)}'
     if a.ndim == 2 and a.shape[1] > 1 and is_image_layer(a):
