@@ -296,3 +296,25 @@ def test_a_trace_from_before_the_final_table_opens_without_final_figures(recorde
         db.commit()
     with TraceReader(old) as t:
         assert t.final() is None and t.epochs() == list(range(1, EPOCHS + 1))
+
+
+def test_a_new_trace_clears_what_a_killed_creation_left_over_an_hour_ago(tmp_path):
+    """A process killed between making a trace's temporary file and naming it leaves a hidden
+    .NAME.netviz-XXXX.creating; the next trace made in that folder removes it once it is over
+    an hour old. A newer one (another process may be writing it) and other files stay."""
+    from netviz.trace.writer import STALE
+
+    old = tmp_path / ".run.nvtrace.netviz-k3j2.creating"
+    fresh = tmp_path / ".other.nvtrace.netviz-a1b2.creating"
+    foreign = tmp_path / ".notes.txt.creating"  # not netviz's
+    for f in (old, fresh, foreign):
+        f.write_bytes(b"SQLite format 3\0")
+    hour_ago = time.time() - STALE - 60
+    for f in (old, foreign):
+        os.utime(f, (hour_ago, hour_ago))
+    with TraceWriter(tmp_path / "next.nvtrace", {"writer": "test"}, layers=1):
+        pass
+    assert not old.exists() and fresh.exists() and foreign.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [fresh.name, foreign.name, "next.nvtrace"]
+    )

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import tempfile
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from ..errors import NetvizError
 from .schema import ARRAY_COLUMNS, FORMAT, PAGE_SIZE, SCHEMA_VERSION, TABLES, encode, metrics_table
 
 MARKS = ", ".join("?" * (2 + len(ARRAY_COLUMNS.split(", "))))  # a key, a name, then the array
+TEMPORARY = "netviz-"  # in the name of a trace's file while it is made: .NAME.netviz-XXXX.creating
+STALE = 3600  # seconds: a trace's temporary file this old was left by a killed process
 
 
 class TraceWriter:
@@ -41,6 +45,7 @@ class TraceWriter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists():  # the common case, told before any work
                 raise FileExistsError
+            _sweep(self.path.parent)
             _publish(_built(self.path, meta, layers), self.path)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -178,7 +183,8 @@ class TraceWriter:
 def _built(path: Path, meta: Mapping[str, object], layers: int) -> Path:
     """A new trace's file with its tables and metadata, committed, under a temporary name
     beside ``path`` (removed again if anything fails); that name."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".creating")
+    prefix = f".{path.name}.{TEMPORARY}"
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".creating")
     os.close(fd)
     tmp = Path(name)
     try:
@@ -204,6 +210,20 @@ def _built(path: Path, meta: Mapping[str, object], layers: int) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the temporary files of trace creations that never finished (a process killed
+    between creating one and naming it: under a second's work) from ``folder``: those over
+    an hour old, so none that another process is still writing."""
+    now = time.time()
+    for tmp in folder.glob(f".*.{TEMPORARY}*.creating"):
+        try:
+            seen = tmp.lstat()
+            if stat.S_ISREG(seen.st_mode) and now - seen.st_mtime > STALE:
+                tmp.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove: it costs a hidden file
 
 
 def _publish(tmp: Path, path: Path) -> None:
