@@ -341,3 +341,32 @@ class TestPicture:
         pixels = a.pixels
         assert Canvas.Changed(a, pixels).can_replace(Canvas.Changed(a, pixels))
         assert not Canvas.Changed(a, pixels).can_replace(Canvas.Changed(b, pixels))
+
+
+def test_half_blocks_paint_two_pixels_a_cell_in_grey_and_in_colour():
+    """One ▀ loop for both pictures: the upper pixel is the foreground, the lower the
+    background, an odd last row sits over black; grey g is the colour (g, g, g)."""
+    from rich.color import Color
+
+    from netviz.tui.digit import colour_blocks, grey_blocks
+
+    image = np.array([[0, 255, 10], [20, 30, 40], [250.4, 5.6, 128]])
+    text = grey_blocks(image)
+    lines = text.plain.split("\n")
+    assert lines == ["▀▀▀", "▀▀▀"]
+    styles = [span.style for span in text.spans]
+    assert [(s.color.triplet, s.bgcolor.triplet) for s in styles[:3]] == [
+        ((0, 0, 0), (20, 20, 20)),
+        ((255, 255, 255), (30, 30, 30)),
+        ((10, 10, 10), (40, 40, 40)),
+    ]
+    assert [(s.color.triplet, s.bgcolor.triplet) for s in styles[3:]] == [
+        ((250, 250, 250), (0, 0, 0)),
+        ((6, 6, 6), (0, 0, 0)),
+        ((128, 128, 128), (0, 0, 0)),
+    ]  # rounded; the odd row over black
+    rgb = np.zeros((784, 3), dtype=int)
+    rgb[0], rgb[28] = (215, 48, 39), (49, 104, 224)
+    first = colour_blocks(rgb).spans[0].style
+    assert first.color == Color.from_rgb(215, 48, 39)
+    assert first.bgcolor == Color.from_rgb(49, 104, 224)

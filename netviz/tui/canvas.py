@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import ClassVar, Literal
 
 import numpy as np
 from rich.color import Color, blend_rgb
 from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -19,6 +17,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
+
+from .digit import half_block
 
 SIDE = 28  # pixels a side, as MNIST's; drawn two pixel rows a terminal cell
 Tool = Literal["pen", "eraser"]
@@ -79,12 +79,6 @@ def pointer_to_pixel(x: float, y: float) -> Point:
     col = x + 0.5 if float(x).is_integer() else x
     row = 2 * (y + 0.5 if float(y).is_integer() else y)
     return row, col
-
-
-@lru_cache(maxsize=4096)
-def _cell_style(upper: ColorTriplet, lower: ColorTriplet) -> Style:
-    """▀ paints the upper pixel (foreground) over the lower one (background)."""
-    return Style(color=Color.from_triplet(upper), bgcolor=Color.from_triplet(lower))
 
 
 def _grey(v: int) -> ColorTriplet:
@@ -295,7 +289,7 @@ class Canvas(Widget, can_focus=True):
             pixels[col] = blend_rgb(pixels[col], self._cursor_colour(), 0.7)
         left = self._left()
         segments = [Segment(" " * left, blank)] if left else []
-        segments += [Segment("▀", _cell_style(u, v)) for u, v in zip(upper, lower, strict=True)]
+        segments += [Segment("▀", half_block(u, v)) for u, v in zip(upper, lower, strict=True)]
         return Strip(segments).adjust_cell_length(width, blank)
 
 

@@ -19,11 +19,9 @@ from ..session.snapshot import Snapshot
 
 
 @lru_cache(maxsize=4096)
-def _pair(upper: int, lower: int) -> Style:
-    """▀ paints the upper pixel (foreground) over the lower one (background)."""
-    return Style(
-        color=Color.from_rgb(upper, upper, upper), bgcolor=Color.from_rgb(lower, lower, lower)
-    )
+def half_block(upper: tuple[int, int, int], lower: tuple[int, int, int]) -> Style:
+    """▀'s style: it paints the upper pixel's RGB (foreground) over the lower one's (background)."""
+    return Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
 
 
 def half_blocks(pixels: np.ndarray) -> Text:
@@ -34,16 +32,22 @@ def half_blocks(pixels: np.ndarray) -> Text:
 
 def grey_blocks(image: np.ndarray) -> Text:
     """An image (H, W) of grey levels 0–255 as rows of ▀, two pixels a cell."""
-    rows, columns = image.shape
-    padded = np.zeros((rows + rows % 2, columns), dtype=np.uint8)
-    padded[:rows] = np.clip(np.rint(image), 0, 255).astype(np.uint8)
-    image = padded
+    grey = np.clip(np.rint(image), 0, 255).astype(int)
+    return rgb_blocks(np.repeat(grey[..., None], 3, axis=-1))
+
+
+def rgb_blocks(image: np.ndarray) -> Text:
+    """An image (H, W, 3) of RGB colours 0–255 as rows of ▀, two pixels a cell; an odd last
+    row over black."""
+    rows = image.shape[0]
+    padded = np.zeros((rows + rows % 2, *image.shape[1:]), dtype=int)
+    padded[:rows] = image
     text = Text(no_wrap=True, end="")
-    for r in range(0, image.shape[0], 2):
+    for r in range(0, padded.shape[0], 2):
         if r:
             text.append("\n")
-        for upper, lower in zip(image[r].tolist(), image[r + 1].tolist(), strict=True):
-            text.append("▀", _pair(upper, lower))
+        for upper, lower in zip(padded[r].tolist(), padded[r + 1].tolist(), strict=True):
+            text.append("▀", half_block(tuple(upper), tuple(lower)))
     return text
 
 
@@ -71,16 +75,7 @@ def gradient_colours(grad: np.ndarray, pixels: np.ndarray) -> np.ndarray:
 def colour_blocks(rgb: np.ndarray) -> Text:
     """A square image of (784, 3) RGB colours as rows of ▀, two pixels a cell."""
     side = math.isqrt(rgb.shape[0])
-    image = np.zeros((side + side % 2, side, 3), dtype=int)
-    image[:side] = rgb.reshape(side, side, 3)
-    text = Text(no_wrap=True, end="")
-    for r in range(0, image.shape[0], 2):
-        if r:
-            text.append("\n")
-        for upper, lower in zip(image[r].tolist(), image[r + 1].tolist(), strict=True):
-            style = Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
-            text.append("▀", style)
-    return text
+    return rgb_blocks(np.asarray(rgb).reshape(side, side, 3))
 
 
 def gradient_lines(grad: np.ndarray, epoch: int, labelled: bool) -> tuple[str, str]:
