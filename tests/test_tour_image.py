@@ -55,7 +55,7 @@ def test_the_tour_starts_from_saved_weights_with_their_recipe(weights, tmp_path)
     with Session(spec, trace=tmp_path / "t.nvtrace", start=start) as s:
         op = s.snapshot().op  # Z1 of example 0 at the saved weights, not fresh ones
         assert np.array_equal(op.inputs["W1"], params.W[0])
-        assert "weights from" in s.snapshot().preset
+        assert (s.snapshot().preset, s.snapshot().weights_from) == ("tuned", str(weights))
     assert _from_weights(base, str(weights), 0.5)[0].preset.alpha == 0.5  # --lr given wins
 
 
@@ -110,3 +110,34 @@ def test_a_bad_image_or_label_is_refused_before_the_tour_starts(seven, capsys, a
     argv = [str(seven) if a == "SEVEN" else a for a in argv]
     status, out, err = run_cli(capsys, "tour", "--no-trace", *argv)
     assert status == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pilot_test
+async def test_a_run_from_saved_weights_says_so_until_a_reset_draws_new_ones(
+    weights, tmp_path, monkeypatch
+):
+    """The status line names the saved weights beside the preset; "Reset network (new seed)"
+    asks about a network that is not from them, and after it the line no longer names them."""
+    from netviz.commands.tour import _from_weights
+
+    monkeypatch.chdir(tmp_path)  # the new network's trace goes to traces/ there
+    from netviz.tui.palette import Confirm, commands
+
+    base = RunSpec(PRESETS["seed"], train_size=300, test_size=100)
+    spec, start = _from_weights(base, str(weights), None)
+    with Session(spec, trace=tmp_path / "t.nvtrace", start=start) as session:
+        app = create_app(session)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert f"preset tuned · weights from {weights} · " in screen_text(app)
+            [new_seed] = [c for c in commands(app) if c[0] == "Reset network (new seed)"]
+            new_seed[1]()
+            await pilot.pause()
+            assert isinstance(app.screen, Confirm)
+            assert app.screen.question.startswith("Start a new network (preset tuned, seed 1)?")
+            await pilot.press("y")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert (session.snapshot().seed, session.snapshot().weights_from) == (1, "")
+            assert "preset tuned · 784-16-16-10" in screen_text(app)
+            assert "weights from" not in screen_text(app)

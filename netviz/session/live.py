@@ -516,15 +516,12 @@ class Session(History):
         run = self._run
         return run.train.images[example], int(run.y[example]), run.X[:, example : example + 1]
 
-    def _weights_note(self) -> str:
-        """`` · weights from w.npz`` when the run began from saved weights."""
-        return "" if self._start_weights is None else f" · weights from {self._start_weights[1]}"
-
     def _settings(self) -> dict:
         spec = self._run.spec
         return {
             "alpha": spec.preset.alpha,
-            "preset": spec.preset.name + self._weights_note(),
+            "preset": spec.preset.name,
+            "weights_from": "" if self._start_weights is None else self._start_weights[1],
             "layout": spec.layout,
             "seed": spec.seed,
             "trace": literal(self.trace_path) if self._recorder else "",

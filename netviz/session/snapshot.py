@@ -136,6 +136,13 @@ class Snapshot:
     beside: str = ""
     source: str = ""  # a learner's own digit: what it is ("your drawing", "my3.png")
     labelled: bool = True  # False: no label was given; the label shown is the guess
+    weights_from: str = ""  # the saved weights file the run began from (``w.npz``), or ""
+
+    @property
+    def start_words(self) -> str:
+        """`` · weights from w.npz`` after the preset's name when the run began from saved
+        weights, else ""."""
+        return f" · weights from {self.weights_from}" if self.weights_from else ""
 
     @property
     def label_text(self) -> str:

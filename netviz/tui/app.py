@@ -505,9 +505,8 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         with self.epoch_lock:  # waits for a stopping epoch worker to finish its epoch
             self.end_fork()  # a fork of the old network has nothing to be beside
             snapshot = self.session.reset(seed=seed, preset=preset)
-        self.post_message(
-            SessionChanged(f"New network: preset {snapshot.preset}, seed {snapshot.seed}.")
-        )
+        new = f"preset {snapshot.preset}{snapshot.start_words}, seed {snapshot.seed}"
+        self.post_message(SessionChanged(f"New network: {new}."))
 
     @on(SessionChanged)
     def _session_changed(self, message: SessionChanged) -> None:

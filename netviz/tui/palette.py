@@ -157,7 +157,9 @@ def ask_reset(app: App, seed: int | None = None, preset: str | None = None) -> N
     """Ask before a fresh network replaces this one (its timeline is cleared from the tour;
     its trace file stays), then reset on yes."""
     now = app.session.snapshot()
-    new = f"preset {preset or now.preset}, seed {now.seed if seed is None else seed}"
+    same_start = now.weights_from and seed is None and preset is None  # saved weights, again
+    start = now.start_words if same_start else ""
+    new = f"preset {preset or now.preset}{start}, seed {now.seed if seed is None else seed}"
     kept = f"its trace stays in {now.trace}" if now.trace else "it was not recorded"
     question = (
         f"Start a new network ({new})?\nThis run's timeline ({now.timeline_length} steps, "

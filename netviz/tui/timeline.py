@@ -88,7 +88,8 @@ class RunInfo(Widget):
         if s is None:
             return Text()
         mode = "" if s.live else "replay (read-only) · "
-        head = f"{mode}α {s.alpha:g} · preset {s.preset} · {s.layout} · seed {s.seed} · trace "
+        recipe = f"preset {s.preset}{s.start_words} · {s.layout} · seed {s.seed}"
+        head = f"{mode}α {s.alpha:g} · {recipe} · trace "
         trace = s.trace or "(not recorded)"
         room = self.content_region.width - len(head)
         if len(trace) > room > 1:  # keep the file name: cut the folders, from the left
