@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 import numpy as np
 from rich.color import Color, blend_rgb
 from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -17,8 +19,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
-
-from .digit import half_block
 
 SIDE = 28  # pixels a side, as MNIST's; drawn two pixel rows a terminal cell
 Tool = Literal["pen", "eraser"]
@@ -79,6 +79,13 @@ def pointer_to_pixel(x: float, y: float) -> Point:
     col = x + 0.5 if float(x).is_integer() else x
     row = 2 * (y + 0.5 if float(y).is_integer() else y)
     return row, col
+
+
+@lru_cache(maxsize=4096)
+def half_block(upper: tuple[int, int, int], lower: tuple[int, int, int]) -> Style:
+    """▀'s style: it paints the upper pixel's RGB (foreground) over the lower one's (background):
+    the drawing canvas's, and the digit's pictures' (:func:`.digit.rgb_blocks`)."""
+    return Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
 
 
 def _grey(v: int) -> ColorTriplet:

@@ -4,11 +4,8 @@ or which of its pixels move the guess (``i``); or a canvas to draw one's own (``
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
-from rich.color import Color
-from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.reactive import reactive
@@ -16,12 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ..session.snapshot import Snapshot
-
-
-@lru_cache(maxsize=4096)
-def half_block(upper: tuple[int, int, int], lower: tuple[int, int, int]) -> Style:
-    """▀'s style: it paints the upper pixel's RGB (foreground) over the lower one's (background)."""
-    return Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
+from .canvas import Canvas, half_block
 
 
 def half_blocks(pixels: np.ndarray) -> Text:
@@ -126,8 +118,6 @@ class DigitView(Widget):
 
     def start_drawing(self, pixels: np.ndarray) -> None:
         """``d``: a canvas in place of the picture, starting from ``pixels``, focused."""
-        from .canvas import Canvas
-
         self.query_one("#pixels").display = False
         canvas = Canvas(pixels, id="canvas")
         self.mount(canvas, after="#pixels")
