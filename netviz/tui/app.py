@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..safe import literal
 from ..session.history import History
 from ..session.snapshot import Hit, Snapshot
+from . import SERVER_PID
 from .chain import card_marks, card_output, clamp, entry_index
 from .charts import Charts
 from .debugging import DebuggerKeys
@@ -44,7 +45,6 @@ from .timeline import Scrubber, Timeline
 CONTINUE_MAX = 10_000  # epochs ``c`` runs at most before giving up on a breakpoint
 PAINT_EVERY = 0.25  # seconds between repaints while epochs run
 FOLLOW_EVERY = 0.5  # seconds between looks for new steps in a replayed trace
-SERVER_PID = "NETVIZ_SERVER_PID"  # netviz serve's process id, in its sessions' environment
 ORPHAN_CHECK = 1.0  # seconds between a served session's looks for its server
 
 

@@ -25,7 +25,7 @@ from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from .app import SERVER_PID
+from . import SERVER_PID
 
 RETRY_AFTER = 60  # seconds a full server asks a browser to wait (the page says "a minute")
 FULL_PAGE = """<!DOCTYPE html>
