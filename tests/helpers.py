@@ -54,3 +54,20 @@ def table_rows(out: str) -> dict[str, str]:
         if len(cells) == 4:
             rows[cells[1]] = cells[2]
     return rows
+
+
+def disk_fills_after(monkeypatch, kib: int) -> None:
+    """Every trace written from now on finds its disk full ``kib`` KiB after it was created:
+    SQLite's max_page_count makes its commits fail with SQLITE_FULL, "database or disk is
+    full", as a real full disk does."""
+    from netviz.trace import TraceWriter
+    from netviz.trace.schema import PAGE_SIZE
+
+    created = TraceWriter.__init__
+
+    def small_disk(self, *args, **kw):
+        created(self, *args, **kw)
+        pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+        self._db.execute(f"PRAGMA max_page_count = {pages + kib * 1024 // PAGE_SIZE}")
+
+    monkeypatch.setattr(TraceWriter, "__init__", small_disk)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import run_cli
+from helpers import disk_fills_after, run_cli
 
 EXAMPLE = Path(__file__).parents[1] / "traces" / "example.nvtrace"  # 8 epochs, examples 0 and 1
 HOSTILE = "\x1b]0;owned\x07\x1b[2J\rname"  # sets the title, rings, clears, splits the line
@@ -849,3 +849,31 @@ def test_step_texts_and_pass_arrays_the_screens_look_up_are_checked(tmp_path, sq
             replay.snapshot()
     message = str(caught.value)
     assert message.startswith(f"{trace}: ") and problem in message and "\n" not in message
+
+
+def test_train_on_a_full_disk_stops_in_one_line_and_keeps_the_weights_the_trace_ends_at(
+    capsys, tmp_path, monkeypatch
+):
+    """The trace's disk fills mid-run: one line naming the file and the epoch training stopped
+    after, status 2, no traceback; the weights after that epoch are reported and saved, and
+    they are the weights the trace rebuilds for its last epoch."""
+    from netviz.trace import TraceReader
+    from netviz.training.weights import load_weights
+
+    disk_fills_after(monkeypatch, 600)
+    trace, out = tmp_path / "full.nvtrace", tmp_path / "w.npz"
+    status, stdout, err = run_cli(
+        capsys, "train", "--epochs", "300", "--train-size", "300", "--test-size", "100",
+        "--trace", str(trace), "--out", str(out),
+    )  # fmt: skip
+    refusal = one_line_refusal(status, stdout, err)
+    done = int(re.search(r"training stopped after epoch (\d+), the last it holds$", refusal)[1])
+    assert refusal.startswith(f"{trace}: cannot write to the trace (database or disk")
+    assert 2 <= done < 300
+    assert f"at the final weights, after epoch {done}'s update:" in stdout
+    saved, _ = load_weights(out)
+    with TraceReader(trace) as t:
+        assert t.epochs()[-1] == done and t.final() is None
+        kept = t.weights(done)
+    for a, b in zip(saved.W + saved.b, kept.W + kept.b, strict=True):
+        np.testing.assert_array_equal(a, b)

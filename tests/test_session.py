@@ -330,3 +330,30 @@ def test_go_to_refuses_odd_numbers_in_plain_words(session, target):
     message = str(refused.value)
     assert "go to an address" in message and "int()" not in message
     assert "set_int_max_str_digits" not in message and len(message) < 200
+
+
+def test_a_full_disk_stops_the_recording_and_the_session_goes_on(tmp_path, monkeypatch):
+    """The trace's disk fills while the learner trains: the session keeps computing epochs and
+    passes, unrecorded; every snapshot says why in ``trace_failure``; the trace holds the
+    epochs before it, whole, and still replays."""
+    from helpers import disk_fills_after
+
+    from netviz.session.replay import Replay
+
+    disk_fills_after(monkeypatch, 600)
+    path = tmp_path / "t.nvtrace"
+    with Session(RunSpec(PRESETS["seed"], train_size=300, test_size=100), trace=path) as s:
+        epochs = 0
+        while not s.snapshot().trace_failure and epochs < 200:
+            s.run_epoch()
+            epochs += 1
+        failure = s.snapshot().trace_failure
+        assert failure.startswith(f"{path}: cannot write to the trace") and epochs < 200
+        for _ in range(3):
+            s.run_epoch()
+        s.step(5)  # a new pass at the new weights: computed, not recorded
+        assert s.snapshot().epoch == epochs + 3 and s.snapshot().trace_failure == failure
+    with TraceReader(path) as t:
+        assert t.epochs() == list(range(1, epochs))
+    with Replay(path) as replay:
+        assert replay.goto(f"e{epochs - 1}").epoch == epochs - 1

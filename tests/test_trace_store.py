@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from helpers import disk_fills_after
 
 from netviz.core.presets import PRESETS
 from netviz.trace import TraceReader, TraceWriter
@@ -318,3 +319,40 @@ def test_a_new_trace_clears_what_a_killed_creation_left_over_an_hour_ago(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [fresh.name, foreign.name, "next.nvtrace"]
     )
+
+
+def test_a_full_disk_stops_the_trace_at_its_last_whole_epoch_and_refuses_more(
+    tmp_path, monkeypatch
+):
+    """An epoch that no longer fits is undone whole and told in one line naming the file;
+    the next write is refused with the same words, so the file holds epochs 1–K without a
+    gap, and every one of their weights still rebuilds bit for bit."""
+    from netviz.trace import TraceWriteError
+
+    disk_fills_after(monkeypatch, 600)
+    run = prepare(RunSpec(PRESETS["seed"], train_size=300, test_size=100))
+    path, results, failure = tmp_path / "full.nvtrace", [], None
+    with (
+        Recorder(path, run) as rec,
+        Trainer(run.X, run.y, run.hidden, 0.8, run.X_test, run.y_test) as trainer,
+    ):
+        for result in trainer.run(run.params, 200):
+            try:
+                rec.epoch(result, 0.8)
+            except TraceWriteError as e:
+                failure = str(e)
+                break
+            results.append(result)
+        assert failure is not None, "the small disk never filled"
+        assert failure.startswith(f"{path}: cannot write") and "disk is full" in failure
+        assert "\n" not in failure and rec.failure == failure
+        with pytest.raises(TraceWriteError) as again:
+            rec.set_meta({"answers": []})
+        assert str(again.value) == failure
+    assert 2 <= len(results) < 200
+    with TraceReader(path) as t:
+        assert t.epochs() == list(range(1, len(results) + 1))
+        for epoch, r in enumerate(results, 1):
+            got = t.weights(epoch)
+            for a, b in zip(got.W + got.b, r.params.W + r.params.b, strict=True):
+                np.testing.assert_array_equal(a, b, err_msg=f"epoch {epoch}")

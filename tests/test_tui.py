@@ -216,6 +216,36 @@ async def test_the_network_shows_not_computed_apart_from_computed(session):
 
 
 @pilot_test
+async def test_a_full_disk_is_told_once_and_the_tour_trains_on(tmp_path, monkeypatch):
+    """The trace's disk fills after a few epochs of e: one error toast names the file and says
+    the run goes on unrecorded; the run line says the recording stopped; e still trains."""
+    from helpers import disk_fills_after
+
+    monkeypatch.chdir(tmp_path)
+    disk_fills_after(monkeypatch, 600)
+    with Session(SPEC, trace=tmp_path / "t.nvtrace") as session:
+        app = create_app(session)
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(200):
+                await pilot.press("e")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                if app.snapshot.trace_failure:
+                    break
+            told = [n.message for n in app._notifications if "cannot write" in n.message]
+            assert told == [f"{app.snapshot.trace_failure}. The run goes on here, no longer "
+                            "recorded."]  # fmt: skip
+            stopped = app.snapshot.epoch
+            for _ in range(2):
+                await pilot.press("e")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            assert app.snapshot.epoch == stopped + 2
+            assert len([n for n in app._notifications if "cannot write" in n.message]) == 1
+            assert "(recording stopped: cannot write)" in screen_text(app)
+
+
+@pilot_test
 async def test_e_runs_one_epoch_in_the_worker_and_reports_it(session):
     posted = []
     app = create_app(session)

@@ -14,6 +14,7 @@ import numpy as np
 from ..core.network import Params, forward
 from ..errors import NetvizError
 from ..safe import literal
+from ..trace import TraceWriteError
 from ..training.calibrate import AS_GIVEN, PARENTS_PLAN
 from ..training.fork import NO_CHANGES, Fork, ForkOptions, fork_trace_name, plan_fork
 from ..training.recording import DEFAULT_RECORDING, Recorder, RecordOptions, default_trace_path
@@ -22,6 +23,7 @@ from ..training.trainer import EpochResult, Figures, Trainer
 from .options import say
 
 EXIT_DIVERGED = 1
+EXIT_TRACE_FAILED = 2  # as any error the user has to fix: here, room on the trace's disk
 
 
 def train(
@@ -40,7 +42,9 @@ def train(
 
     Records a trace to ``trace`` (default: a new file in ``traces/``) unless ``record`` is None.
     Returns 0; 130 when interrupted (the weights reached so far are still reported, saved and
-    recorded); 1 when the cost stops being a finite number (recorded, but no weights saved).
+    recorded); 1 when the cost stops being a finite number (recorded, but no weights saved); 2
+    when the trace cannot take another epoch (a full disk): training stops after the last epoch
+    it holds, whose weights are reported and saved as an interrupted run's.
     """
     run = prepare(spec)
     if out:
@@ -167,11 +171,15 @@ def _train(
         except KeyboardInterrupt:
             print(f"interrupted after epoch {done} of {end}", file=sys.stderr)
             status = 130
+        except TraceWriteError as e:  # a full disk: stop where the trace stops, keep the rest
+            stop = f"after epoch {done}, the last it holds" if done > start else "before epoch 1"
+            print(f"netviz: error: {literal(e)}; training stopped {stop}", file=sys.stderr)
+            status = EXIT_TRACE_FAILED
         seconds = time.perf_counter() - started
         # The progress bar showed each epoch's figures before its update; these are the weights
         # the run ends with, after the last update: what is saved, recorded as final, and shown.
         final = trainer.measure(params, done)
-        if recorder is not None:
+        if recorder is not None and recorder.failure is None:
             recorder.final(final)
     trained = done - start
     if trained:

@@ -24,6 +24,7 @@ from ..debug.breakpoints import Breakpoint, EpochFacts, check
 from ..debug.passes import pass_weights
 from ..errors import NetvizError
 from ..safe import literal
+from ..trace import TraceWriteError
 from ..trace.schema import parse_address
 from ..training.recording import (
     DEFAULT_RECORDING,
@@ -212,8 +213,7 @@ class Session(History):
         pid, i, _ = self._current_pass()
         example = self._passes[pid].example
         self._drop_unvisited_pass()
-        if self._recorder:
-            self._recorder.epoch(result, self._run.spec.preset.alpha)
+        self._write(lambda r: r.epoch(result, self._run.spec.preset.alpha))
         with np.errstate(over="ignore", invalid="ignore"):  # the weights the epoch started from
             self._watch_arrays[result.epoch] = watched_arrays(
                 self._params, self._run, self._watched
@@ -291,9 +291,8 @@ class Session(History):
         return [h for h in self.hits if h.address == f"e{epoch}" and h.condition in texts]
 
     def _save_breakpoints(self) -> None:
-        if getattr(self, "_recorder", None):
-            saved = [{"condition": b.text, "enabled": b.enabled} for b in self.breakpoints]
-            self._recorder.writer.set_meta({"breakpoints": saved})
+        saved = [{"condition": b.text, "enabled": b.enabled} for b in self.breakpoints]
+        self._write(lambda r: r.set_meta({"breakpoints": saved}))
 
     def _check_breakpoints(self, result: EpochResult, row: dict) -> None:
         params = result.params
@@ -323,8 +322,7 @@ class Session(History):
     def keep_answers(self, answers: list[dict]) -> None:
         """A lesson's answers (stop, address, question, answer, right, seconds), in the trace's
         metadata (``answers``), for ``netviz trace info`` and a teacher."""
-        if getattr(self, "_recorder", None):
-            self._recorder.writer.set_meta({"answers": answers})
+        self._write(lambda r: r.set_meta({"answers": answers}))
 
     def set_alpha(self, alpha: float) -> Snapshot:
         """Change the learning rate for the epochs to come (recorded per epoch in the trace).
@@ -380,6 +378,8 @@ class Session(History):
             path = self._trace_arg or default_trace_path(run)
             try:
                 return Recorder(path, run, self._record, start=first, meta=meta)
+            except TraceWriteError:
+                raise  # made, then its disk was full: another name would fare no better
             except NetvizError:
                 if self._trace_arg is not None or not Path(path).exists():
                     raise
@@ -428,7 +428,7 @@ class Session(History):
         recorder, trainer = getattr(self, "_recorder", None), getattr(self, "_trainer", None)
         if recorder is not None and trainer is not None and self._epoch > 0:
             # The final weights' figures, as netviz train records them: trace info shows them.
-            recorder.final(trainer.measure(self._params, self._epoch))
+            self._write(lambda r: r.final(trainer.measure(self._params, self._epoch)))
         if getattr(self, "_trainer", None) is not None:
             self._trainer.close()
             self._trainer = None
@@ -478,9 +478,20 @@ class Session(History):
             return
         self._recorded.add(pid)
         p = self._passes[pid]
-        if self._recorder:  # an own digit without a label is stored without one
-            label = p.label if p.labelled else None
-            self._recorder.example_pass(p.epoch, p.example, p.ops, p.pixels, label, p.source)
+        label = p.label if p.labelled else None  # an own digit without one is stored so
+        self._write(lambda r: r.example_pass(p.epoch, p.example, p.ops, p.pixels, label, p.source))
+
+    def _write(self, write: Callable[[Recorder], object]) -> None:
+        """``write(recorder)``, unless this run records nothing or its trace has stopped. A
+        trace that cannot take another step (a full disk) stops there, whole up to its last
+        step, and the run goes on unrecorded: the snapshot's ``trace_failure`` says why."""
+        recorder = getattr(self, "_recorder", None)
+        if recorder is None or recorder.failure is not None:
+            return
+        try:
+            write(recorder)
+        except TraceWriteError:
+            pass  # recorder.failure keeps the words; every snapshot from now on carries them
 
     def _drop_unvisited_pass(self) -> None:
         """Forget the newest pass if nobody moved in it (it was opened after an epoch)."""
@@ -525,6 +536,7 @@ class Session(History):
             "layout": spec.layout,
             "seed": spec.seed,
             "trace": literal(self.trace_path) if self._recorder else "",
+            "trace_failure": literal(self._recorder.failure or "") if self._recorder else "",
             "train_size": len(self._run.train),
             "hidden": self._hidden.name,
         }

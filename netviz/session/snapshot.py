@@ -137,6 +137,8 @@ class Snapshot:
     source: str = ""  # a learner's own digit: what it is ("your drawing", "my3.png")
     labelled: bool = True  # False: no label was given; the label shown is the guess
     weights_from: str = ""  # the saved weights file the run began from (``w.npz``), or ""
+    # why the run's trace stopped taking steps (a full disk), or "": the run goes on unrecorded
+    trace_failure: str = ""
 
     @property
     def start_words(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .reader import TraceError, TraceReader
 from .schema import SCHEMA_VERSION, SUFFIX, Step, parse_address
-from .writer import TraceWriter
+from .writer import TraceWriteError, TraceWriter
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -16,6 +16,7 @@ __all__ = [
     "Step",
     "TraceError",
     "TraceReader",
+    "TraceWriteError",
     "TraceWriter",
     "parse_address",
 ]

@@ -13,7 +13,7 @@ import sqlite3
 import stat
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +26,18 @@ TEMPORARY = "netviz-"  # in the name of a trace's file while it is made: .NAME.n
 STALE = 3600  # seconds: a trace's temporary file this old was left by a killed process
 
 
+class TraceWriteError(NetvizError):
+    """A trace that could no longer be written (a full disk, say): every step committed before
+    stays in it, readable; the writer refuses any more."""
+
+
 class TraceWriter:
-    """Appends steps to a new trace file. Use as a context manager, or call :meth:`close`."""
+    """Appends steps to a new trace file. Use as a context manager, or call :meth:`close`.
+
+    A write that fails (SQLite cannot commit: the disk is full, the file was removed) is undone
+    whole and raised as :class:`TraceWriteError`, one line naming the file; every later write
+    is refused with the same, so the file ends at the last step committed, with no gap.
+    """
 
     def __init__(self, path: str | Path, meta: Mapping[str, object], layers: int) -> None:
         """Create ``path`` (refusing to overwrite) for a network of ``layers`` weight layers.
@@ -39,6 +49,7 @@ class TraceWriter:
         """
         self.path = Path(path)
         self.layers = layers
+        self.failure: str | None = None  # why writing stopped, once a write has failed
         self._step = 0
         self._db = None
         try:
@@ -144,8 +155,9 @@ class TraceWriter:
         try:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.execute("PRAGMA journal_mode=DELETE")
-        except sqlite3.OperationalError:
-            pass  # a reader still has it open: the WAL stays beside the file, still valid
+        except sqlite3.Error:
+            pass  # a reader still has it open, or the disk is full: the WAL stays beside the
+            # file, and a reader applies it
         self._db.close()
         self._db = None
 
@@ -157,8 +169,17 @@ class TraceWriter:
 
     # --- inside -----------------------------------------------------------------------------
 
-    def _transaction(self):
-        return _Transaction(self._db)
+    def _transaction(self) -> _Transaction:
+        if self.failure is not None:
+            raise TraceWriteError(self.failure)
+        return _Transaction(self._db, self._failed)
+
+    def _failed(self, error: sqlite3.Error) -> TraceWriteError:
+        """Writing stops for good: a trace with a step missing would replay wrongly."""
+        self.failure = (
+            f"{self.path}: cannot write to the trace ({error}); it keeps every step written before"
+        )
+        return TraceWriteError(self.failure)
 
     def _new_step(self, address: str, kind: str, epoch: int, *rest) -> int:
         self._step += 1
@@ -194,7 +215,7 @@ def _built(path: Path, meta: Mapping[str, object], layers: int) -> Path:
         db = sqlite3.connect(tmp, isolation_level=None)
         try:
             db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
-            with _Transaction(db):
+            with _Transaction(db, lambda e: e):  # its errors are the caller's to word
                 for statement in (TABLES + metrics_table(layers - 1, layers)).split(";"):
                     if statement.strip():
                         db.execute(statement)
@@ -248,13 +269,31 @@ def _real(value: float | None) -> float | None:
 
 
 class _Transaction:
-    """BEGIN … COMMIT, or ROLLBACK on an exception: all of a step or none of it."""
+    """BEGIN … COMMIT, or ROLLBACK on an exception: all of a step or none of it. An SQLite
+    error on the way (SQLITE_FULL at COMMIT, most often) rolls back and becomes ``failed(e)``."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(
+        self, db: sqlite3.Connection, failed: Callable[[sqlite3.Error], Exception]
+    ) -> None:
+        self.db, self.failed = db, failed
 
     def __enter__(self) -> None:
-        self.db.execute("BEGIN")
+        try:
+            self.db.execute("BEGIN")
+        except sqlite3.Error as e:
+            raise self.failed(e) from None
 
-    def __exit__(self, exc_type, *exc) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            try:
+                self.db.execute("COMMIT")
+                return
+            except sqlite3.Error as e:
+                exc = e
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite rolled back itself, or will when the file is closed
+        if isinstance(exc, sqlite3.Error):
+            raise self.failed(exc) from None

@@ -119,8 +119,13 @@ class Recorder:
         written = {**self._meta(), **(meta or {})}
         self.run_id: str = written["run_id"]  # what a fork of this run names as its parent's
         self.writer = TraceWriter(path, written, len(run.params.W))
-        self.writer.add_examples((i, run.train.labels[i], run.train.images[i]) for i in self.watch)
-        self.writer.add_checkpoint(start, run.params.named())
+        try:
+            watched = ((i, run.train.labels[i], run.train.images[i]) for i in self.watch)
+            self.writer.add_examples(watched)
+            self.writer.add_checkpoint(start, run.params.named())
+        except BaseException:
+            self.writer.close()  # a full disk, say: the file stays, with its metadata
+            raise
         self._before = run.params  # the weights the next epoch starts from
         self._last_checkpoint = start
         self._last_epoch = start
@@ -199,9 +204,20 @@ class Recorder:
         per_example = 2 * sum(self.run.params.sizes[1:]) * self.run.params.dtype.itemsize
         return per_example * len(self.run.train)
 
+    @property
+    def failure(self) -> str | None:
+        """Why the trace stopped taking steps (:class:`~netviz.trace.writer.TraceWriteError`'s
+        words), or None while it takes them."""
+        return self.writer.failure
+
+    def set_meta(self, meta: Mapping[str, object]) -> None:
+        """Add or replace run metadata: a tour's breakpoints, a lesson's answers."""
+        self.writer.set_meta(meta)
+
     def close(self) -> None:
-        """Checkpoint the last weights (so replay ends where training did) and finish the file."""
-        if self._last_epoch != self._last_checkpoint:
+        """Checkpoint the last weights (so replay ends where training did) and finish the file;
+        after a failed write, only finish it: it ends at its last step, rebuilt from its ΣdW."""
+        if self._last_epoch != self._last_checkpoint and self.failure is None:
             self._checkpoint(self._last_epoch, self._before)
         self.writer.close()
 

@@ -76,6 +76,7 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         self.charts, self.timeline, self.footer = Charts(), Timeline(), KeyFooter()
         self._last_paint, self._paint_timer = 0.0, None
         self._latest: EpochDone | None = None  # the epoch worker's latest report
+        self._told: set[str] = set()  # trace failures told (a run's and its fork's)
         self.selection = (0, 0)  # (row, column) of the selected gradient entry
         self.export_folder = Path(".")  # where x writes its figures
 
@@ -128,6 +129,7 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if self.digit.drawing and snapshot is not None and snapshot.kind != "preview":
             self._leave_drawing()  # a move away from the drawing ends it
+        self._tell_trace_failure(snapshot)
         self.digit.gradient = self._input_gradient(snapshot)
         snapshot = self.beside(snapshot)  # a fork's values of this op, beside this run's
         card, index = self._card(snapshot)
@@ -136,6 +138,19 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         self.inspector.selected = (card, index)
         for region in (self.digit, self.network, self.inspector, self.charts, self.timeline):
             region.snapshot = snapshot
+
+    def _tell_trace_failure(self, snapshot: Snapshot | None) -> None:
+        """Once per trace: its disk is full (say), so the run goes on unrecorded."""
+        failure = "" if snapshot is None else snapshot.trace_failure
+        if failure and failure not in self._told:
+            self._told.add(failure)
+            self.notify(
+                f"{failure}. The run goes on here, no longer recorded.",
+                title="recording stopped",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
 
     # --- the learner's own digit: d draws one, i shows which pixels move the guess ----------
 
@@ -477,7 +492,9 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
             of = f"/{done.total}" if done.total else ""
             self.timeline.progress = f"▶ epoch {done.epoch} ({done.done}{of}) · esc stops"
         if self.fork_run is not None:  # the fork's epochs so far, read here on the UI thread
-            self.charts.fork = (self.fork_name, self.fork_run.snapshot().metrics)
+            fork = self.fork_run.snapshot()
+            self.charts.fork = (self.fork_name, fork.metrics)
+            self._tell_trace_failure(fork)
         self.snapshot = self.session.snapshot()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

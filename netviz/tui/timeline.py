@@ -91,6 +91,8 @@ class RunInfo(Widget):
         recipe = f"preset {s.preset}{s.start_words} · {s.layout} · seed {s.seed}"
         head = f"{mode}α {s.alpha:g} · {recipe} · trace "
         trace = s.trace or "(not recorded)"
+        if s.trace_failure:  # its disk filled: the steps after it are not recorded
+            trace += " (recording stopped: cannot write)"
         room = self.content_region.width - len(head)
         if len(trace) > room > 1:  # keep the file name: cut the folders, from the left
             trace = "…" + trace[len(trace) - room + 1 :]
