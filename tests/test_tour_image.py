@@ -11,9 +11,11 @@ from netviz.core.presets import PRESETS
 from netviz.data.images import STEP_TITLES, read_digit
 from netviz.errors import NetvizError
 from netviz.session.live import Session
+from netviz.session.replay import Replay
 from netviz.training.run import RunSpec
 from netviz.training.weights import load_weights
 from netviz.tui.app import create_app
+from netviz.tui.timeline import weights_text
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +58,10 @@ def test_the_tour_starts_from_saved_weights_with_their_recipe(weights, tmp_path)
         op = s.snapshot().op  # Z1 of example 0 at the saved weights, not fresh ones
         assert np.array_equal(op.inputs["W1"], params.W[0])
         assert (s.snapshot().preset, s.snapshot().weights_from) == ("tuned", str(weights))
+        s.run_epoch()
+    with Replay(tmp_path / "t.nvtrace") as replay:  # a replay names them as the tour did
+        assert replay.snapshot().weights_from == str(weights)
+        assert weights_text(replay.goto("e1")) == f"weights after 0 → 1 epoch from {weights.name}"
     assert _from_weights(base, str(weights), 0.5)[0].preset.alpha == 0.5  # --lr given wins
 
 
@@ -130,6 +136,12 @@ async def test_a_run_from_saved_weights_says_so_until_a_reset_draws_new_ones(
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             assert f"preset tuned · weights from {weights} · " in screen_text(app)
+            # the step's weights are the saved ones, not a new network's "after 0 epochs"
+            assert f"weights after 0 epochs from {weights.name}" in screen_text(app)
+            await pilot.press("e")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert f"weights after 1 epoch from {weights.name}" in screen_text(app)
             [new_seed] = [c for c in commands(app) if c[0] == "Reset network (new seed)"]
             new_seed[1]()
             await pilot.pause()
@@ -141,3 +153,4 @@ async def test_a_run_from_saved_weights_says_so_until_a_reset_draws_new_ones(
             assert (session.snapshot().seed, session.snapshot().weights_from) == (1, "")
             assert "preset tuned · 784-16-16-10" in screen_text(app)
             assert "weights from" not in screen_text(app)
+            assert "· weights after 0 epochs  " in screen_text(app)

@@ -180,6 +180,7 @@ class Replay(History):
         return {
             "alpha": float(alpha),
             "preset": str(preset.get("name", "?")) if isinstance(preset, dict) else str(preset),
+            "weights_from": literal(meta.get("start_weights") or ""),  # tour --weights w.npz
             "layout": "-".join(map(str, self._sizes)) + f" {self._hidden.name}",
             "seed": int(meta.get("seed", 0)),
             "trace": literal(self.reader.path),

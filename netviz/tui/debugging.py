@@ -10,7 +10,7 @@ from ..session.snapshot import Snapshot
 from .notes import hit_note
 from .palette import ask_breakpoint, ask_goto, ask_watch
 from .screens import BreakpointsScreen, GradCheckScreen, WatchesScreen
-from .timeline import epochs
+from .timeline import epochs_from
 
 if TYPE_CHECKING:
     from ..session.history import History
@@ -93,7 +93,7 @@ class DebuggerKeys:
             return
         self.notify(
             f"Example {s.example}: label {s.label}, predicted {self.session.predicted()} "
-            f"(at the weights after {epochs(s.weights_epoch)}).",
+            f"(at the weights after {epochs_from(s, s.weights_epoch)}).",
             title="misclassified",
             markup=False,
         )

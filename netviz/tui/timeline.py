@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -26,15 +27,23 @@ def epochs(n: int) -> str:
     return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
+def epochs_from(snapshot: Snapshot, n: int) -> str:
+    """``3 epochs``, or ``3 epochs from w.npz`` in a run begun from saved weights."""
+    start = f" from {Path(snapshot.weights_from).name}" if snapshot.weights_from else ""
+    return epochs(n) + start
+
+
 def weights_text(snapshot: Snapshot) -> str:
     """Which weights the step shown was computed at, and, when the network has moved on since
     (or, in a replay, the trace goes further), how far: ``weights after 0 epochs · network
-    trained 1 epoch``. An epoch step goes from the weights after k−1 epochs to those after k."""
+    trained 1 epoch``. An epoch step goes from the weights after k−1 epochs to those after k.
+    A run begun from saved weights counts its own epochs from them: ``weights after 0 epochs
+    from w.npz`` are the saved ones, not a new network's."""
     at = snapshot.weights_epoch
     if snapshot.kind == "epoch":
-        text, newest = f"weights after {at} → {epochs(at + 1)}", at + 1
+        text, newest = f"weights after {at} → {epochs_from(snapshot, at + 1)}", at + 1
     else:
-        text, newest = f"weights after {epochs(at)}", at
+        text, newest = f"weights after {epochs_from(snapshot, at)}", at
     if snapshot.epoch != newest:
         further = "network trained" if snapshot.live else "trace recorded"
         text += f" · {further} {epochs(snapshot.epoch)}"
