@@ -10,6 +10,7 @@ import pytest
 import netviz.session.live
 from netviz.core.presets import PRESETS
 from netviz.core.steps import example_ops
+from netviz.errors import NetvizError
 from netviz.session.live import Session
 from netviz.trace import TraceReader
 from netviz.training.run import RunSpec
@@ -353,6 +354,9 @@ def test_a_full_disk_stops_the_recording_and_the_session_goes_on(tmp_path, monke
             s.run_epoch()
         s.step(5)  # a new pass at the new weights: computed, not recorded
         assert s.snapshot().epoch == epochs + 3 and s.snapshot().trace_failure == failure
+        with pytest.raises(NetvizError, match=r"the recording stopped before it \(cannot write\)"):
+            s.export_view(folder=tmp_path)
+        assert s.export_view(f"e{epochs - 1}", tmp_path).is_file()  # what it holds still draws
     with TraceReader(path) as t:
         assert t.epochs() == list(range(1, epochs))
     with Replay(path) as replay:

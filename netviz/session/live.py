@@ -504,6 +504,18 @@ class Session(History):
         self._where = {k: v for k, v in self._where.items() if k[0] != pid}
         self._cursor = min(self._cursor, len(self._items) - 1)
 
+    def export_view(self, address: str | None = None, folder: str | Path = ".") -> Path:
+        """As :meth:`History.export_view`; a step after the trace stopped (a full disk) is
+        refused, saying so."""
+        from ..trace import TraceError
+
+        try:
+            return super().export_view(address, folder)
+        except TraceError as e:
+            if self._recorder is None or self._recorder.failure is None:
+                raise
+            raise NetvizError(f"{e}: the recording stopped before it (cannot write)") from None
+
     def _trace_holding(self, address: str) -> Path:
         if self._recorder is None:
             raise NetvizError("this run records no trace (--no-trace): nothing to draw from")
