@@ -354,6 +354,7 @@ def test_a_full_disk_stops_the_recording_and_the_session_goes_on(tmp_path, monke
             s.run_epoch()
         s.step(5)  # a new pass at the new weights: computed, not recorded
         assert s.snapshot().epoch == epochs + 3 and s.snapshot().trace_failure == failure
+        assert s.stopped == {path: failure}  # what netviz tour says of it when it ends
         with pytest.raises(NetvizError, match=r"the recording stopped before it \(cannot write\)"):
             s.export_view(folder=tmp_path)
         assert s.export_view(f"e{epochs - 1}", tmp_path).is_file()  # what it holds still draws

@@ -62,7 +62,8 @@ def tour(
     finally:  # also when --goto was refused: the trace is closed cleanly either way
         session.close()
     for path in session.traces:  # a reset starts a new trace
-        print(f"trace: {literal(path)}")
+        stopped = " (recording stopped: cannot write)" if path in session.stopped else ""
+        print(f"trace: {literal(path)}{stopped}")
     return status
 
 

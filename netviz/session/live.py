@@ -74,6 +74,7 @@ class Session(History):
         self._start_weights, self._fork = start, fork
         self._epoch_lock = threading.Lock()  # one epoch at a time, and no reset during one
         self.traces: list[Path] = []  # every trace this session wrote (a reset starts a new one)
+        self.stopped: dict[Path, str] = {}  # those that could not take another step, and why
         self._workers, self._record, self._trace_arg = workers, record, trace
         self._notice = notice
         self._start(spec)
@@ -490,8 +491,8 @@ class Session(History):
             return
         try:
             write(recorder)
-        except TraceWriteError:
-            pass  # recorder.failure keeps the words; every snapshot from now on carries them
+        except TraceWriteError:  # every snapshot from now on carries recorder.failure
+            self.stopped[recorder.path] = recorder.failure
 
     def _drop_unvisited_pass(self) -> None:
         """Forget the newest pass if nobody moved in it (it was opened after an epoch)."""
