@@ -156,6 +156,28 @@ def test_reset_starts_a_new_network_in_a_new_trace(session, tmp_path, monkeypatc
     assert session.reset(preset="tuned").preset == "tuned"
 
 
+def test_a_reset_that_cannot_start_leaves_the_run_as_it_was(session, tmp_path, monkeypatch):
+    """A new network's trace goes to ./traces; where that cannot be made (here a file named
+    traces; a full disk, a read-only folder), the reset is refused in one line and the run
+    goes on where it was: its network, its place, its trace, still recording."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "traces").write_text("not a folder")
+    session.run_epoch()
+    session.step(3)
+    before = session.snapshot()
+    with pytest.raises(NetvizError, match=r"^traces/seed-.*: cannot create trace"):
+        session.reset(seed=7)
+    after = session.snapshot()
+    assert (after.address, after.seed, after.trace) == (before.address, 0, before.trace)
+    assert after.op.inputs.keys() == before.op.inputs.keys()
+    for name, value in before.op.inputs.items():  # the same op of the same network
+        np.testing.assert_array_equal(after.op.inputs[name], value)
+    session.run_epoch()  # its trainer and its trace are still there
+    assert session.snapshot().epoch == 2 and session.traces == [tmp_path / "t.nvtrace"]
+    with TraceReader(tmp_path / "t.nvtrace") as t:
+        assert t.epochs() == [1, 2]
+
+
 def test_stepping_answers_while_an_epoch_runs_in_another_thread(session):
     done = threading.Event()
 

@@ -3,6 +3,7 @@ screen shows the current op's equation, address and the very numbers the op comp
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -395,6 +396,28 @@ async def test_the_keys_are_in_the_palette_too(session):
 
 def run(app: NetvizApp, name: str) -> None:
     dict((n, c) for n, c, _ in commands(app))[name]()
+
+
+@pilot_test
+async def test_a_reset_that_cannot_make_its_trace_is_refused_and_the_run_stays(session, tmp_path):
+    """Where ./traces cannot be made (a file there; a full disk, a read-only folder), "Reset
+    network (new seed)" says so in one error toast and the learner stays where they were."""
+    (tmp_path / "traces").write_text("not a folder")  # the fixture's cwd is tmp_path
+    app = create_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "s")
+        before = app.snapshot.address
+        run(app, "Reset network (new seed)")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        [told] = [n for n in app._notifications if n.message.startswith("No new network")]
+        assert told.severity == "error"
+        assert re.fullmatch(r"No new network: traces/seed-\S+\.nvtrace: cannot create trace "
+                            r"\(traces is not a folder\)\.", told.message)  # fmt: skip
+        assert (app.snapshot.seed, app.snapshot.address) == (0, before)
+        assert "seed 0 · trace" in screen_text(app)
 
 
 @pilot_test

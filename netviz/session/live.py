@@ -35,17 +35,15 @@ from ..training.recording import (
     metrics_row,
     watched_arrays,
 )
-from ..training.run import Run, RunSpec, prepare
+from ..training.run import Run, RunSpec
 
 if TYPE_CHECKING:
     from ..training.fork import Fork
-from ..training.calibrate import AS_GIVEN, PARENTS_PLAN
-from ..training.trainer import EpochResult, Trainer
+from ..training.trainer import EpochResult
 from . import epochs
 from .history import History
 from .snapshot import Hit, Item, Pass, Snapshot, layer_states
-
-TAKEN_RETRIES = 100  # default trace names tried when other processes take them first
+from .start import Started, start_run
 
 PREVIEW = (
     "Your drawing, through the forward pass at the current weights as you draw: each layer's "
@@ -351,11 +349,15 @@ class Session(History):
                 spec = replace(spec, preset=find_preset(preset))
             if seed is not None:
                 spec = replace(spec, seed=seed)
-            if seed is not None or preset is not None:
-                self._start_weights = None  # a fresh network: the recipe's own first weights
+            # a fresh network starts from the recipe's own first weights
+            fresh = seed is not None or preset is not None
+            weights = None if fresh else self._start_weights
+            # Made before the old run stops: if it cannot be (no room for its trace, say), the
+            # reset is refused and the run goes on as it was. A new run gets a new file.
+            made = self._made(spec, None, None, weights)
             self._stop()
-            self._trace_arg = None  # a new run gets a new file
-            self._start(spec)
+            self._trace_arg, self._start_weights = None, weights
+            self._adopt(made)
             return self._snapshot()
 
     def close(self) -> None:
@@ -371,53 +373,27 @@ class Session(History):
 
     # --- inside -------------------------------------------------------------------------------
 
-    def _new_recorder(self, run: Run, first: int, meta) -> Recorder:
-        """A recorder on ``--trace``, or on a new default name. Another process started in
-        the same second (another browser session of ``netviz serve``) may take the name
-        between default_trace_path's look and the write: then the next free one is taken."""
-        for _ in range(TAKEN_RETRIES):
-            path = self._trace_arg or default_trace_path(run)
-            try:
-                return Recorder(path, run, self._record, start=first, meta=meta)
-            except TraceWriteError:
-                raise  # made, then its disk was full: another name would fare no better
-            except NetvizError:
-                if self._trace_arg is not None or not Path(path).exists():
-                    raise
-        raise NetvizError(f"{path}: already exists; choose another trace name")
-
     def _start(self, spec: RunSpec) -> None:
         fork, self._fork = self._fork, None  # a reset starts the recipe's own run
-        run = fork.run if fork is not None else prepare(spec)
-        meta, first = (fork.meta, fork.epoch) if fork is not None else (None, 0)
-        if self._start_weights is not None:
-            params, origin = self._start_weights
-            if params.sizes != run.params.sizes or params.dtype != run.params.dtype:
-                theirs, ours = ("-".join(map(str, p.sizes)) for p in (params, run.params))
-                raise NetvizError(f"{origin}: a {theirs} network in {params.dtype}; the run is "
-                                  f"{ours} in {run.params.dtype}")  # fmt: skip
-            run, meta = replace(run, params=params), {"start_weights": origin}
+        self._adopt(self._made(spec, self._trace_arg, fork, self._start_weights))
+
+    def _made(self, spec: RunSpec, trace, fork: Fork | None, weights) -> Started:
+        """:func:`.start.start_run` with this session's recording, workers and notice."""
+        return start_run(spec, trace=trace, fork=fork, weights=weights, record=self._record,
+                         workers=self._workers, notice=self._notice)  # fmt: skip
+
+    def _adopt(self, started: Started) -> None:
+        """Make the run ``started`` this session's, at its first pass."""
+        run, recorder = started.run, started.recorder
         self._run: Run = run
-        self._params, self._epoch = run.params, first
-        plan_from = AS_GIVEN if fork is None else PARENTS_PLAN
-        self._trainer = Trainer(
-            run.X, run.y, run.hidden, spec.preset.alpha, run.X_test, run.y_test, self._workers,
-            plan=fork.plan if fork is not None else None, sizes=run.params.sizes,
-            notice=self._notice, plan_from=plan_from,
-        )  # fmt: skip
-        self._recorder = None
-        if self._record is not None:
-            meta = {**(meta or {}), "plan": asdict(self._trainer.plan)}
-            try:
-                self._recorder = self._new_recorder(run, first, meta)
-            except BaseException:
-                self._trainer.close()  # BLAS gets its threads back
-                raise
-            self.traces.append(self._recorder.path)
+        self._params, self._epoch = run.params, started.first
+        self._trainer, self._recorder = started.trainer, recorder
+        if recorder is not None:
+            self.traces.append(recorder.path)
             self._save_breakpoints()
         self._clear()
         self._sizes, self._hidden = run.params.sizes, run.hidden
-        self._watched = self._recorder.watch if self._recorder else default_watch(run)
+        self._watched = recorder.watch if recorder else default_watch(run)
         self._watch_arrays: dict[int, dict[str, np.ndarray]] = {}  # epoch → watched_arrays
         self._facts: EpochFacts | None = None  # the last epoch's, for "went up" and "flipped"
         self._recorded: set[int] = set()  # passes written to the trace

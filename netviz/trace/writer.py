@@ -54,6 +54,14 @@ class TraceWriter:
         self._db = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # not the trace: a file where its folder should be
+            folder = self.path.parent
+            raise NetvizError(
+                f"{self.path}: cannot create trace ({folder} is not a folder)"
+            ) from None
+        except OSError as e:
+            raise NetvizError(f"{self.path}: cannot create trace ({e.strerror or e})") from None
+        try:
             if self.path.exists():  # the common case, told before any work
                 raise FileExistsError
             _sweep(self.path.parent)

@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ..errors import NetvizError
 from ..safe import literal
 from ..session.history import History
 from ..session.snapshot import Hit, Snapshot
@@ -109,8 +110,6 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
 
     def _follow(self) -> None:
         """A replayed trace that is still being written: show what was committed since."""
-        from ..errors import NetvizError
-
         try:
             if self.session.refresh():
                 self.snapshot = self.session.snapshot()
@@ -144,13 +143,8 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         failure = "" if snapshot is None else snapshot.trace_failure
         if failure and failure not in self._told:
             self._told.add(failure)
-            self.notify(
-                f"{failure}. The run goes on here, no longer recorded.",
-                title="recording stopped",
-                severity="error",
-                timeout=30,
-                markup=False,
-            )
+            note = f"{failure}. The run goes on here, no longer recorded."
+            self.notify(note, title="recording stopped", severity="error", timeout=30, markup=False)
 
     # --- the learner's own digit: d draws one, i shows which pixels move the guess ----------
 
@@ -221,8 +215,6 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         """Make a move and paint where it lands; whether it could. A replayed trace damaged
         in the part the move reads says so and the cursor stays (a live session raises no
         NetvizError here)."""
-        from ..errors import NetvizError
-
         try:
             self.snapshot = move()
         except NetvizError as e:
@@ -334,8 +326,6 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
 
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, address: str) -> None:
-        from ..errors import NetvizError
-
         try:
             path = self.session.export_view(address, self.export_folder)
         except NetvizError as e:
@@ -484,8 +474,8 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
         if self._paint_timer is not None:
             self._paint_timer.stop()
             self._paint_timer = None
-        if self._exit:  # a timer or a late worker message after q: the regions are going away
-            return
+        if self._exit or not self.is_running:  # a timer or a late worker message after q (or
+            return  # while the app shuts down without one): the regions are going away
         self._last_paint = time.monotonic()
         done = self._latest
         if done is not None and self.training:  # a stopped worker's last epoch lands late
@@ -520,15 +510,20 @@ class NetvizApp(DebuggerKeys, ForkKeys, App[int]):
     @work(thread=True, group="session", exit_on_error=False)
     def _reset(self, seed: int | None, preset: str | None) -> None:
         with self.epoch_lock:  # waits for a stopping epoch worker to finish its epoch
+            try:
+                snapshot = self.session.reset(seed=seed, preset=preset)
+            except NetvizError as e:  # no room for its trace, say: this run goes on as it was
+                self.post_message(SessionChanged(f"No new network: {e}.", refused=True))
+                return
             self.end_fork()  # a fork of the old network has nothing to be beside
-            snapshot = self.session.reset(seed=seed, preset=preset)
         new = f"preset {snapshot.preset}{snapshot.start_words}, seed {snapshot.seed}"
         self.post_message(SessionChanged(f"New network: {new}."))
 
     @on(SessionChanged)
     def _session_changed(self, message: SessionChanged) -> None:
         self.snapshot = self.session.snapshot()
-        self.notify(message.note, markup=False)
+        severity = "error" if message.refused else "information"
+        self.notify(message.note, severity=severity, markup=False)
 
 
 def create_app(session: History, close_session: bool = False) -> NetvizApp:

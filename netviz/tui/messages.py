@@ -27,11 +27,11 @@ class BreakpointHit(Message):
 
 
 class SessionChanged(Message):
-    """A reset finished in a worker: repaint and say what changed."""
+    """A reset finished in a worker: repaint and say what changed (``refused``: nothing did)."""
 
-    def __init__(self, note: str) -> None:
+    def __init__(self, note: str, refused: bool = False) -> None:
         super().__init__()
-        self.note = note
+        self.note, self.refused = note, refused
 
 
 class Exported(Message):
