@@ -281,6 +281,27 @@ def test_trace_holds_their_values_beside_the_reference(folder, tmp_path, case):
     assert "running" not in again.stdout  # refused before their script ran
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp:RuntimeWarning")  # their σ
+def test_a_trace_that_cannot_be_written_still_leaves_the_verdict(
+    folder, tmp_path, monkeypatch, capsys
+):
+    """--trace on a full disk: the learner still gets the whole report of where their script
+    differs and why, then one line saying the trace could not be written; exit status 2."""
+    from helpers import disk_fills_after, run_cli
+
+    disk_fills_after(monkeypatch, 1)
+    monkeypatch.chdir(folder)
+    trace = tmp_path / "check.nvtrace"
+    script = str(script_of("mistake_no_slope", folder))
+    status, out, err = run_cli(capsys, "check", script, "--trace", str(trace), "--", ROWS)
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"netviz: error: {trace}: cannot write to the trace (database or disk")
+    assert MANIFEST["mistake_no_slope"]["address"] in out  # the verdict, before the error
+    assert "trace: " not in out
+    status, out, err = run_cli(capsys, "check", script, "--trace", f"{script}/t.nvtrace")
+    assert status == 2 and "is not a folder" in err and "running" not in out  # told first
+
+
 EPOCH_END = '    print(f"epoch {epoch}: accuracy {correct / m:.4f}")\n'
 
 

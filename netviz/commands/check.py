@@ -33,6 +33,8 @@ def check(
     path = Path(script)
     if trace is not None and Path(trace).exists():
         raise NetvizError(f"{trace}: already exists; choose another trace name")
+    if trace is not None and Path(trace).parent.exists() and not Path(trace).parent.is_dir():
+        raise NetvizError(f"{trace}: cannot create trace ({Path(trace).parent} is not a folder)")
     if path.is_dir():
         raise NetvizError(f"{script}: a folder, not a script")
     if not path.is_file():
@@ -58,43 +60,52 @@ def check(
     crash = run_script(path, args, checker.see, given)
     checker.flush()  # the passes kept to check at the epoch's end, if it did not end
     sys.stdout.flush()
-    lines = source.splitlines()
-    s = checker.summary
     print()
+    status = _verdict(path.name, checker, crash, source.splitlines())
     if trace is not None and not checker.failure:
         from ..check.record import write_trace
 
-        written = write_trace(trace, checker, path.name)
+        try:
+            written = write_trace(trace, checker, path.name)
+        except NetvizError as e:  # a full disk, say: the verdict above stands; the trace failed
+            print(f"netviz: error: {literal(e)}", file=sys.stderr)
+            return EXIT_BAD
         if written:
             passes = f"{written} pass{'es' if written != 1 else ''}"
             print(f"trace: {trace}, {passes}, yours beside the reference's (netviz replay {trace})")
+    return status
+
+
+def _verdict(name: str, checker: Checker, crash, lines: list[str]) -> int:
+    """Print whether the script ``name`` matched, and if not where and why; the exit status."""
+    s = checker.summary
     if checker.failure:
-        print(f"netviz check: {path.name}: {checker.failure}", file=sys.stderr)
+        print(f"netviz check: {name}: {checker.failure}", file=sys.stderr)
         return EXIT_BAD
     if checker.difference is not None:
-        _difference(path.name, checker.difference, lines, checker.dtype)
+        _difference(name, checker.difference, lines, checker.dtype)
         return EXIT_DIFFERS
     if crash is not None:
         where = f"line {crash.line}" if crash.line else "outside the script"
-        print(f"netviz check: {path.name} stopped with an error at {where}: {literal(crash.text)}")
+        print(f"netviz check: {name} stopped with an error at {where}: {literal(crash.text)}")
         if crash.line:
             print(f"    {crash.line} | {literal(lines[crash.line - 1].strip())}")
         print(f"Before it, {s.ops:,} values matched the reference ({_progress(checker)}).")
         return EXIT_DIFFERS
     if not s.ops:
-        print(_nothing(path.name), file=sys.stderr)
+        print(_nothing(name), file=sys.stderr)
         return EXIT_BAD
     final = checker.finish()
     if final is not None and final[0] > FINAL_AGREES.get(checker.dtype, 1e-9):
         off, epoch = final
         print(
-            f"netviz check: {path.name}: every value matched its rule, but netviz's own trainer, "
+            f"netviz check: {name}: every value matched its rule, but netviz's own trainer, "
             f"one epoch from your weights at the start of epoch {epoch}, ends at other weights "
             f"than yours after it (largest relative difference {off:.1e}): your epochs are not "
             "the same full-batch descent (their examples, α or m change from epoch to epoch?)"
         )
         return EXIT_DIFFERS
-    print(f"netviz check: {path.name} matches the reference.")
+    print(f"netviz check: {name} matches the reference.")
     form = (
         "one example per pass, gradients summed over the loop"
         if s.mode == "example"
