@@ -23,6 +23,15 @@ def check_writable(path: str | Path) -> Path:
     return path
 
 
+def folder_problem(path: str | Path) -> str | None:
+    """Why the folder of ``path`` cannot be made: the nearest of its folders that exists is a
+    file (``traces is not a folder``); None when it exists or can be made there."""
+    for folder in Path(path).parents:
+        if folder.exists():
+            return None if folder.is_dir() else f"{folder} is not a folder"
+    return None
+
+
 @contextmanager
 def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator[IO]:
     """A file to write ``path`` through: a temporary file in the same folder, renamed over

@@ -71,3 +71,20 @@ def disk_fills_after(monkeypatch, kib: int) -> None:
         self._db.execute(f"PRAGMA max_page_count = {pages + kib * 1024 // PAGE_SIZE}")
 
     monkeypatch.setattr(TraceWriter, "__init__", small_disk)
+
+
+def checkpoints_fail_from(monkeypatch, epoch: int) -> None:
+    """Writing the weights after ``epoch`` or more epochs into any trace fails as on a full
+    disk (inside its transaction, as SQLite's "database or disk is full" would)."""
+    import sqlite3
+
+    from netviz.trace import TraceWriter
+
+    put = TraceWriter._put_checkpoint
+
+    def full(self, at, arrays):
+        if at >= epoch:
+            raise sqlite3.OperationalError("database or disk is full")
+        put(self, at, arrays)
+
+    monkeypatch.setattr(TraceWriter, "_put_checkpoint", full)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import disk_fills_after, run_cli
+from helpers import checkpoints_fail_from, disk_fills_after, run_cli
 
 EXAMPLE = Path(__file__).parents[1] / "traces" / "example.nvtrace"  # 8 epochs, examples 0 and 1
 HOSTILE = "\x1b]0;owned\x07\x1b[2J\rname"  # sets the title, rings, clears, splits the line
@@ -874,6 +874,40 @@ def test_train_on_a_full_disk_stops_in_one_line_and_keeps_the_weights_the_trace_
     saved, _ = load_weights(out)
     with TraceReader(trace) as t:
         assert t.epochs()[-1] == done and t.final() is None
+        kept = t.weights(done)
+    for a, b in zip(saved.W + saved.b, kept.W + kept.b, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("record", "failing", "done", "said"),
+    [
+        # the closing checkpoint fails: every epoch is in the trace, the weights are saved
+        ("default", 3, 3, "; training had finished"),
+        # an epoch and its checkpoint are one write: epoch 2 is not in the trace, nor trained
+        ("minimal", 2, 1, "; training stopped after epoch 1, the last it holds"),
+    ],
+)
+def test_a_checkpoint_that_cannot_be_written_leaves_a_whole_trace_and_the_weights(
+    capsys, tmp_path, monkeypatch, record, failing, done, said
+):
+    """Whichever write the full disk hits, the trace ends at a whole epoch whose weights it
+    rebuilds, the weights saved are those, and one line says so with status 2."""
+    from netviz.trace import TraceReader
+    from netviz.training.weights import load_weights
+
+    checkpoints_fail_from(monkeypatch, failing)
+    trace, out = tmp_path / "t.nvtrace", tmp_path / "w.npz"
+    status, stdout, err = run_cli(
+        capsys, "train", "--epochs", "3", "--train-size", "300", "--test-size", "100",
+        "--record", record, "--trace", str(trace), "--out", str(out),
+    )  # fmt: skip
+    refusal = one_line_refusal(status, stdout, err)
+    assert refusal.startswith(f"{trace}: cannot write to the trace (database or disk is full)")
+    assert refusal.endswith(said)
+    saved, _ = load_weights(out)
+    with TraceReader(trace) as t:
+        assert t.epochs() == list(range(1, done + 1))
         kept = t.weights(done)
     for a, b in zip(saved.W + saved.b, kept.W + kept.b, strict=True):
         np.testing.assert_array_equal(a, b)

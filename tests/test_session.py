@@ -178,6 +178,42 @@ def test_a_reset_that_cannot_start_leaves_the_run_as_it_was(session, tmp_path, m
         assert t.epochs() == [1, 2]
 
 
+def test_a_full_disk_at_the_old_runs_last_checkpoint_does_not_stop_a_reset(
+    session, tmp_path, monkeypatch
+):
+    """A reset closes the old trace with its last weights; if that write fails (a full disk),
+    the old trace still ends whole at its last epoch (its weights rebuild from ΣdW), the
+    session says it stopped, and the new network starts in its own trace."""
+    from helpers import checkpoints_fail_from
+
+    monkeypatch.chdir(tmp_path)
+    for _ in range(3):
+        session.run_epoch()
+    assert session.snapshot().address == "e3/x0/fwd/L1/Z"
+    after_3 = session.snapshot().op.inputs["W1"]  # Z1 = W1·x + b1 at the weights after 3
+    checkpoints_fail_from(monkeypatch, 1)  # a new trace's first weights (epoch 0) still fit
+    old = tmp_path / "t.nvtrace"
+    snap = session.reset(seed=7)
+    assert snap.seed == 7 and snap.trace.startswith("traces/seed-") and not snap.trace_failure
+    assert list(session.stopped) == [old]
+    session.run_epoch()  # the new run records on
+    with TraceReader(old) as t:
+        assert t.epochs() == [1, 2, 3]
+        np.testing.assert_array_equal(t.weights(3).W[0], after_3)
+
+
+def test_a_trace_that_cannot_take_its_first_weights_is_not_left_behind(tmp_path, monkeypatch):
+    """A full disk right after a trace is made: one line, "cannot create trace", and no file
+    without weights is left to be replayed."""
+    from helpers import checkpoints_fail_from
+
+    checkpoints_fail_from(monkeypatch, 0)
+    path = tmp_path / "t.nvtrace"
+    with pytest.raises(NetvizError, match=r"t\.nvtrace: cannot create trace \(database or disk"):
+        Session(RunSpec(PRESETS["seed"], train_size=300, test_size=100), trace=path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_stepping_answers_while_an_epoch_runs_in_another_thread(session):
     done = threading.Event()
 

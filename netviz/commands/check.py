@@ -14,6 +14,7 @@ from ..check.names import WHAT, NamesError, canonical, parse_names
 from ..check.outcome import Difference
 from ..check.script import assigned_names, run_script
 from ..errors import NetvizError
+from ..files import folder_problem
 from ..numbers import fmt, tolerance
 from ..safe import literal
 
@@ -33,8 +34,8 @@ def check(
     path = Path(script)
     if trace is not None and Path(trace).exists():
         raise NetvizError(f"{trace}: already exists; choose another trace name")
-    if trace is not None and Path(trace).parent.exists() and not Path(trace).parent.is_dir():
-        raise NetvizError(f"{trace}: cannot create trace ({Path(trace).parent} is not a folder)")
+    if trace is not None and (problem := folder_problem(trace)):  # before their script runs
+        raise NetvizError(f"{trace}: cannot create trace ({problem})")
     if path.is_dir():
         raise NetvizError(f"{script}: a folder, not a script")
     if not path.is_file():

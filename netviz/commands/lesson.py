@@ -73,6 +73,7 @@ def lesson(name, data: str | None, trace: str | None) -> int:
         session.close()
     right = sum(1 for a in answers if a["right"])
     print(f"answers: {len(answers)} ({right} right)")
-    for path in session.traces:
-        print(f"trace: {literal(path)}")
+    from .options import say_traces
+
+    say_traces(session)
     return 0

@@ -16,6 +16,16 @@ def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def say_traces(session) -> None:
+    """``trace: FILE`` for each trace a tour or lesson's session wrote (a reset starts a new
+    one), saying which of them stopped recording (a full disk)."""
+    from ..safe import literal
+
+    for path in session.traces:
+        stopped = " (recording stopped: cannot write)" if path in session.stopped else ""
+        print(f"trace: {literal(path)}{stopped}")
+
+
 def presets_text() -> str:
     import textwrap
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..safe import literal
 from ..training.recording import RecordOptions
 from ..training.run import RunSpec
-from .options import say
+from .options import say, say_traces
 
 SHOWN = 28  # a preprocessing step is shown at most this many pixels a side
 
@@ -61,9 +61,7 @@ def tour(
         status = run_tour(session, intro)
     finally:  # also when --goto was refused: the trace is closed cleanly either way
         session.close()
-    for path in session.traces:  # a reset starts a new trace
-        stopped = " (recording stopped: cannot write)" if path in session.stopped else ""
-        print(f"trace: {literal(path)}{stopped}")
+    say_traces(session)
     return status
 
 

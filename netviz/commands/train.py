@@ -6,7 +6,7 @@ import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import asdict, replace
 
 import numpy as np
@@ -172,7 +172,7 @@ def _train(
             print(f"interrupted after epoch {done} of {end}", file=sys.stderr)
             status = 130
         except TraceWriteError as e:  # a full disk: stop where the trace stops, keep the rest
-            stop = f"after epoch {done}, the last it holds" if done > start else "before epoch 1"
+            stop = f"after epoch {done}, the last it holds" if done > start else "at its start"
             print(f"netviz: error: {literal(e)}; training stopped {stop}", file=sys.stderr)
             status = EXIT_TRACE_FAILED
         seconds = time.perf_counter() - started
@@ -180,7 +180,12 @@ def _train(
         # the run ends with, after the last update: what is saved, recorded as final, and shown.
         final = trainer.measure(params, done)
         if recorder is not None and recorder.failure is None:
-            recorder.final(final)
+            with suppress(TraceWriteError):  # told below, once the trace is closed
+                recorder.final(final)
+    if recorder is not None and recorder.failure is not None and status != EXIT_TRACE_FAILED:
+        # its epochs are all in it; its final figures or closing checkpoint are not
+        print(f"netviz: error: {literal(recorder.failure)}; training had finished", file=sys.stderr)
+        status = EXIT_TRACE_FAILED
     trained = done - start
     if trained:
         print(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -355,7 +356,13 @@ class Session(History):
             # Made before the old run stops: if it cannot be (no room for its trace, say), the
             # reset is refused and the run goes on as it was. A new run gets a new file.
             made = self._made(spec, None, None, weights)
-            self._stop()
+            try:
+                self._stop()
+            except BaseException:
+                made.trainer.close()  # not leaked: the session is left with no run either way
+                if made.recorder is not None:
+                    made.recorder.close()
+                raise
             self._trace_arg, self._start_weights = None, weights
             self._adopt(made)
             return self._snapshot()
@@ -402,16 +409,21 @@ class Session(History):
         self._compute_pass(0, 0)
 
     def _stop(self) -> None:
+        """Record the final figures, then let the trainer and the trace go, whatever fails."""
         recorder, trainer = getattr(self, "_recorder", None), getattr(self, "_trainer", None)
-        if recorder is not None and trainer is not None and self._epoch > 0:
-            # The final weights' figures, as netviz train records them: trace info shows them.
-            self._write(lambda r: r.final(trainer.measure(self._params, self._epoch)))
-        if getattr(self, "_trainer", None) is not None:
-            self._trainer.close()
-            self._trainer = None
-        if getattr(self, "_recorder", None) is not None:
-            self._recorder.close()
-            self._recorder = None
+        self._trainer = self._recorder = None
+        try:
+            if recorder is not None and trainer is not None and self._epoch > 0:
+                # The final weights' figures, as netviz train records them: trace info shows them.
+                with self._writing(recorder):
+                    recorder.final(trainer.measure(self._params, self._epoch))
+        finally:
+            if trainer is not None:
+                trainer.close()
+            if recorder is not None:
+                recorder.close()  # a full disk here leaves the file whole to its last step
+                if recorder.failure is not None:
+                    self.stopped[recorder.path] = recorder.failure
 
     def _open_pass(self, example: int, index: int) -> Snapshot:
         """Open an example's pass at the current weights, op ``index``: the snapshot there."""
@@ -463,10 +475,14 @@ class Session(History):
         trace that cannot take another step (a full disk) stops there, whole up to its last
         step, and the run goes on unrecorded: the snapshot's ``trace_failure`` says why."""
         recorder = getattr(self, "_recorder", None)
-        if recorder is None or recorder.failure is not None:
-            return
+        if recorder is not None and recorder.failure is None:
+            with self._writing(recorder):
+                write(recorder)
+
+    @contextmanager
+    def _writing(self, recorder: Recorder) -> Iterator[None]:
         try:
-            write(recorder)
+            yield
         except TraceWriteError:  # every snapshot from now on carries recorder.failure
             self.stopped[recorder.path] = recorder.failure
 

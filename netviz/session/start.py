@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from ..core.network import Params
 from ..errors import NetvizError
-from ..trace import TraceWriteError
 from ..training.calibrate import AS_GIVEN, PARENTS_PLAN
 from ..training.recording import Recorder, RecordOptions, default_trace_path
 from ..training.run import Run, RunSpec, prepare
@@ -85,8 +84,6 @@ def _recorder(
         path = trace or default_trace_path(run)
         try:
             return Recorder(path, run, record, start=first, meta=meta)
-        except TraceWriteError:
-            raise  # made, then its disk was full: another name would fare no better
         except NetvizError:
             if trace is not None or not Path(path).exists():
                 raise

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NetvizError
+from ..files import folder_problem
 from .schema import ARRAY_COLUMNS, FORMAT, PAGE_SIZE, SCHEMA_VERSION, TABLES, encode, metrics_table
 
 MARKS = ", ".join("?" * (2 + len(ARRAY_COLUMNS.split(", "))))  # a key, a name, then the array
@@ -50,18 +51,14 @@ class TraceWriter:
         self.path = Path(path)
         self.layers = layers
         self.failure: str | None = None  # why writing stopped, once a write has failed
+        self.reason = ""  # SQLite's words for it: "database or disk is full"
         self._step = 0
         self._db = None
+        problem = folder_problem(self.path)  # a file where its folder should be
+        if problem:
+            raise NetvizError(f"{self.path}: cannot create trace ({problem})")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:  # not the trace: a file where its folder should be
-            folder = self.path.parent
-            raise NetvizError(
-                f"{self.path}: cannot create trace ({folder} is not a folder)"
-            ) from None
-        except OSError as e:
-            raise NetvizError(f"{self.path}: cannot create trace ({e.strerror or e})") from None
-        try:
             if self.path.exists():  # the common case, told before any work
                 raise FileExistsError
             _sweep(self.path.parent)
@@ -94,19 +91,23 @@ class TraceWriter:
 
     def add_checkpoint(self, epoch: int, arrays: Mapping[str, np.ndarray]) -> None:
         """The weights after ``epoch`` epochs (epoch 0: the initial weights)."""
-        rows = [(epoch, name, *encode(a)) for name, a in arrays.items()]
         with self._transaction():
-            self._db.executemany(
-                f"INSERT INTO checkpoints (epoch, name, {ARRAY_COLUMNS}) VALUES ({MARKS})", rows
-            )
+            self._put_checkpoint(epoch, arrays)
 
     def add_epoch(
-        self, epoch: int, metrics: Mapping[str, float], tensors: Mapping[str, np.ndarray]
+        self,
+        epoch: int,
+        metrics: Mapping[str, float],
+        tensors: Mapping[str, np.ndarray],
+        checkpoint: Mapping[str, np.ndarray] | None = None,
     ) -> int:
-        """One epoch step with its metrics row and tensors, in one transaction; its step number."""
+        """One epoch step with its metrics row and tensors, and ``checkpoint``, the weights
+        after it, when given: in one transaction, all or none; its step number."""
         with self._transaction():
             step = self._new_step(f"e{epoch}", "epoch", epoch)
             self._put_tensors(step, tensors)
+            if checkpoint is not None:
+                self._put_checkpoint(epoch, checkpoint)
             columns = ["epoch", "step", *metrics]
             marks = ", ".join("?" * len(columns))
             self._db.execute(
@@ -182,8 +183,12 @@ class TraceWriter:
             raise TraceWriteError(self.failure)
         return _Transaction(self._db, self._failed)
 
-    def _failed(self, error: sqlite3.Error) -> TraceWriteError:
-        """Writing stops for good: a trace with a step missing would replay wrongly."""
+    def _failed(self, error: sqlite3.Error) -> Exception:
+        """Writing stops for good after an error of the file or its disk (a trace with a step
+        missing would replay wrongly); another error (a bug of netviz's) is raised as it is."""
+        if not _of_the_file(error):
+            return error
+        self.reason = str(error)
         self.failure = (
             f"{self.path}: cannot write to the trace ({error}); it keeps every step written before"
         )
@@ -202,6 +207,12 @@ class TraceWriter:
         rows = [(step, name, *encode(a)) for name, a in tensors.items()]
         self._db.executemany(
             f"INSERT INTO tensors (step, name, {ARRAY_COLUMNS}) VALUES ({MARKS})", rows
+        )
+
+    def _put_checkpoint(self, epoch: int, arrays: Mapping[str, np.ndarray]) -> None:
+        rows = [(epoch, name, *encode(a)) for name, a in arrays.items()]
+        self._db.executemany(
+            f"INSERT INTO checkpoints (epoch, name, {ARRAY_COLUMNS}) VALUES ({MARKS})", rows
         )
 
     def _put_meta(self, meta: Mapping[str, object]) -> None:
@@ -269,6 +280,13 @@ def _publish(tmp: Path, path: Path) -> None:
             os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _of_the_file(error: sqlite3.Error) -> bool:
+    """An error of the file or its disk (full, read-only, an I/O error, damaged), not of the
+    statements: OperationalError, or a plain DatabaseError ("database disk image is
+    malformed"); an IntegrityError, say, is a bug."""
+    return isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
 
 
 def _real(value: float | None) -> float | None:

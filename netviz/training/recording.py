@@ -26,7 +26,8 @@ from .. import __version__
 from ..core.epoch import Figures
 from ..core.network import Params, backward, forward
 from ..core.steps import Op
-from ..trace import SUFFIX, TraceWriter
+from ..errors import NetvizError
+from ..trace import SUFFIX, TraceWriteError, TraceWriter
 from ..trace.schema import OWN_DIGITS, op_address
 from .run import Run
 from .trainer import EpochResult
@@ -113,8 +114,6 @@ class Recorder:
         self.run, self.options = run, options
         self.watch = default_watch(run) if options.watch is None else options.watch
         if any(not 0 <= i < len(run.train) for i in self.watch):
-            from ..errors import NetvizError
-
             raise NetvizError(f"watched examples must be 0–{len(run.train) - 1}: {self.watch}")
         written = {**self._meta(), **(meta or {})}
         self.run_id: str = written["run_id"]  # what a fork of this run names as its parent's
@@ -123,9 +122,14 @@ class Recorder:
             watched = ((i, run.train.labels[i], run.train.images[i]) for i in self.watch)
             self.writer.add_examples(watched)
             self.writer.add_checkpoint(start, run.params.named())
-        except BaseException:
-            self.writer.close()  # a full disk, say: the file stays, with its metadata
-            raise
+        except BaseException as e:
+            self.writer.close()
+            if not isinstance(e, TraceWriteError):
+                raise
+            # A full disk, say: a trace without its first weights holds nothing to replay.
+            for leftover in (self.path, *(Path(f"{self.path}-{end}") for end in ("wal", "shm"))):
+                leftover.unlink(missing_ok=True)
+            raise NetvizError(f"{self.path}: cannot create trace ({self.writer.reason})") from None
         self._before = run.params  # the weights the next epoch starts from
         self._last_checkpoint = start
         self._last_epoch = start
@@ -140,10 +144,12 @@ class Recorder:
         metrics, level = metrics_row(result, alpha), self.options.level
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run records its infs
             tensors = self._epoch_tensors(result)
-        step = self.writer.add_epoch(result.epoch, metrics, tensors)
+        due = level == "minimal" or result.epoch % self.options.checkpoint_every == 0
+        checkpoint = result.params.named() if due else None  # with the epoch, all or none
+        step = self.writer.add_epoch(result.epoch, metrics, tensors, checkpoint)
         self._before, self._last_epoch = result.params, result.epoch
-        if level == "minimal" or result.epoch % self.options.checkpoint_every == 0:
-            self._checkpoint(result.epoch, result.params)
+        if due:
+            self._last_checkpoint = result.epoch
         return step
 
     def _epoch_tensors(self, result: EpochResult) -> dict[str, np.ndarray]:
@@ -215,11 +221,16 @@ class Recorder:
         self.writer.set_meta(meta)
 
     def close(self) -> None:
-        """Checkpoint the last weights (so replay ends where training did) and finish the file;
-        after a failed write, only finish it: it ends at its last step, rebuilt from its ΣdW."""
-        if self._last_epoch != self._last_checkpoint and self.failure is None:
-            self._checkpoint(self._last_epoch, self._before)
-        self.writer.close()
+        """Checkpoint the last weights (so replay ends where training did) and finish the file.
+        Never raises for a full disk: the file then ends at its last whole step (the weights
+        after it rebuild from its ΣdW), and :attr:`failure` says why."""
+        try:
+            if self._last_epoch != self._last_checkpoint and self.failure is None:
+                self._checkpoint(self._last_epoch, self._before)
+        except TraceWriteError:
+            pass
+        finally:
+            self.writer.close()
 
     def __enter__(self) -> Recorder:
         return self

@@ -100,12 +100,12 @@ class RunInfo(Widget):
         recipe = f"preset {s.preset}{s.start_words} · {s.layout} · seed {s.seed}"
         head = f"{mode}α {s.alpha:g} · {recipe} · trace "
         trace = s.trace or "(not recorded)"
-        if s.trace_failure:  # its disk filled: the steps after it are not recorded
-            trace += " (recording stopped: cannot write)"
-        room = self.content_region.width - len(head)
+        # its disk filled: the steps after it are not recorded
+        stopped = " (recording stopped: cannot write)" if s.trace_failure else ""
+        room = self.content_region.width - len(head) - len(stopped)
         if len(trace) > room > 1:  # keep the file name: cut the folders, from the left
             trace = "…" + trace[len(trace) - room + 1 :]
-        return Text(head + trace, no_wrap=True, overflow="ellipsis", end="")
+        return Text(head + trace + stopped, no_wrap=True, overflow="ellipsis", end="")
 
 
 def cursor_epoch(address: str) -> int:
