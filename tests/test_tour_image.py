@@ -65,6 +65,39 @@ def test_the_tour_starts_from_saved_weights_with_their_recipe(weights, tmp_path)
     assert _from_weights(base, str(weights), 0.5)[0].preset.alpha == 0.5  # --lr given wins
 
 
+def test_figures_of_a_run_from_saved_weights_say_so(weights, tmp_path):
+    """A trace of a tour begun from w.npz: every figure names those weights where it says at
+    which weights it was measured (its epochs count from them); none says "initial"."""
+    from netviz.commands.tour import _from_weights
+    from netviz.export.animation import frame_label
+    from netviz.export.card import card_at
+    from netviz.export.gather import epoch_matrix, run_name, started_from
+    from netviz.export.html import choose, page
+    from netviz.trace import TraceReader
+
+    base = RunSpec(PRESETS["seed"], train_size=300, test_size=100)
+    spec, start = _from_weights(base, str(weights), None)
+    path = tmp_path / "t.nvtrace"
+    with Session(spec, trace=path, start=start) as s:
+        s.step(1)  # example 0's pass at the saved weights, recorded
+        s.run_epoch()
+        s.step(1)
+    with TraceReader(path) as reader:
+        assert (
+            started_from(reader) == "w.npz" and run_name(reader) == "t (tuned preset, from w.npz)"
+        )
+        assert epoch_matrix(reader, 0, 1, "weight").label == "W1 from w.npz"
+        assert epoch_matrix(reader, 1, 1, "weight").label == "W1 after epoch 1 from w.npz"
+        assert frame_label("weight", 2, 0, "w.npz") == "W2 from w.npz (epoch 0)"
+        assert "at the weights from w.npz" in card_at(reader, "e0/x0/fwd/L1/Z").facts
+        assert "at the weights after 1 epoch from w.npz" in card_at(reader, "e1/x0/fwd/L1/Z").facts
+        html = page(reader, choose(reader))
+    assert "at the weights from w.npz" in html and "after 1 epoch from w.npz" in html
+    assert "e1, at the weights from w.npz: cost" in html  # the curves' readout at e1
+    assert "at the same weights, the weights from w.npz; their gradients" in html
+    assert "initial weights" not in html and "at initialisation" not in html
+
+
 def test_weights_of_another_network_are_refused(weights, tmp_path):
     params, _ = load_weights(weights)
     spec = RunSpec(PRESETS["tuned"].with_(sizes=(784, 8, 10)), train_size=300, test_size=100)

@@ -21,7 +21,14 @@ from ..files import atomic_writer
 from ..safe import shown
 from ..trace import TraceReader
 from .figures import TITLE_SIZE
-from .gather import epoch_gradient, rows_name, run_name, trace_layer
+from .gather import (
+    epoch_gradient,
+    rows_name,
+    run_name,
+    started_from,
+    trace_layer,
+    weights_label,
+)
 
 ANIMATION_DPI = 80  # a 16-tile frame is 640×704 pixels
 FRAME_MS = 200  # per frame, up to 50 frames; longer animations go faster, to last ~10 s
@@ -92,12 +99,11 @@ def frames(reader: TraceReader, what: str, layer: int, epochs: range) -> Iterato
         yield params.W[layer - 1]
 
 
-def frame_label(what: str, layer: int, epoch: int) -> str:
+def frame_label(what: str, layer: int, epoch: int, start: str = "") -> str:
     if what == "grad":
         return f"∂C/∂W{layer} = ΣdW{layer}/m in epoch {epoch}, at the weights it started from"
-    if epoch == 0:
-        return f"W{layer} at initialisation (epoch 0)"
-    return f"W{layer} after epoch {epoch}"
+    label = weights_label(f"W{layer}", epoch, start)
+    return f"{label} (epoch 0)" if epoch == 0 else label
 
 
 def durations(count: int) -> list[int]:
@@ -133,7 +139,8 @@ def write_animation(
         f"{run_name(reader)} · layer {layer} ({first.shape[0]}×{first.shape[1]}) · "
         f"colour scale ±{limit:.3g} fixed over epochs {epochs.start}–{epochs[-1]}"
     )
-    title = f"{frame_label(what, layer, epochs.start)}\n{subtitle}"
+    start = started_from(reader)
+    title = f"{frame_label(what, layer, epochs.start, start)}\n{subtitle}"
     fig = layer_figure(first, layer, title, limit, rows_name=rows_name(reader, layer),
                        dpi=ANIMATION_DPI)  # fmt: skip
     images = images_of(fig)
@@ -144,7 +151,7 @@ def write_animation(
         matrices = frames(reader, what, layer, epochs)
         for i, (epoch, matrix) in enumerate(zip(epochs, matrices, strict=True)):
             _set_frame(images, matrix)
-            heading.set_text(f"{frame_label(what, layer, epoch)}\n{subtitle}")
+            heading.set_text(f"{frame_label(what, layer, epoch, start)}\n{subtitle}")
             pixels = rgb_pixels(fig)
             fig.set_layout_engine("none")  # laid out once: every frame keeps the first's places
             if on_frame:

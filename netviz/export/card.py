@@ -33,6 +33,8 @@ from .gather import (
     pass_steps,
     rows_name,
     run_name,
+    started_from,
+    weights_words,
 )
 
 SHOWN_VALUES = 4  # values listed per array, in reading order
@@ -89,7 +91,7 @@ def op_card(reader: TraceReader, step: Step) -> Card:
     if reader.example(step.example)[1] is None:  # an own digit without one: y was the guess
         label = None
     example = f"example {step.example}" + ("" if label is None else f" (label {label})")
-    facts = [example, f"at the weights after epoch {step.epoch}"]
+    facts = [example, weights_words(step.epoch, started_from(reader))]
     if "α" in context:
         alpha = float(context["α"])
         row.append(Panel(f"update −α·{dW} (α = {alpha:g})", -alpha * grad, layer, names))

@@ -23,6 +23,7 @@ At an op address ``e3/x17/bwd/L1/dW`` (one op of example 17's pass at the weight
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -57,11 +58,22 @@ class Shown:
 
 
 def run_name(reader: TraceReader) -> str:
-    """The trace's file stem, with its preset when the file says: ``seed-2026… (seed preset)``."""
+    """The trace's file stem, with its preset when the file says: ``seed-2026… (seed preset)``,
+    and the saved weights it began from: ``(seed preset, from w.npz)``."""
     preset = reader.meta.get("preset")
     name = preset.get("name") if isinstance(preset, dict) else preset
     stem = literal(reader.path.stem)  # a file's name: shown, never obeyed
-    return f"{stem} ({literal(name)} preset)" if isinstance(name, str) else stem
+    start = started_from(reader)
+    if isinstance(name, str):
+        return f"{stem} ({literal(name)} preset{f', from {start}' if start else ''})"
+    return f"{stem} (from {start})" if start else stem
+
+
+def started_from(reader: TraceReader) -> str:
+    """The saved weights a run began from (``tour --weights w.npz``): their file's name, shown
+    literally; "" for a run from its recipe's first weights. Its epochs count from them."""
+    origin = reader.meta.get("start_weights")
+    return literal(Path(origin).name) if isinstance(origin, str) and origin else ""
 
 
 def layer_count(reader: TraceReader) -> int:
@@ -162,7 +174,7 @@ def epoch_matrix(reader: TraceReader, epoch: int, layer: int, what: What) -> Sho
     check_epoch(reader, epoch, what)
     W = f"W{layer}"
     if what == "weight":
-        label = f"{W} at initialisation" if epoch == 0 else f"{W} after epoch {epoch}"
+        label = weights_label(W, epoch, started_from(reader))
         return Shown(reader.weights(epoch).W[layer - 1], layer, what, label, f"e{epoch}")
     alpha, m, dW = epoch_gradient(reader, epoch)
     grad = dW[layer - 1] / m
@@ -287,7 +299,8 @@ def pass_input(reader: TraceReader, step: Step, output: int | None = None) -> Sh
     values.setflags(write=False)
     detail = input_detail(reader, arrays, values, output)
     return Shown(
-        values, 0, "input", f"{label}, {weights_words(step.epoch)}", step.address, detail,
+        values, 0, "input", f"{label}, {weights_words(step.epoch, started_from(reader))}",
+        step.address, detail,
         x=arrays["x"], output=output,
         x_words=digit_words(arrays, step.example, reader.example(step.example)[1] is not None,
                             own_digit_name(reader.meta, step.example)),
@@ -299,11 +312,22 @@ def input_symbol(reader: TraceReader, output: int | None) -> str:
     return "∂C/∂x" if output is None else f"∂Z{layer_count(reader)}[{output}]/∂x"
 
 
-def weights_words(epoch: int) -> str:
-    """At which weights a pass was measured: ``at the weights after 6 epochs``."""
+def weights_words(epoch: int, start: str = "") -> str:
+    """At which weights a pass was measured: ``at the weights after 6 epochs``; in a run begun
+    from saved weights ``start`` (:func:`started_from`), ``… after 6 epochs from w.npz``."""
     if epoch == 0:
-        return "at the initial weights"
-    return f"at the weights after {epoch} epoch{'s' if epoch != 1 else ''}"
+        return f"at the weights from {start}" if start else "at the initial weights"
+    after = f"at the weights after {epoch} epoch{'s' if epoch != 1 else ''}"
+    return f"{after} from {start}" if start else after
+
+
+def weights_label(W: str, epoch: int, start: str = "") -> str:
+    """A figure's name for weights ``W`` after ``epoch`` epochs: ``W1 after epoch 6``, ``W1 at
+    initialisation``; from saved weights ``start``: ``W1 from w.npz``, ``… after epoch 6 from
+    w.npz``."""
+    if epoch == 0:
+        return f"{W} from {start}" if start else f"{W} at initialisation"
+    return f"{W} after epoch {epoch}" + (f" from {start}" if start else "")
 
 
 def pass_arrays(reader: TraceReader, step: Step) -> dict[str, np.ndarray]:

@@ -45,7 +45,14 @@ from ..trace.reader import THEIRS
 from ..trace.schema import own_digit_name
 from . import markup
 from .figures import symmetric_limit
-from .gather import digit_words, layer_count, run_name, trace_activation, weights_words
+from .gather import (
+    digit_words,
+    layer_count,
+    run_name,
+    started_from,
+    trace_activation,
+    weights_words,
+)
 from .webcurves import Curves
 
 ASSETS = Path(__file__).parent / "page"
@@ -231,14 +238,14 @@ def page(
     reader: TraceReader, choice: Choice, notes: Sequence[Note] = (), lesson: Sequence[str] = ()
 ) -> str:
     """The page's HTML text (see :func:`write_page`)."""
-    store, L = Store(), layer_count(reader)
+    store, L, start = Store(), layer_count(reader), started_from(reader)
     try:
         hidden = trace_activation(reader)
     except NetvizError:
         hidden = None  # the hidden ops' explanations and the chain-rule cards need it
     rows = {row["epoch"]: row for row in reader.metric_rows()}
     final = reader.final()
-    curves = Curves(rows, final) if rows else None
+    curves = Curves(rows, final, start) if rows else None
     by_step: dict[str, list[Note]] = {}
     for note in notes:
         by_step.setdefault(note.at, []).append(note)
@@ -255,6 +262,7 @@ def page(
                 sums=reader.epoch_sums(e) if e in kept else None,
                 watched=_watched(reader, step, store),
                 nearby=_nearest(kept, e),
+                start=start,
             )
             sections.append(markup.epoch_section(where, view, curves, store))
             continue
@@ -262,7 +270,7 @@ def page(
             ops = reader.pass_ops(step.epoch, step.example)
             labelled = reader.example(step.example)[1] is not None  # an own digit may have none
             own_name = own_digit_name(reader.meta, step.example)
-        sections.append(_op_section(where, step, ops, hidden, L, store, labelled, own_name))
+        sections.append(_op_section(where, step, ops, hidden, L, store, labelled, own_name, start))
     head = {
         "title": run_name(reader),
         "facts": _facts(reader),
@@ -281,9 +289,11 @@ def _op_section(
     store: Store,
     labelled: bool = True,
     own_name: str | None = None,
+    start: str = "",
 ) -> str:
     """One op of an example pass: its arrays (inputs, then outputs), the pass's digit and, for
-    a gradient, the chain-rule card of its largest entry."""
+    a gradient, the chain-rule card of its largest entry. ``start``: the saved weights the run
+    began from (:func:`~.gather.started_from`), or ""."""
     index = next(k for k, item in enumerate(ops) if item[0].step == step.step)
     _, inputs, outputs, theirs = ops[index]
     whole = tuple(Op(s.phase, s.layer, s.op, s.equation or "", i, o) for s, i, o, _ in ops)
@@ -318,7 +328,7 @@ def _op_section(
     text = "" if hidden is None else explain(step.phase or "", step.op or "", step.layer, L, hidden)
     view = markup.OpView(
         step=step,
-        words=_where_words(step, L),
+        words=_where_words(step, L, start),
         shapes=op.shapes if step.equation else "",
         text=text,
         arrays=arrays,
@@ -367,13 +377,13 @@ def _nearest(kept: Sequence[int], epoch: int) -> tuple[int, ...]:
     return tuple(([before[-1]] if before else []) + ([after[0]] if after else []))
 
 
-def _where_words(step: Step, L: int) -> str:
+def _where_words(step: Step, L: int, start: str = "") -> str:
     """``example 0 · forward, layer 1 · at the initial weights``."""
     phase = {"fwd": "forward", "bwd": "backward", "upd": "one-example step", "cost": "cost"}
     part = phase.get(step.phase or "", step.phase or "")
     if step.layer is not None:
         part += f", layer {step.layer}" + (" (output)" if step.layer == L else "")
-    return f"example {step.example} · {part} · {weights_words(step.epoch)}"
+    return f"example {step.example} · {part} · {weights_words(step.epoch, start)}"
 
 
 def _watched(reader: TraceReader, step: Step, store: Store):

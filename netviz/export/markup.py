@@ -23,6 +23,7 @@ from ..numbers import derived, fmt
 from ..safe import literal
 from ..trace import Step
 from .card import summary
+from .gather import weights_words
 from .webcurves import figures_text
 
 ARRAYS_OPEN = '<script type="application/json" id="nv-arrays">'
@@ -81,6 +82,7 @@ class EpochView:
     sums: tuple | None
     watched: tuple[str, str] | None
     nearby: tuple[int, ...] = ()
+    start: str = ""  # the saved weights the run began from (gather.started_from), or ""
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,8 @@ def epoch_section(where: Where, view: EpochView, curves, store) -> str:
         shapes = f"every layer l: Wl (n_l, n_l−1) ← Wl − {alpha:g}·ΣdWl/{m:,}"
         text = (
             f"All m = {m:,} training examples go forward and backward at the same weights, "
-            f"those after epoch {epoch - 1}; their gradients are summed into ΣdW and Σdb, and "
+            f"{weights_words(epoch - 1, view.start).removeprefix('at ')}; their gradients are "
+            "summed into ΣdW and Σdb, and "
             "every weight moves once, by −α·ΣdW/m: one step downhill on the mean cost. The "
             "figures are measured at the weights the epoch started from."
         )

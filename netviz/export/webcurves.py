@@ -13,6 +13,8 @@ from html import escape
 
 import numpy as np
 
+from .gather import weights_words
+
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif"'
 INK, MUTED, GRID, AXIS, MARK = "#1d2433", "#5b6475", "#eceef3", "#9aa3b5", "#d99a00"
 COLOURS = {"cost": "#2553b8", "train": "#1b7f4d", "test": "#b5470b"}
@@ -34,8 +36,9 @@ class Curves:
 
     W, H, LEFT, RIGHT, TOP, BOTTOM = 480, 210, 60, 14, 28, 32
 
-    def __init__(self, rows: Mapping[int, Mapping], final) -> None:
-        self.epochs = sorted(rows)
+    def __init__(self, rows: Mapping[int, Mapping], final, start: str = "") -> None:
+        """``start``: the saved weights the run began from (its epochs count from them)."""
+        self.epochs, self.start = sorted(rows), start
         self.trained = np.array([e - 1 for e in self.epochs], dtype=float)
 
         def column(key: str) -> np.ndarray:
@@ -152,7 +155,7 @@ class Curves:
             return ""
         k = self.epochs.index(epoch)
         figures = figures_text(self.cost[k], self.train[k], self.test[k])
-        return f"e{epoch}, at the weights after {epoch - 1} epochs: {figures}"
+        return f"e{epoch}, {weights_words(epoch - 1, self.start)}: {figures}"
 
     def readouts(self) -> list:
         """[x in the drawing's units, what is said there] for each epoch and the final weights:
