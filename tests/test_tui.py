@@ -248,6 +248,36 @@ async def test_a_full_disk_is_told_once_and_the_tour_trains_on(tmp_path, monkeyp
 
 
 @pilot_test
+async def test_a_forks_full_disk_is_told_and_kept_for_the_last_line(tmp_path, monkeypatch):
+    """A fork's trace fills too: its own toast, once, and when the fork ends (a reset, or q)
+    its failure is kept beside its trace for the tour's last line."""
+    from helpers import disk_fills_after
+
+    monkeypatch.chdir(tmp_path)
+    disk_fills_after(monkeypatch, 600)
+    with Session(SPEC, trace=tmp_path / "t.nvtrace") as session:
+        app = create_app(session)
+        async with app.run_test(size=SIZE) as pilot:
+            app.start_fork(0.4)
+            fork = app.fork_run
+            for _ in range(200):
+                await pilot.press("e")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                if fork.snapshot().trace_failure:
+                    break
+            await pilot.pause(0.3)  # the fork's failure is read when the app next paints
+            failure = fork.snapshot().trace_failure
+            assert failure.startswith(f"{fork.trace_path}: cannot write to the trace")
+            assert [n.message for n in app._notifications].count(
+                f"{failure}. The run goes on here, no longer recorded."
+            ) == 1
+            path = fork.trace_path
+            app.close_fork()
+            assert app.fork_stopped == {path: failure}
+
+
+@pilot_test
 async def test_e_runs_one_epoch_in_the_worker_and_reports_it(session):
     posted = []
     app = create_app(session)

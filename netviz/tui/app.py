@@ -542,4 +542,5 @@ def run_tour(session: History, intro=None) -> int:
         pass
     if app.fork_trace is not None:
         session.traces.append(app.fork_trace)  # said with the run's own (f)
+        session.stopped.update(app.fork_stopped)
     return 0

@@ -22,6 +22,7 @@ class ForkKeys:
     fork_run: Session | None = None
     fork_name = ""
     fork_trace = None  # its trace's path, kept: a closed session no longer says
+    fork_stopped: dict = {}  # {its trace: why} once it could not take another step (a full disk)
 
     def action_fork(self) -> None:
         """``f``: ask for the fork's α, then fork here."""
@@ -77,6 +78,7 @@ class ForkKeys:
         """Finish the fork's trace (the caller waits for the epoch worker first)."""
         if self.fork_run is not None:
             self.fork_run.close()
+            self.fork_stopped = dict(self.fork_run.stopped)
 
     def end_fork(self) -> None:
         """A new network: the fork is finished and forgotten (its trace is still printed)."""
