@@ -20,9 +20,10 @@ def say_traces(session) -> None:
     """``trace: FILE`` for each trace a tour or lesson's session wrote (a reset starts a new
     one), saying which of them stopped recording (a full disk)."""
     from ..safe import literal
+    from ..session.snapshot import STOPPED
 
     for path in session.traces:
-        stopped = " (recording stopped: cannot write)" if path in session.stopped else ""
+        stopped = f" {STOPPED}" if path in session.stopped else ""
         print(f"trace: {literal(path)}{stopped}")
 
 

@@ -14,6 +14,10 @@ from ..core.activations import Activation, activation
 from ..core.steps import YHAT, Op
 
 Array = np.ndarray
+
+# How a trace that stopped taking steps (a full disk) is named after its file, wherever it is
+STOPPED = "(recording stopped: cannot write)"
+
 EPOCH_EXPLANATION = (
     "A full-batch epoch: every training example's gradient is computed and summed, then the "
     "weights take one step W ← W − α·ΣdW/m."

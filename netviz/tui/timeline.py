@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..session.snapshot import Snapshot
+from ..session.snapshot import STOPPED, Snapshot
 
 
 def track(cursor: int, length: int, width: int) -> str:
@@ -101,7 +101,7 @@ class RunInfo(Widget):
         head = f"{mode}α {s.alpha:g} · {recipe} · trace "
         trace = s.trace or "(not recorded)"
         # its disk filled: the steps after it are not recorded
-        stopped = " (recording stopped: cannot write)" if s.trace_failure else ""
+        stopped = f" {STOPPED}" if s.trace_failure else ""
         room = self.content_region.width - len(head) - len(stopped)
         if len(trace) > room > 1:  # keep the file name: cut the folders, from the left
             trace = "…" + trace[len(trace) - room + 1 :]
